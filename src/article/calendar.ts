@@ -1,0 +1,74 @@
+import type { CalendarDate } from './types.js';
+
+/** `YYYY-MM-DD` to a date that exists on the calendar, or undefined (2026-02-30, 2026-13-01 …). */
+export function parseCalendarDate(text: string): CalendarDate | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < 1) return undefined;
+  const probe = new Date(Date.UTC(2000, month - 1, day));
+  probe.setUTCFullYear(year);
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return undefined;
+  return { year, month, day, iso: text };
+}
+
+/** A time of day and zone at which a calendar day's articles go out. */
+export interface PublishTime {
+  readonly hour: number;
+  readonly minute: number;
+  /** An IANA zone name (`UTC`, `Europe/Kyiv`) understood by Intl. */
+  readonly timeZone: string;
+}
+
+export const MIDNIGHT_UTC: PublishTime = { hour: 0, minute: 0, timeZone: 'UTC' };
+
+/**
+ * The instant a calendar day reaches the given wall-clock time in the given zone.
+ * Zone offsets are looked up for the instant itself, so daylight-saving days come out right.
+ */
+export function publishInstant(date: CalendarDate, time: PublishTime): Date {
+  const wallAsUtc = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute);
+  const utcDate = new Date(wallAsUtc);
+  utcDate.setUTCFullYear(date.year);
+  const wall = utcDate.getTime();
+  if (time.timeZone === 'UTC') return new Date(wall);
+  // Two passes: the offset at the first guess can differ from the offset at the answer
+  // when a daylight-saving change falls between them.
+  let guess = wall - zoneOffsetMs(wall, time.timeZone);
+  guess = wall - zoneOffsetMs(guess, time.timeZone);
+  return new Date(guess);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(instant))) {
+    if (part.type !== 'literal' && part.type !== 'era') parts[part.type] = Number(part.value);
+  }
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

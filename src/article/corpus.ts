@@ -1,0 +1,50 @@
+import { decodeSeed, parseArticle } from './parse.js';
+import { assignSlugs, compareStrings, itemId } from './identity.js';
+import type { Article, ArticleError } from './types.js';
+
+export interface SeedFile {
+  /** File name without directory, e.g. `2026-02-02-talks.txt`. */
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface IdentifiedArticle {
+  readonly article: Article;
+  /** Permanent item id (`tag:` URI) from the file name. */
+  readonly id: string;
+  /** Unique across the corpus; the page is `articles/SLUG.html`. */
+  readonly slug: string;
+}
+
+export interface Corpus {
+  /** In file-name order. */
+  readonly articles: readonly IdentifiedArticle[];
+  /** One per file that could not be read, in file-name order. */
+  readonly rejected: readonly ArticleError[];
+}
+
+/** Seeds are the `.txt` files; anything else in the folder (a README, dotfiles) is not an article. */
+export function isSeedFileName(fileName: string): boolean {
+  return /\.txt$/i.test(fileName) && !fileName.startsWith('.');
+}
+
+/** Parses every seed; a bad one is reported and never stops the others. */
+export function parseCorpus(files: readonly SeedFile[], idPrefix: string): Corpus {
+  const articles: Article[] = [];
+  const rejected: ArticleError[] = [];
+  for (const file of [...files].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
+    const decoded = decodeSeed(file.fileName, file.bytes);
+    const parsed = decoded.ok ? parseArticle(file.fileName, decoded.text) : decoded;
+    if (parsed.ok) articles.push(parsed.article);
+    else rejected.push(parsed.error);
+  }
+  const slugs = assignSlugs(articles);
+  return {
+    articles: articles.map((article) => ({
+      article,
+      id: itemId(idPrefix, article.fileName),
+      slug: slugs.get(article.fileName)!,
+    })),
+    rejected,
+  };
+}

@@ -1,0 +1,146 @@
+import { stripXmlForbidden } from '../text/xml-chars.js';
+import { parseCalendarDate } from './calendar.js';
+import type { ArticleError, Block, ParseResult } from './types.js';
+
+/**
+ * Seed text to a typed article. Line 1 is `date YYYY-MM-DD Title`; the body is
+ * blank-line-separated paragraphs. Errors name the file, the line and the reason;
+ * nothing here throws on bad input.
+ */
+export function parseArticle(fileName: string, text: string): ParseResult {
+  const fail = (line: number, reason: string): ParseResult => ({ ok: false, error: { fileName, line, reason } });
+  const lines = normalizeText(text).split('\n');
+
+  const headerIndex = lines.findIndex((line) => line.trim() !== '');
+  if (headerIndex === -1) return fail(1, 'the file is empty; line 1 must be `date YYYY-MM-DD Title`');
+  const headerLine = headerIndex + 1;
+  const header = /^date[ \t]+(\S+)(?:[ \t]+(.*))?$/i.exec(lines[headerIndex]!.trim());
+  if (!header) {
+    return fail(headerLine, `expected \`date YYYY-MM-DD Title\`, found "${preview(lines[headerIndex]!)}"`);
+  }
+  const dateText = header[1]!;
+  const date = parseCalendarDate(dateText);
+  if (!date) {
+    return fail(
+      headerLine,
+      /^\d{4}-\d{2}-\d{2}$/.test(dateText)
+        ? `${dateText} is not a date on the calendar`
+        : `"${preview(dateText)}" is not a date in the form YYYY-MM-DD`,
+    );
+  }
+  const title = collapseSpaces(header[2] ?? '');
+  if (title === '') return fail(headerLine, 'the title after the date is empty');
+
+  const blocks = splitBlocks(lines, headerIndex + 1).map(({ lines: blockLines }) => classifyBlock(blockLines));
+  const ledeBlock = blocks.find((block) => block.kind === 'paragraph') ?? blocks.find((block) => block.kind === 'quotation');
+  if (!ledeBlock || (ledeBlock.kind !== 'paragraph' && ledeBlock.kind !== 'quotation')) {
+    return fail(headerLine, 'the article has no paragraph after the header line');
+  }
+  return {
+    ok: true,
+    article: { fileName, date, title, lede: ledeBlock.text, blocks: blocks as [Block, ...Block[]] },
+  };
+}
+
+/** Decodes a seed file's bytes: UTF-8 with or without BOM, or UTF-16 with a BOM. */
+export function decodeSeed(fileName: string, bytes: Uint8Array): { ok: true; text: string } | { ok: false; error: ArticleError } {
+  let encoding = 'utf-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = 'utf-16le';
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) encoding = 'utf-16be';
+  try {
+    // The BOM is kept here and removed by normalizeText, so every caller sees the same text.
+    return { ok: true, text: new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    const line = encoding === 'utf-8' ? lineOfFirstInvalidUtf8(bytes) : 1;
+    return { ok: false, error: { fileName, line, reason: `the file is not valid ${encoding.toUpperCase()} text` } };
+  }
+}
+
+/**
+ * One text form for every input: no BOM, `\n` line ends, trailing spaces gone, NFC
+ * (so the same title typed on two systems gives one slug), and no character XML cannot carry.
+ */
+export function normalizeText(text: string): string {
+  return stripXmlForbidden(text.replace(/^\uFEFF/, ''))
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t\u00A0]+$/gm, '')
+    .normalize('NFC');
+}
+
+interface RawBlock {
+  readonly lines: readonly string[];
+}
+
+function splitBlocks(lines: readonly string[], from: number): RawBlock[] {
+  const blocks: RawBlock[] = [];
+  let current: string[] = [];
+  for (let i = from; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') {
+      if (current.length > 0) blocks.push({ lines: current });
+      current = [];
+    } else {
+      current.push(line);
+    }
+  }
+  if (current.length > 0) blocks.push({ lines: current });
+  return blocks;
+}
+
+/** The longest line, in characters, that can still be a section heading. */
+const HEADING_MAX_CHARS = 80;
+/** A heading ends in a word, not in sentence punctuation or a closing quote. */
+const FINAL_PUNCTUATION = /[.,:;!?…"'”’»)\]]$/u;
+const OPENING_QUOTES = /^["“”„«»‘‚]/u;
+const PHOTO_CREDIT = /^Photo:\s*(\S+)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/iu;
+
+function classifyBlock(lines: readonly string[]): Block {
+  const text = collapseSpaces(lines.join(' '));
+  const credit = PHOTO_CREDIT.exec(text);
+  if (credit && isHttpUrl(credit[3]!)) {
+    return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
+  }
+  if (/^https?:\/\/\S+$/i.test(text) && isHttpUrl(text)) return { kind: 'link', url: text };
+  if (OPENING_QUOTES.test(text)) return { kind: 'quotation', text };
+  if (lines.length === 1 && [...text].length <= HEADING_MAX_CHARS && !FINAL_PUNCTUATION.test(text) && /\p{L}/u.test(text)) {
+    return { kind: 'heading', text };
+  }
+  return { kind: 'paragraph', text };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function collapseSpaces(text: string): string {
+  return text.replace(/[ \t\u00A0]+/g, ' ').trim();
+}
+
+function preview(text: string): string {
+  const chars = [...text.trim()];
+  return chars.length > 60 ? `${chars.slice(0, 60).join('')}…` : chars.join('');
+}
+
+function lineOfFirstInvalidUtf8(bytes: Uint8Array): number {
+  let low = 0;
+  let high = bytes.length;
+  // The longest valid prefix, found by bisection; its newlines give the line number.
+  // Streaming mode lets a prefix end inside a character without counting as invalid.
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      low = mid;
+    } catch {
+      high = mid - 1;
+    }
+  }
+  let line = 1;
+  for (let i = 0; i < low; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}

@@ -1,0 +1,176 @@
+import { isKnownTimeZone, type PublishTime } from './article/calendar.js';
+
+/** Everything a feed says about itself, validated once at start. */
+export interface FeedConfig {
+  readonly title: string;
+  readonly description: string;
+  /** Absolute http(s) URL ending in `/`; article pages and the index live under it. */
+  readonly siteUrl: string;
+  readonly feedUrls: { readonly rss: string; readonly atom: string; readonly json: string };
+  /** BCP 47 tag, e.g. `en` or `uk-UA`. */
+  readonly language: string;
+  readonly author: { readonly name: string; readonly email?: string };
+  readonly copyright?: string;
+  /** How many of the newest articles each feed carries. */
+  readonly itemLimit: number;
+  readonly icon?: string;
+  /** `tag:` URI prefix (RFC 4151) that each article's file name is appended to. */
+  readonly idPrefix: string;
+  /** When a seed's calendar day is published. */
+  readonly publishTime: PublishTime;
+  /** How often the feed is republished; RSS `<ttl>` tells readers the same. */
+  readonly ttlMinutes: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every field that is wrong, one line each, so a person can fix them all in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Settings and the environment variable that overrides each. */
+const ENV_OVERRIDES = {
+  title: 'FEED_TITLE',
+  description: 'FEED_DESCRIPTION',
+  siteUrl: 'SITE_URL',
+  language: 'FEED_LANGUAGE',
+  authorName: 'FEED_AUTHOR_NAME',
+  authorEmail: 'FEED_AUTHOR_EMAIL',
+  copyright: 'FEED_COPYRIGHT',
+  itemLimit: 'FEED_ITEM_LIMIT',
+  icon: 'FEED_ICON',
+  idPrefix: 'FEED_ID_PREFIX',
+  publishTime: 'FEED_PUBLISH_TIME',
+  timeZone: 'FEED_TIME_ZONE',
+  ttlMinutes: 'PUBLISH_INTERVAL_MINUTES',
+} as const;
+
+type Setting = keyof typeof ENV_OVERRIDES;
+
+/**
+ * Builds the feed settings from the config file's parsed JSON and environment overrides.
+ * Throws one ConfigError listing every problem; `source` names the file in messages.
+ */
+export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.json'): FeedConfig {
+  const problems: string[] = [];
+  const fileObject = isRecord(file) ? file : {};
+  if (!isRecord(file)) problems.push(`${source}: must hold a JSON object`);
+  const fileAuthor = isRecord(fileObject.author) ? fileObject.author : {};
+
+  const fromFile: Record<Setting, unknown> = {
+    title: fileObject.title,
+    description: fileObject.description,
+    siteUrl: fileObject.siteUrl,
+    language: fileObject.language,
+    authorName: fileAuthor.name,
+    authorEmail: fileAuthor.email,
+    copyright: fileObject.copyright,
+    itemLimit: fileObject.itemLimit,
+    icon: fileObject.icon,
+    idPrefix: fileObject.idPrefix,
+    publishTime: fileObject.publishTime,
+    timeZone: fileObject.timeZone,
+    ttlMinutes: fileObject.ttlMinutes,
+  };
+
+  /** The raw value and where it came from, for messages. */
+  const read = (setting: Setting): { value: unknown; where: string } => {
+    const variable = ENV_OVERRIDES[setting];
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, where: variable };
+    const path = setting === 'authorName' ? 'author.name' : setting === 'authorEmail' ? 'author.email' : setting;
+    return { value: fromFile[setting], where: `${source} ${path}` };
+  };
+
+  const text = (setting: Setting, required: boolean, check?: (value: string) => string | undefined): string | undefined => {
+    const { value, where } = read(setting);
+    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+      if (required) problems.push(`${where}: is required and must not be empty`);
+      return undefined;
+    }
+    if (typeof value !== 'string') {
+      problems.push(`${where}: must be a string, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    const trimmed = value.trim();
+    const problem = check?.(trimmed);
+    if (problem) {
+      problems.push(`${where}: ${problem}, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return trimmed;
+  };
+
+  const whole = (setting: Setting, fallback: number, min: number, max: number): number => {
+    const { value, where } = read(setting);
+    if (value === undefined) return fallback;
+    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+      problems.push(`${where}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return number;
+  };
+
+  const title = text('title', true);
+  const description = text('description', true);
+  const siteUrl = text('siteUrl', true, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
+  const language = text('language', true, (value) =>
+    /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value) ? undefined : 'must be a language tag such as "en" or "uk-UA"',
+  );
+  const authorName = text('authorName', true);
+  const authorEmail = text('authorEmail', false, (value) =>
+    /^[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+$/.test(value) ? undefined : 'must be an e-mail address',
+  );
+  const copyright = text('copyright', false);
+  const icon = text('icon', false, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
+  const idPrefix = text('idPrefix', true, (value) =>
+    /^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(value)
+      ? undefined
+      : 'must be a tag URI prefix such as "tag:example.org,2026:" (RFC 4151)',
+  );
+  const publishTimeText = text('publishTime', false, (value) =>
+    /^([01]\d|2[0-3]):[0-5]\d$/.test(value) ? undefined : 'must be a time of day as HH:MM (24-hour)',
+  );
+  const timeZone = text('timeZone', false, (value) =>
+    isKnownTimeZone(value) ? undefined : 'must be an IANA time zone such as "UTC" or "Europe/Kyiv"',
+  );
+  const itemLimit = whole('itemLimit', 50, 1, 10_000);
+  const ttlMinutes = whole('ttlMinutes', 60, 1, 7 * 24 * 60);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const site = siteUrl!.endsWith('/') ? siteUrl! : `${siteUrl}/`;
+  const [hour, minute] = (publishTimeText ?? '00:00').split(':').map(Number) as [number, number];
+  return {
+    title: title!,
+    description: description!,
+    siteUrl: site,
+    feedUrls: { rss: `${site}rss.xml`, atom: `${site}atom.xml`, json: `${site}feed.json` },
+    language: language!,
+    author: authorEmail ? { name: authorName!, email: authorEmail } : { name: authorName! },
+    ...(copyright ? { copyright } : {}),
+    itemLimit,
+    ...(icon ? { icon } : {}),
+    idPrefix: idPrefix!,
+    publishTime: { hour, minute, timeZone: timeZone ?? 'UTC' },
+    ttlMinutes,
+  };
+}
+
+function httpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

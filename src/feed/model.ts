@@ -1,0 +1,52 @@
+import { compareStrings } from '../article/identity.js';
+
+export interface Person {
+  readonly name: string;
+  readonly email?: string;
+}
+
+/** One entry, format-neutral: text fields are plain text, `contentHtml` is HTML. */
+export interface FeedItem {
+  /** Permanent, a URI (`tag:`), never shown as a link. */
+  readonly id: string;
+  readonly title: string;
+  readonly url: string;
+  readonly published: Date;
+  readonly updated: Date;
+  readonly summary: string;
+  readonly contentHtml: string;
+  readonly author: Person;
+}
+
+/** What every renderer gets: one model, three formats. There is no feed without items. */
+export interface FeedModel {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly language: string;
+  readonly homeUrl: string;
+  readonly feedUrls: { readonly rss: string; readonly atom: string; readonly json: string };
+  readonly author: Person;
+  readonly copyright?: string;
+  readonly icon?: string;
+  readonly ttlMinutes: number;
+  /** The newest `updated` of the items: never the clock, so equal input gives equal bytes. */
+  readonly updated: Date;
+  readonly items: readonly [FeedItem, ...FeedItem[]];
+}
+
+export type FeedChannel = Omit<FeedModel, 'updated' | 'items'>;
+
+/** Newest first; equal dates fall back to the id so the order never depends on input order. */
+export function compareItems(a: Pick<FeedItem, 'published' | 'id'>, b: Pick<FeedItem, 'published' | 'id'>): number {
+  return b.published.getTime() - a.published.getTime() || compareStrings(a.id, b.id);
+}
+
+/** The feed of the newest `limit` items, or undefined when there is nothing to publish. */
+export function buildFeedModel(channel: FeedChannel, items: readonly FeedItem[], limit: number): FeedModel | undefined {
+  const chosen = [...items].sort(compareItems).slice(0, limit);
+  const [first, ...rest] = chosen;
+  if (!first) return undefined;
+  const updated = new Date(Math.max(...chosen.map((item) => item.updated.getTime())));
+  return { ...channel, updated, items: [first, ...rest] };
+}

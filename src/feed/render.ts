@@ -1,0 +1,206 @@
+/**
+ * RSS 2.0, Atom 1.0 and JSON Feed 1.1 from one FeedModel, rendered by the `feed` package.
+ *
+ * `feed` 6.0.0 is what users expect to find underneath, but some of its output is wrong for
+ * us. Rather than fork it, this module fixes its input and output:
+ *  - XML 1.0 forbidden characters (U+0000, U+000B …) pass through it: they are removed first.
+ *  - Its XML writer splits only the first `]]>` out of a CDATA section: every `]]>` is
+ *    marked before rendering and split correctly afterwards.
+ *  - Its XML writer turns a literal `&amp;` in text into `&` (it "desanitizes"): ampersands
+ *    in text are marked before rendering and written as `&amp;` afterwards.
+ *  - Atom titles and summaries are `type="html"`: plain text is HTML-escaped first, so a
+ *    title like `Use <b> for bold` stays text.
+ *  - RSS `<author>` must be an e-mail address, and the package writes a bare name there:
+ *    the name goes in `dc:creator` instead.
+ *  - RSS item titles are plain text, but the package wraps them in CDATA: they are written
+ *    as text, with `&` and `<` as the hexadecimal references the RSS profile asks for.
+ *  - `atom1()` throws on an entry id that `new URL()` rejects: ids here are `tag:` URIs.
+ *  - `json1()` writes JSON Feed 1.0: its output is rewritten as 1.1 (`authors`, `language`).
+ *  - The channel description and `lastBuildDate`/`updated` come from the model (the
+ *    package would write an empty description and the clock).
+ */
+import { Feed, type FeedOptions, type Item } from 'feed';
+import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
+import { hasXmlForbidden, stripXmlForbidden } from '../text/xml-chars.js';
+import type { FeedItem, FeedModel, Person } from './model.js';
+
+export interface FeedDocuments {
+  readonly rss: string;
+  readonly atom: string;
+  readonly json: string;
+}
+
+export const GENERATOR = 'feedpress';
+
+export function renderFeeds(model: FeedModel): FeedDocuments {
+  return { rss: renderRss(model), atom: renderAtom(model), json: renderJsonFeed(model) };
+}
+
+// Placeholders that cannot occur in content, because stripXmlForbidden removed them.
+const CDATA_SPLIT = '\u0001';
+const TEXT_AMPERSAND = '\u0002';
+const TEXT_LESS_THAN = '\u0003';
+
+/** Text for an element the writer escapes itself (`_text`). */
+function xmlText(value: string): string {
+  return stripXmlForbidden(value).replaceAll('&', TEXT_AMPERSAND).replaceAll('<', TEXT_LESS_THAN);
+}
+
+/** Text for an element the writer wraps in CDATA. */
+function cdata(value: string): string {
+  return stripXmlForbidden(value).replaceAll(']]>', `]]${CDATA_SPLIT}>`);
+}
+
+/**
+ * RSS plain text carries `&` and `<` as hexadecimal references, as the RSS Advisory Board
+ * profile asks, so readers can tell plain text from entity-encoded HTML. Atom says in the
+ * `type` attribute what its text is, so the usual entities do there.
+ */
+const TEXT_ESCAPES = {
+  rss: { ampersand: '&#x26;', lessThan: '&#x3C;' },
+  atom: { ampersand: '&amp;', lessThan: '&lt;' },
+} as const;
+
+function finishXml(xml: string, format: keyof typeof TEXT_ESCAPES): string {
+  const { ampersand, lessThan } = TEXT_ESCAPES[format];
+  const out = xml
+    .replaceAll(CDATA_SPLIT, ']]><![CDATA[')
+    .replaceAll(TEXT_AMPERSAND, ampersand)
+    .replaceAll(TEXT_LESS_THAN, lessThan);
+  if (hasXmlForbidden(out)) throw new Error('feed output contains characters XML 1.0 forbids');
+  return `${out}\n`;
+}
+
+function channelOptions(model: FeedModel): FeedOptions {
+  return {
+    id: model.id,
+    title: xmlText(model.title),
+    description: xmlText(model.description),
+    link: model.homeUrl,
+    language: model.language,
+    updated: model.updated,
+    generator: GENERATOR,
+    ...(model.copyright ? { copyright: xmlText(model.copyright) } : {}),
+  };
+}
+
+export function renderRss(model: FeedModel): string {
+  const feed = new Feed({
+    ...channelOptions(model),
+    ttl: model.ttlMinutes,
+    docs: 'https://www.rssboard.org/rss-specification',
+    feedLinks: { rss: model.feedUrls.rss },
+    ...(model.icon ? { image: model.icon } : {}),
+  });
+  for (const item of model.items) {
+    feed.addItem({
+      // The package would wrap the title in CDATA; RSS titles are plain text, written by
+      // the `title` extension below as text with hexadecimal references instead.
+      title: '',
+      link: item.url,
+      // Written as the guid's text, so it gets the same ampersand care as any text.
+      id: xmlText(item.id),
+      date: item.updated,
+      published: item.published,
+      description: cdata(escapeHtml(item.summary)),
+      content: cdata(item.contentHtml),
+      // No <author>: it must hold an e-mail address, and beside dc:creator it says the same
+      // thing twice, which the RSS profile advises against. The name goes in dc:creator.
+      extensions: [
+        { name: 'title', objects: { _text: xmlText(item.title) } },
+        { name: 'dc:creator', objects: { _text: xmlText(item.author.name) } },
+      ],
+    });
+  }
+  return finishXml(feed.rss2(), 'rss');
+}
+
+export function renderAtom(model: FeedModel): string {
+  const feed = new Feed({
+    ...channelOptions(model),
+    feedLinks: { atom: model.feedUrls.atom },
+    author: atomPerson(model.author),
+    ...(model.icon ? { favicon: model.icon } : {}),
+  });
+  for (const item of model.items) feed.addItem(atomItem(item));
+  const xml = feed.atom1().replace(
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtmlAttribute(model.language)}">`,
+  );
+  return finishXml(xml, 'atom');
+}
+
+function atomItem(item: FeedItem): Item {
+  return {
+    title: cdata(escapeHtml(item.title)),
+    id: item.id,
+    link: item.url,
+    date: item.updated,
+    published: item.published,
+    description: cdata(escapeHtml(item.summary)),
+    content: cdata(item.contentHtml),
+    author: [atomPerson(item.author)],
+  };
+}
+
+function atomPerson(person: Person): { name: string; email?: string } {
+  return person.email ? { name: xmlText(person.name), email: xmlText(person.email) } : { name: xmlText(person.name) };
+}
+
+interface JsonFeed10Item {
+  id: string;
+  url?: string;
+  title?: string;
+  summary?: string;
+  content_html?: string;
+  date_published?: string;
+  date_modified?: string;
+}
+
+export function renderJsonFeed(model: FeedModel): string {
+  const feed = new Feed({
+    ...channelOptions(model),
+    title: model.title,
+    description: model.description,
+    feedLinks: { json: model.feedUrls.json },
+    ...(model.icon ? { image: model.icon } : {}),
+  });
+  for (const item of model.items) {
+    feed.addItem({
+      title: item.title,
+      id: item.id,
+      link: item.url,
+      date: item.updated,
+      published: item.published,
+      description: item.summary,
+      content: item.contentHtml,
+    });
+  }
+  const v10 = JSON.parse(feed.json1()) as { home_page_url?: string; feed_url?: string; icon?: string; items: JsonFeed10Item[] };
+  // Rebuilt key by key: a fixed key order keeps the bytes stable, and 1.1 replaces `author`.
+  const v11 = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: model.title,
+    home_page_url: v10.home_page_url,
+    feed_url: v10.feed_url,
+    description: model.description,
+    ...(v10.icon ? { icon: v10.icon } : {}),
+    language: model.language,
+    authors: [jsonAuthor(model.author)],
+    items: v10.items.map((item, index) => ({
+      id: item.id,
+      url: item.url,
+      title: item.title,
+      summary: item.summary,
+      content_html: item.content_html,
+      date_published: item.date_published,
+      date_modified: item.date_modified,
+      authors: [jsonAuthor(model.items[index]!.author)],
+    })),
+  };
+  return `${JSON.stringify(v11, null, 2)}\n`;
+}
+
+function jsonAuthor(person: Person): { name: string; url?: string } {
+  return person.email ? { name: person.name, url: `mailto:${person.email}` } : { name: person.name };
+}

@@ -1,0 +1,40 @@
+import { parseCorpus, type Corpus, type IdentifiedArticle, type SeedFile } from '../article/corpus.js';
+import type { FeedConfig } from '../config.js';
+import { feedChannel, feedItem, publishedAt } from '../feed/items.js';
+import { buildFeedModel, compareItems, type FeedItem, type FeedModel } from '../feed/model.js';
+import { renderFeeds, type FeedDocuments } from '../feed/render.js';
+
+export interface PublishedArticle extends IdentifiedArticle {
+  readonly item: FeedItem;
+}
+
+export interface Build {
+  readonly corpus: Corpus;
+  /** Every article whose time has come, newest first. */
+  readonly published: readonly PublishedArticle[];
+  /** Articles dated after `now`: a later run publishes them. */
+  readonly held: readonly IdentifiedArticle[];
+  /** Undefined when no article could be published: there is no feed to write then. */
+  readonly feed?: { readonly model: FeedModel; readonly documents: FeedDocuments };
+}
+
+export interface BuildOptions {
+  readonly config: FeedConfig;
+  /** The clock, injected: only used to hold back articles dated in the future. */
+  readonly now: Date;
+  /** When a published article's text last changed, by item id, if later than its date. */
+  readonly updatedAt?: ReadonlyMap<string, Date>;
+}
+
+/** Seed files to feed documents: pure, so the same seeds and options give the same bytes. */
+export function buildFeeds(files: readonly SeedFile[], options: BuildOptions): Build {
+  const { config, now } = options;
+  const corpus = parseCorpus(files, config.idPrefix);
+  const due = corpus.articles.filter((entry) => publishedAt(entry, config) <= now);
+  const held = corpus.articles.filter((entry) => publishedAt(entry, config) > now);
+  const published = due
+    .map((entry) => ({ ...entry, item: feedItem(entry, config, options.updatedAt?.get(entry.id)) }))
+    .sort((a, b) => compareItems(a.item, b.item));
+  const model = buildFeedModel(feedChannel(config), published.map((entry) => entry.item), config.itemLimit);
+  return { corpus, published, held, ...(model ? { feed: { model, documents: renderFeeds(model) } } : {}) };
+}
