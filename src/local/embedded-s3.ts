@@ -1,0 +1,51 @@
+import S3rver from 's3rver';
+
+/** s3rver accepts any well-formed signature made with these fixed keys. */
+export const localS3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+/** The SDK must be given some region to sign with; s3rver ignores it. */
+export const localS3Region = 'us-east-1';
+
+export interface EmbeddedS3Options {
+  /** Where objects are kept; reusing it across restarts keeps the objects. */
+  directory: string;
+  /** 0 picks any free port. Default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Created at start if it does not exist yet. */
+  bucket: string;
+  /** Silences s3rver's per-request log lines. Default true. */
+  silent?: boolean;
+}
+
+export interface EmbeddedS3 {
+  /** Path-style endpoint, e.g. http://127.0.0.1:4568; objects are at `${endpoint}/${bucket}/${key}`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly bucket: string;
+  close(): Promise<void>;
+}
+
+/** Starts s3rver inside this process, so local runs and tests need no separate server. */
+export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  const host = options.host ?? '127.0.0.1';
+  const server = new S3rver({
+    address: host,
+    port: options.port ?? 0,
+    directory: options.directory,
+    silent: options.silent ?? true,
+    resetOnClose: false,
+    // Only path-style URLs are used; otherwise any host name other than an IP or "localhost"
+    // (say, the machine's LAN name) would be taken for a bucket name.
+    vhostBuckets: false,
+    configureBuckets: [{ name: options.bucket }],
+  });
+  const address = await server.run();
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    bucket: options.bucket,
+    close: () => server.close(),
+  };
+}
