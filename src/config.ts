@@ -6,6 +6,8 @@ export interface FeedConfig {
   readonly description: string;
   /** Absolute http(s) URL ending in `/`; article pages and the index live under it. */
   readonly siteUrl: string;
+  /** The page the feeds' channel link points to; the site root unless the host cannot serve one. */
+  readonly homeUrl: string;
   readonly feedUrls: { readonly rss: string; readonly atom: string; readonly json: string };
   /** BCP 47 tag, e.g. `en` or `uk-UA`. */
   readonly language: string;
@@ -37,6 +39,7 @@ const ENV_OVERRIDES = {
   title: 'FEED_TITLE',
   description: 'FEED_DESCRIPTION',
   siteUrl: 'SITE_URL',
+  homeUrl: 'FEED_HOME_URL',
   language: 'FEED_LANGUAGE',
   authorName: 'FEED_AUTHOR_NAME',
   authorEmail: 'FEED_AUTHOR_EMAIL',
@@ -65,6 +68,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     title: fileObject.title,
     description: fileObject.description,
     siteUrl: fileObject.siteUrl,
+    homeUrl: fileObject.homeUrl,
     language: fileObject.language,
     authorName: fileAuthor.name,
     authorEmail: fileAuthor.email,
@@ -119,6 +123,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   const title = text('title', true);
   const description = text('description', true);
   const siteUrl = text('siteUrl', true, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
+  const homeUrl = text('homeUrl', false, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
   const language = text('language', true, (value) =>
     /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value) ? undefined : 'must be a language tag such as "en" or "uk-UA"',
   );
@@ -150,6 +155,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     title: title!,
     description: description!,
     siteUrl: site,
+    homeUrl: homeUrl ?? site,
     feedUrls: { rss: `${site}rss.xml`, atom: `${site}atom.xml`, json: `${site}feed.json` },
     language: language!,
     author: authorEmail ? { name: authorName!, email: authorEmail } : { name: authorName! },
@@ -173,4 +179,67 @@ function httpUrl(value: string): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where and how a publish run writes: from environment variables only (they differ per stage). */
+export interface PublishSettings {
+  readonly bucket: string;
+  /** Seeds bundled with the function (a folder), or objects under a prefix of the bucket. */
+  readonly seeds: { readonly from: 'bundle'; readonly dir?: string } | { readonly from: 'bucket'; readonly prefix: string };
+  readonly cacheControl: string;
+  /** Only set to reach an S3-compatible server such as the embedded s3rver. */
+  readonly s3: { readonly endpoint?: string; readonly forcePathStyle: boolean };
+}
+
+export function loadPublishSettings(env: Env): PublishSettings {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const bucket = value('FEED_BUCKET');
+  if (bucket === undefined) problems.push('FEED_BUCKET: is required (the name of the bucket the feeds are written to)');
+  else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`FEED_BUCKET: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+
+  const source = value('SEEDS_SOURCE') ?? 'bundle';
+  if (source !== 'bundle' && source !== 'bucket') problems.push(`SEEDS_SOURCE: must be "bundle" or "bucket", got ${JSON.stringify(env.SEEDS_SOURCE)}`);
+  const prefix = env.SEEDS_PREFIX ?? 'seeds/';
+  if (source === 'bucket' && (prefix.startsWith('/') || (prefix !== '' && !prefix.endsWith('/')))) {
+    problems.push(`SEEDS_PREFIX: must be a key prefix ending in "/" (e.g. "seeds/"), got ${JSON.stringify(prefix)}`);
+  }
+  const dir = value('SEEDS_DIR');
+
+  const cacheControl = value('CACHE_CONTROL') ?? 'max-age=300';
+  if (!/^[\x20-\x7E]+$/.test(cacheControl)) problems.push(`CACHE_CONTROL: must be a single-line HTTP header value, got ${JSON.stringify(env.CACHE_CONTROL)}`);
+
+  const endpoint = value('S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) problems.push(`S3_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
+  const pathStyle = value('S3_FORCE_PATH_STYLE') ?? 'false';
+  if (pathStyle !== 'true' && pathStyle !== 'false') problems.push(`S3_FORCE_PATH_STYLE: must be "true" or "false", got ${JSON.stringify(pathStyle)}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    bucket: bucket!,
+    seeds: source === 'bucket' ? { from: 'bucket', prefix } : dir ? { from: 'bundle', dir } : { from: 'bundle' },
+    cacheControl,
+    s3: endpoint ? { endpoint, forcePathStyle: pathStyle === 'true' } : { forcePathStyle: pathStyle === 'true' },
+  };
+}
+
+/** Both halves at once, so one message lists every wrong setting, file field or variable. */
+export function loadRuntimeConfig(file: unknown, env: Env, source?: string): { feed: FeedConfig; publish: PublishSettings } {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const feed = attempt(() => loadFeedConfig(file, env, source));
+  const publish = attempt(() => loadPublishSettings(env));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { feed: feed!, publish: publish! };
 }

@@ -43,7 +43,7 @@ export function feedChannel(config: FeedConfig): FeedChannel {
     title: config.title,
     description: config.description,
     language: config.language,
-    homeUrl: config.siteUrl,
+    homeUrl: config.homeUrl,
     feedUrls: config.feedUrls,
     author: config.author,
     ttlMinutes: config.ttlMinutes,

@@ -28,8 +28,12 @@ export interface BuildOptions {
 
 /** Seed files to feed documents: pure, so the same seeds and options give the same bytes. */
 export function buildFeeds(files: readonly SeedFile[], options: BuildOptions): Build {
+  return buildFeedsFromCorpus(parseCorpus(files, options.config.idPrefix), options);
+}
+
+/** The same, for a corpus already parsed (the publish run needs the articles before it builds). */
+export function buildFeedsFromCorpus(corpus: Corpus, options: BuildOptions): Build {
   const { config, now } = options;
-  const corpus = parseCorpus(files, config.idPrefix);
   const due = corpus.articles.filter((entry) => publishedAt(entry, config) <= now);
   const held = corpus.articles.filter((entry) => publishedAt(entry, config) > now);
   const published = due

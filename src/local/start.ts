@@ -1,0 +1,127 @@
+/**
+ * `npm start`: publishes ./seeds to an embedded S3 on 127.0.0.1 with the same code the Lambda
+ * runs, then keeps serving so a feed reader can subscribe. `--once` publishes and exits.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadRuntimeConfig, type Env } from '../config.js';
+import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
+import { s3PublishDependencies } from '../publish/runtime.js';
+import { createS3Client } from '../storage/s3.js';
+import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
+
+export const DEFAULT_PORT = 4568;
+export const LOCAL_BUCKET = 'feeds';
+
+const HELP = `Usage: npm start -- [options]
+
+Publishes the articles in ./seeds to an S3 server embedded in this process and serves the
+feeds on http://127.0.0.1:PORT/${LOCAL_BUCKET}/ until Ctrl-C.
+
+  --once          publish and exit instead of serving
+  --port N        port to listen on (default ${DEFAULT_PORT}; also PORT)
+  --seeds DIR     folder of seed articles (default seeds)
+  --data DIR      where the embedded S3 keeps its objects between runs (default .local-s3)
+  --force         rewrite every object even if unchanged
+`;
+
+export interface StartIo {
+  readonly cwd: string;
+  readonly env: Env;
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+export interface Started {
+  readonly server: EmbeddedS3;
+  readonly siteUrl: string;
+  readonly summary: PublishSummary;
+}
+
+/** Starts the embedded S3 and publishes once; the caller decides whether to keep serving. */
+export async function startLocal(argv: readonly string[], io: StartIo): Promise<{ code: number; started?: Started; once: boolean }> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        once: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        seeds: { type: 'string', default: 'seeds' },
+        data: { type: 'string', default: '.local-s3' },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${HELP}`);
+    return { code: 2, once: true };
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return { code: 0, once: true };
+  }
+  const portText = values.port ?? io.env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    io.stderr(`--port: "${portText}" is not a port number`);
+    return { code: 2, once: true };
+  }
+
+  let server: EmbeddedS3;
+  try {
+    server = await startEmbeddedS3({ directory: resolve(io.cwd, values.data!), port, bucket: LOCAL_BUCKET });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port N` : `cannot start the local S3: ${(error as Error).message}`);
+    return { code: 1, once: true };
+  }
+
+  const siteUrl = `${server.endpoint}/${LOCAL_BUCKET}/`;
+  try {
+    const configFile = resolve(io.cwd, 'feed.config.json');
+    // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
+    const env: Env = { ...io.env, SITE_URL: siteUrl, FEED_HOME_URL: `${siteUrl}index.html`, FEED_BUCKET: LOCAL_BUCKET, SEEDS_SOURCE: 'bundle', SEEDS_DIR: resolve(io.cwd, values.seeds!) };
+    const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
+    const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+    const deps = s3PublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
+    const summary = await publish(deps, { force: values.force === true });
+    report(summary, siteUrl, io);
+    return { code: 0, started: { server, siteUrl, summary }, once: values.once === true };
+  } catch (error) {
+    await server.close();
+    if (error instanceof PublishError && error.summary?.rejected) {
+      for (const bad of error.summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+    }
+    io.stderr(error instanceof ConfigError || error instanceof PublishError ? error.message : String((error as Error).stack ?? error));
+    return { code: 1, once: true };
+  }
+}
+
+function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
+  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+  for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
+  for (const warning of summary.warnings) io.stderr(warning);
+  io.stdout(
+    `Published ${summary.articles.published} articles (${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ` +
+      `${summary.articles.held} held): ${summary.objects.written} objects written, ${summary.objects.skipped} unchanged.`,
+  );
+  io.stdout(`\n  RSS 2.0    ${siteUrl}rss.xml\n  Atom 1.0   ${siteUrl}atom.xml\n  JSON Feed  ${siteUrl}feed.json\n  Site       ${siteUrl}index.html\n`);
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+if (invokedDirectly) {
+  const io: StartIo = { cwd: process.cwd(), env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
+  const { code, started, once } = await startLocal(process.argv.slice(2), io);
+  if (!started || once) {
+    await started?.server.close();
+    process.exit(code);
+  }
+  io.stdout('Serving until Ctrl-C.');
+  const stop = () => {
+    void started.server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

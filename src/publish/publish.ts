@@ -1,0 +1,171 @@
+import { parseCorpus, type SeedFile } from '../article/corpus.js';
+import type { FeedConfig } from '../config.js';
+import { articlePath } from '../feed/items.js';
+import { articlePage } from '../site/article-page.js';
+import { indexPage } from '../site/index-page.js';
+import type { Storage } from '../storage/storage.js';
+import { buildFeedsFromCorpus } from './build.js';
+import { mapWithConcurrency } from './concurrency.js';
+import {
+  MANIFEST_KEY,
+  articleHash,
+  objectHash,
+  parseManifest,
+  serializeManifest,
+  type ArticleRecord,
+  type Manifest,
+} from './manifest.js';
+
+export const CONTENT_TYPES = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  manifest: 'application/json; charset=utf-8',
+} as const;
+
+export const DEFAULT_CACHE_CONTROL = 'max-age=300';
+
+export interface PublishRequest {
+  /** Rewrite every object, even those the manifest says are unchanged. */
+  readonly force?: boolean;
+  /** Build and report, write nothing. */
+  readonly dryRun?: boolean;
+}
+
+export interface PublishDependencies {
+  readonly storage: Storage;
+  readonly readSeeds: () => Promise<readonly SeedFile[]>;
+  readonly config: FeedConfig;
+  /** Cache-Control for every published object. */
+  readonly cacheControl: string;
+  readonly now: () => Date;
+  /** How many objects are written at once. */
+  readonly concurrency?: number;
+}
+
+export interface PublishSummary {
+  readonly dryRun: boolean;
+  readonly force: boolean;
+  readonly articles: { readonly read: number; readonly published: number; readonly held: number; readonly rejected: number };
+  readonly rejected: readonly { readonly file: string; readonly line: number; readonly reason: string }[];
+  readonly held: readonly { readonly file: string; readonly date: string }[];
+  readonly feedItems: number;
+  /** In a dry run `written` is what would have been written. */
+  readonly objects: { readonly written: number; readonly skipped: number; readonly writtenKeys: readonly string[] };
+  readonly warnings: readonly string[];
+  readonly durationMs: number;
+}
+
+/** The run as a whole could not publish; the bucket holds what it held before (or more, never less). */
+export class PublishError extends Error {
+  constructor(message: string, readonly summary?: Partial<PublishSummary>, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}
+
+interface PlannedObject {
+  readonly key: string;
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/**
+ * Reads the seeds, builds the feeds and pages, and writes what changed: article pages and the
+ * index first, then the feeds that link to them, then the manifest that records it all.
+ */
+export async function publish(deps: PublishDependencies, request: PublishRequest = {}): Promise<PublishSummary> {
+  const started = performance.now();
+  const force = request.force === true;
+  const dryRun = request.dryRun === true;
+  const now = deps.now();
+  const { config, storage, cacheControl } = deps;
+
+  const files = await deps.readSeeds();
+  const { manifest: previous, problem } = parseManifest((await storage.get(MANIFEST_KEY))?.body);
+  const warnings = problem ? [problem] : [];
+
+  const corpus = parseCorpus(files, config.idPrefix);
+  const articleRecords = new Map<string, ArticleRecord>();
+  for (const entry of corpus.articles) articleRecords.set(entry.id, nextArticleRecord(previous.articles[entry.id], articleHash(entry.article), now));
+  const updatedAt = new Map<string, Date>();
+  for (const [id, record] of articleRecords) if (record.updated) updatedAt.set(id, new Date(record.updated));
+
+  const build = buildFeedsFromCorpus(corpus, { config, now, updatedAt });
+  const report = {
+    dryRun,
+    force,
+    articles: { read: files.length, published: build.published.length, held: build.held.length, rejected: corpus.rejected.length },
+    rejected: corpus.rejected.map((error) => ({ file: error.fileName, line: error.line, reason: error.reason })),
+    held: build.held.map((entry) => ({ file: entry.article.fileName, date: entry.article.date.iso })),
+  };
+  if (!build.feed) {
+    throw new PublishError(
+      files.length === 0
+        ? 'no seed articles were found; nothing was written'
+        : `none of the ${files.length} seed articles could be published; nothing was written`,
+      report,
+    );
+  }
+
+  const encode = (text: string) => Buffer.from(text, 'utf8');
+  const pages: PlannedObject[] = [
+    ...build.published.map((entry) => ({ key: articlePath(entry.slug), body: encode(articlePage(entry, config)), contentType: CONTENT_TYPES.html })),
+    { key: 'index.html', body: encode(indexPage(build.published, config)), contentType: CONTENT_TYPES.html },
+  ];
+  const { rss, atom, json } = build.feed.documents;
+  const feeds: PlannedObject[] = [
+    { key: 'rss.xml', body: encode(rss), contentType: CONTENT_TYPES.rss },
+    { key: 'atom.xml', body: encode(atom), contentType: CONTENT_TYPES.atom },
+    { key: 'feed.json', body: encode(json), contentType: CONTENT_TYPES.json },
+  ];
+
+  const objects: Record<string, string> = { ...previous.objects };
+  const writtenKeys: string[] = [];
+  let skipped = 0;
+  const writeChanged = async (batch: readonly PlannedObject[]) => {
+    const changed = batch.filter((object) => {
+      const hash = objectHash(object.body, object.contentType, cacheControl);
+      const unchanged = !force && previous.objects[object.key] === hash;
+      if (unchanged) skipped++;
+      return !unchanged;
+    });
+    if (!dryRun) {
+      await mapWithConcurrency(changed, deps.concurrency ?? 16, async (object) => {
+        await storage.put(object.key, object.body, { contentType: object.contentType, cacheControl });
+        objects[object.key] = objectHash(object.body, object.contentType, cacheControl);
+      });
+    }
+    writtenKeys.push(...changed.map((object) => object.key));
+  };
+
+  try {
+    // Pages first: a reader who gets the new feed can always follow its links.
+    await writeChanged(pages);
+    await writeChanged(feeds);
+    const manifest: Manifest = { version: 1, objects, articles: Object.fromEntries(articleRecords) };
+    const manifestBytes = serializeManifest({ ...manifest, articles: { ...previous.articles, ...manifest.articles } });
+    const previousBytes = serializeManifest(previous);
+    if (!dryRun && (force || Buffer.compare(Buffer.from(manifestBytes), Buffer.from(previousBytes)) !== 0)) {
+      await storage.put(MANIFEST_KEY, manifestBytes, { contentType: CONTENT_TYPES.manifest, cacheControl: 'no-cache' });
+    }
+  } catch (error) {
+    throw new PublishError(`publishing failed: ${error instanceof Error ? error.message : String(error)}`, report, { cause: error });
+  }
+
+  return {
+    ...report,
+    feedItems: build.feed.model.items.length,
+    objects: { written: writtenKeys.length, skipped, writtenKeys },
+    warnings,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** An article seen for the first time keeps its calendar date; an edited one is `updated` now. */
+function nextArticleRecord(previous: ArticleRecord | undefined, hash: string, now: Date): ArticleRecord {
+  if (!previous) return { hash };
+  if (previous.hash === hash) return previous;
+  return { hash, updated: now.toISOString() };
+}
