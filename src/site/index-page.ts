@@ -15,6 +15,6 @@ ${dateHtml(article.date.iso, item.published)}
 </article></li>`,
     )
     .join('\n');
-  const body = `<h1>${escapeHtml(config.title)}</h1>\n<ol class="articles">\n${items}\n</ol>`;
-  return page({ config, title: config.title, canonicalUrl: config.siteUrl, rootPath: '', description: config.description, body });
+  const body = `<ol class="articles">\n${items}\n</ol>`;
+  return page({ config, title: config.title, canonicalUrl: config.siteUrl, rootPath: '', description: config.description, body, home: true });
 }

@@ -36,6 +36,8 @@ export interface PageOptions {
   readonly rootPath: string;
   readonly description: string;
   readonly body: string;
+  /** On the home page the site name is the page's heading, not a link to itself. */
+  readonly home?: boolean;
 }
 
 /** The shell every page shares: language, phone viewport, feed autodiscovery, site header and footer. */
@@ -63,7 +65,9 @@ ${alternates}
 </head>
 <body>
 <div class="wrap">
-<header class="site"><a href="${rootPath}index.html">${escapeHtml(config.title)}</a><p>${escapeHtml(config.description)}</p></header>
+<header class="site">${
+    options.home ? `<h1>${escapeHtml(config.title)}</h1>` : `<a href="${rootPath}index.html">${escapeHtml(config.title)}</a>`
+  }<p>${escapeHtml(config.description)}</p></header>
 <main>
 ${options.body}
 </main>
