@@ -22,9 +22,10 @@ Commands:
                --seeds DIR     folder of *.txt seed articles (default: seeds)
              Prints one line per bad file (file:line: reason) and exits 1 if any.
 
-Environment variables override the config file: FEED_TITLE, FEED_DESCRIPTION, SITE_URL, FEED_HOME_URL,
-FEED_LANGUAGE, FEED_AUTHOR_NAME, FEED_AUTHOR_EMAIL, FEED_COPYRIGHT, FEED_ITEM_LIMIT,
-FEED_ICON, FEED_ID_PREFIX, FEED_PUBLISH_TIME, FEED_TIME_ZONE, PUBLISH_INTERVAL_MINUTES.
+Environment variables override the config file: FEED_TITLE, FEED_DESCRIPTION, SITE_URL,
+FEED_HOME_URL, FEED_RSS_URL, FEED_ATOM_URL, FEED_JSON_URL, FEED_LANGUAGE, FEED_AUTHOR_NAME,
+FEED_AUTHOR_EMAIL, FEED_COPYRIGHT, FEED_ITEM_LIMIT, FEED_ICON, FEED_ID_PREFIX,
+FEED_PUBLISH_TIME, FEED_TIME_ZONE, PUBLISH_INTERVAL_MINUTES.
 `;
 
 export interface CliIo {

@@ -40,6 +40,9 @@ const ENV_OVERRIDES = {
   description: 'FEED_DESCRIPTION',
   siteUrl: 'SITE_URL',
   homeUrl: 'FEED_HOME_URL',
+  rssUrl: 'FEED_RSS_URL',
+  atomUrl: 'FEED_ATOM_URL',
+  jsonUrl: 'FEED_JSON_URL',
   language: 'FEED_LANGUAGE',
   authorName: 'FEED_AUTHOR_NAME',
   authorEmail: 'FEED_AUTHOR_EMAIL',
@@ -54,6 +57,15 @@ const ENV_OVERRIDES = {
 
 type Setting = keyof typeof ENV_OVERRIDES;
 
+/** Settings that sit deeper than the top level of the file. */
+const FILE_PATHS: Partial<Record<Setting, string>> = {
+  authorName: 'author.name',
+  authorEmail: 'author.email',
+  rssUrl: 'feedUrls.rss',
+  atomUrl: 'feedUrls.atom',
+  jsonUrl: 'feedUrls.json',
+};
+
 /**
  * Builds the feed settings from the config file's parsed JSON and environment overrides.
  * Throws one ConfigError listing every problem; `source` names the file in messages.
@@ -63,12 +75,16 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   const fileObject = isRecord(file) ? file : {};
   if (!isRecord(file)) problems.push(`${source}: must hold a JSON object`);
   const fileAuthor = isRecord(fileObject.author) ? fileObject.author : {};
+  const fileFeedUrls = isRecord(fileObject.feedUrls) ? fileObject.feedUrls : {};
 
   const fromFile: Record<Setting, unknown> = {
     title: fileObject.title,
     description: fileObject.description,
     siteUrl: fileObject.siteUrl,
     homeUrl: fileObject.homeUrl,
+    rssUrl: fileFeedUrls.rss,
+    atomUrl: fileFeedUrls.atom,
+    jsonUrl: fileFeedUrls.json,
     language: fileObject.language,
     authorName: fileAuthor.name,
     authorEmail: fileAuthor.email,
@@ -86,7 +102,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     const variable = ENV_OVERRIDES[setting];
     const fromEnv = env[variable];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, where: variable };
-    const path = setting === 'authorName' ? 'author.name' : setting === 'authorEmail' ? 'author.email' : setting;
+    const path = FILE_PATHS[setting] ?? setting;
     return { value: fromFile[setting], where: `${source} ${path}` };
   };
 
@@ -123,7 +139,11 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   const title = text('title', true);
   const description = text('description', true);
   const siteUrl = text('siteUrl', true, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
-  const homeUrl = text('homeUrl', false, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
+  const absoluteUrl = (value: string) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL');
+  const homeUrl = text('homeUrl', false, absoluteUrl);
+  const rssUrl = text('rssUrl', false, absoluteUrl);
+  const atomUrl = text('atomUrl', false, absoluteUrl);
+  const jsonUrl = text('jsonUrl', false, absoluteUrl);
   const language = text('language', true, (value) =>
     /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value) ? undefined : 'must be a language tag such as "en" or "uk-UA"',
   );
@@ -156,7 +176,8 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     description: description!,
     siteUrl: site,
     homeUrl: homeUrl ?? site,
-    feedUrls: { rss: `${site}rss.xml`, atom: `${site}atom.xml`, json: `${site}feed.json` },
+    // Where readers fetch the feeds; by default the objects this project writes under siteUrl.
+    feedUrls: { rss: rssUrl ?? `${site}rss.xml`, atom: atomUrl ?? `${site}atom.xml`, json: jsonUrl ?? `${site}feed.json` },
     language: language!,
     author: authorEmail ? { name: authorName!, email: authorEmail } : { name: authorName! },
     ...(copyright ? { copyright } : {}),
