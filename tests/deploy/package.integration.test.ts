@@ -1,0 +1,468 @@
+/**
+ * Packages the service offline (`serverless package`, no AWS credentials) and checks the
+ * CloudFormation it would deploy and the zip it would upload. Prepare (build) and Act
+ * (packaging) run once in beforeAll, as packaging takes seconds; each test is an Assess step
+ * over their result.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
+
+// CloudFormation is loosely typed JSON; the assertions below are the type checks.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+interface Template {
+  Resources: Record<string, { Type: string; Properties?: Json; Condition?: string; DependsOn?: Json; DeletionPolicy?: string }>;
+  Outputs: Record<string, { Value: Json; Description?: string }>;
+  Conditions?: Record<string, Json>;
+  Parameters?: Record<string, Json>;
+}
+
+const STOCK_CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const PACKAGE_TIMEOUT = 300_000;
+
+let service: ServiceCopy;
+
+interface Packaged {
+  readonly dir: string;
+  readonly template: Template;
+  readonly output: string;
+}
+
+async function packageService(name: string, extraArgs: readonly string[] = []): Promise<Packaged> {
+  const dir = join(service.dir, name);
+  const result = await serverless(service.dir, ['package', '--package', dir, ...extraArgs]);
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.code !== 0) throw new Error(`serverless package failed (${result.code}):\n${output}`);
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { dir, template, output };
+}
+
+/** Every logical id of a given resource type. */
+function ofType(template: Template, type: string): string[] {
+  return Object.keys(template.Resources).filter((id) => template.Resources[id]!.Type === type);
+}
+
+function only(template: Template, type: string): { id: string; properties: Json } {
+  const ids = ofType(template, type);
+  expect(ids, `exactly one ${type}`).toHaveLength(1);
+  return { id: ids[0]!, properties: template.Resources[ids[0]!]!.Properties };
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/**
+ * The template with what changes on every packaging replaced by placeholders: the artifact's
+ * S3 key (it embeds a timestamp), and the function version's logical id and code hash (they
+ * follow the bundle's bytes).
+ */
+function normalise(template: Template): Template {
+  const versionIds = ofType(template, 'AWS::Lambda::Version');
+  let text = JSON.stringify(template);
+  for (const [index, id] of versionIds.entries()) text = text.split(id).join(`LambdaVersion#${index}`);
+  const copy = JSON.parse(text) as Template;
+  for (const resource of Object.values(copy.Resources)) {
+    if (resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Code?.S3Key) {
+      resource.Properties.Code.S3Key = '<artifact key>';
+    }
+    if (resource.Type === 'AWS::Lambda::Version' && resource.Properties?.CodeSha256) {
+      resource.Properties.CodeSha256 = '<code sha256>';
+    }
+  }
+  return copy;
+}
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** Every file under dir, relative, with forward slashes. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .map((path) => path.split('\\').join('/'))
+    .sort();
+}
+
+let first: Packaged;
+let second: Packaged;
+let every15: Packaged;
+let template: Template;
+
+beforeAll(async () => {
+  // Prepare: a copy of the service with a fresh build of handlers/ in its dist/.
+  service = await prepareServiceCopy('feedpress-package-');
+  if (service.buildOutput.code !== 0) {
+    throw new Error(`build failed:\n${service.buildOutput.stdout}\n${service.buildOutput.stderr}`);
+  }
+  // Act: package it three times: twice with the defaults (to prove the template is stable once
+  // normalised) and once with another publishing interval.
+  first = await packageService('package-a');
+  second = await packageService('package-b');
+  every15 = await packageService('package-15', ['--param=publishIntervalMinutes=15']);
+  template = first.template;
+}, PACKAGE_TIMEOUT);
+
+afterAll(() => service?.remove());
+
+describe('serverless package (offline, no credentials)', () => {
+  it('packages without warnings and writes the template and one zip', () => {
+    // Assess
+    expect(first.output).not.toMatch(/warning/i);
+    expect(readdirSync(first.dir).sort()).toEqual([
+      'cloudformation-template-create-stack.json',
+      'cloudformation-template-update-stack.json',
+      'feedpress.zip',
+      'serverless-state.json',
+    ]);
+  });
+
+  it('produces the same template every time once the random parts are normalised', () => {
+    // Assess
+    const a = normalise(first.template);
+    const b = normalise(second.template);
+    expect(JSON.stringify(a)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(b).toEqual(a);
+    // The build and the zip are deterministic: the same code gives the same artifact and
+    // function version, so a redeploy without changes uploads nothing new.
+    expect(ofType(second.template, 'AWS::Lambda::Version')).toEqual(ofType(first.template, 'AWS::Lambda::Version'));
+    expect(sha256(join(second.dir, 'feedpress.zip'))).toBe(sha256(join(first.dir, 'feedpress.zip')));
+    // The stable structure: which resources exist, of which type.
+    const structure = Object.fromEntries(Object.entries(a.Resources).map(([id, r]) => [id, r.Type]));
+    expect(structure).toEqual({
+      ServerlessDeploymentBucket: 'AWS::S3::Bucket',
+      ServerlessDeploymentBucketPolicy: 'AWS::S3::BucketPolicy',
+      PublishLogGroup: 'AWS::Logs::LogGroup',
+      IamRoleLambdaExecution: 'AWS::IAM::Role',
+      PublishLambdaFunction: 'AWS::Lambda::Function',
+      'LambdaVersion#0': 'AWS::Lambda::Version',
+      PublishLambdaEvConf: 'AWS::Lambda::EventInvokeConfig',
+      PublishEventsRuleSchedule1: 'AWS::Events::Rule',
+      PublishLambdaPermissionEventsRuleSchedule1: 'AWS::Lambda::Permission',
+      FeedBucket: 'AWS::S3::Bucket',
+      FeedBucketPolicy: 'AWS::S3::BucketPolicy',
+      FeedOriginAccessControl: 'AWS::CloudFront::OriginAccessControl',
+      FeedCachePolicy: 'AWS::CloudFront::CachePolicy',
+      FeedDistribution: 'AWS::CloudFront::Distribution',
+      PublishDeadLetterQueue: 'AWS::SQS::Queue',
+      AlarmTopic: 'AWS::SNS::Topic',
+      AlarmEmailSubscription: 'AWS::SNS::Subscription',
+      PublishErrorsAlarm: 'AWS::CloudWatch::Alarm',
+    });
+  });
+
+  describe('the publish function', () => {
+    it('runs the bundle on nodejs24.x, arm64, with reserved concurrency 1', () => {
+      // Assess
+      const fn = template.Resources.PublishLambdaFunction!.Properties;
+      expect(fn.Handler).toBe('dist/publish/index.handler');
+      expect(fn.Runtime).toBe('nodejs24.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.ReservedConcurrentExecutions).toBe(1);
+      expect(fn.MemorySize).toBe(512);
+      expect(fn.Timeout).toBe(60);
+      expect(fn.Code.S3Key).toMatch(/\/feedpress\.zip$/);
+    });
+
+    it('gets its bucket and public URL from the stack and its settings from the params', () => {
+      // Assess
+      const vars = template.Resources.PublishLambdaFunction!.Properties.Environment.Variables;
+      expect(vars.FEED_BUCKET).toEqual({ Ref: 'FeedBucket' });
+      expect(vars.SITE_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['FeedDistribution', 'DomainName'] }]] });
+      expect(vars).toMatchObject({
+        SEEDS_SOURCE: 'bundle',
+        SEEDS_PREFIX: 'seeds/',
+        CACHE_CONTROL: 'max-age=300',
+        PUBLISH_INTERVAL_MINUTES: '60',
+      });
+      // Nothing meant for a local s3rver leaks into AWS.
+      for (const name of ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'FEED_HOME_URL']) {
+        expect(vars).not.toHaveProperty(name);
+      }
+    });
+
+    it('is invoked hourly by an EventBridge rule allowed to call it', () => {
+      // Assess
+      const rule = template.Resources.PublishEventsRuleSchedule1!.Properties;
+      expect(rule.ScheduleExpression).toBe('rate(60 minutes)');
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['PublishLambdaFunction', 'Arn'] } })]);
+      const permission = template.Resources.PublishLambdaPermissionEventsRuleSchedule1!.Properties;
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': ['PublishLambdaFunction', 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': ['PublishEventsRuleSchedule1', 'Arn'] },
+      });
+    });
+
+    it('derives the schedule and PUBLISH_INTERVAL_MINUTES from one param', () => {
+      // Assess
+      const resources = every15.template.Resources;
+      expect(resources.PublishEventsRuleSchedule1!.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+      expect(resources.PublishLambdaFunction!.Properties.Environment.Variables.PUBLISH_INTERVAL_MINUTES).toBe('15');
+    });
+
+    it('sends failed asynchronous runs to the SQS dead-letter queue', () => {
+      // Assess
+      const config = only(template, 'AWS::Lambda::EventInvokeConfig').properties;
+      expect(config.FunctionName).toEqual({ Ref: 'PublishLambdaFunction' });
+      expect(config.Qualifier).toBe('$LATEST');
+      expect(config.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['PublishDeadLetterQueue', 'Arn'] });
+      expect(template.Resources.PublishDeadLetterQueue!.Type).toBe('AWS::SQS::Queue');
+      expect(template.Resources.PublishDeadLetterQueue!.Properties.MessageRetentionPeriod).toBe(1_209_600);
+    });
+
+    it('keeps its logs for 30 days', () => {
+      // Assess
+      expect(template.Resources.PublishLogGroup!.Properties).toEqual({
+        LogGroupName: '/aws/lambda/feedpress-dev-publish',
+        RetentionInDays: 30,
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    // The function's role; serverless' deployment bucket and its policy are not the function's.
+    const roleStatements = (): Json[] => {
+      const statements: Json[] = [];
+      for (const [id, resource] of Object.entries(template.Resources)) {
+        if (resource.Type === 'AWS::IAM::Role') {
+          for (const policy of resource.Properties.Policies ?? []) statements.push(...asArray(policy.PolicyDocument.Statement));
+          expect(resource.Properties.ManagedPolicyArns ?? [], `${id} has no managed policies`).toEqual([]);
+        }
+        if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+          statements.push(...asArray(resource.Properties.PolicyDocument.Statement));
+        }
+      }
+      return statements;
+    };
+
+    it('has one role, the function’s', () => {
+      // Assess
+      expect(ofType(template, 'AWS::IAM::Role')).toEqual(['IamRoleLambdaExecution']);
+      expect(template.Resources.PublishLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
+    });
+
+    it('has no wildcard action or resource, and nothing but Allow statements', () => {
+      // Act
+      const statements = roleStatements();
+      // Assess
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        const where = JSON.stringify(statement);
+        expect(statement.Effect, where).toBe('Allow');
+        expect(statement, where).not.toHaveProperty('NotAction');
+        expect(statement, where).not.toHaveProperty('NotResource');
+        for (const action of asArray(statement.Action)) {
+          expect(typeof action, where).toBe('string');
+          expect(action, where).not.toContain('*');
+        }
+        for (const resource of asArray(statement.Resource)) {
+          // A resource is either a reference to a resource of this stack or an ARN string;
+          // neither may be "*" nor an ARN that ends in a bare wildcard for a whole service.
+          const text = typeof resource === 'string' ? resource : (resource['Fn::Sub'] ?? JSON.stringify(resource));
+          expect(text, where).not.toBe('*');
+          expect(text, where).not.toMatch(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/);
+          expect(text, where).not.toMatch(/^arn:[^:]*:s3:::\*/);
+        }
+      }
+    });
+
+    it('allows exactly the S3 actions the publisher uses, on the feed bucket only', () => {
+      // Act
+      const s3 = roleStatements().filter((s) => asArray(s.Action).some((a: string) => a.startsWith('s3:')));
+      // Assess
+      const grants = s3.flatMap((s) => asArray(s.Action).map((action: string) => ({ action, resources: asArray(s.Resource) })));
+      const bucketArn = { 'Fn::GetAtt': ['FeedBucket', 'Arn'] };
+      const objectsArn = { 'Fn::Join': ['', [bucketArn, '/*']] };
+      expect(grants.map((g) => g.action).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      expect(grants.find((g) => g.action === 's3:ListBucket')!.resources).toEqual([bucketArn]);
+      expect(grants.find((g) => g.action === 's3:GetObject')!.resources).toEqual([objectsArn]);
+      expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([objectsArn]);
+    });
+
+    it('allows sqs:SendMessage on the dead-letter queue and log writes to this service’s log groups, nothing else', () => {
+      // Act
+      const others = roleStatements().filter((s) => !asArray(s.Action).some((a: string) => a.startsWith('s3:')));
+      // Assess
+      const sqs = others.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('sqs:')));
+      expect(sqs).toHaveLength(1);
+      expect(asArray(sqs[0].Action)).toEqual(['sqs:SendMessage']);
+      expect(asArray(sqs[0].Resource)).toEqual([{ 'Fn::GetAtt': ['PublishDeadLetterQueue', 'Arn'] }]);
+      const logs = others.filter((s) => !sqs.includes(s));
+      expect(logs.length).toBeGreaterThan(0);
+      for (const statement of logs) {
+        for (const action of asArray(statement.Action)) expect(action).toMatch(/^logs:(CreateLogStream|CreateLogGroup|TagResource|PutLogEvents)$/);
+        for (const resource of asArray(statement.Resource)) {
+          expect(resource['Fn::Sub']).toMatch(
+            /^arn:\$\{AWS::Partition\}:logs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:log-group:\/aws\/lambda\/feedpress-dev/,
+          );
+        }
+      }
+    });
+  });
+
+  describe('the feed bucket', () => {
+    it('blocks all public access, encrypts with SSE-S3 and keeps versions', () => {
+      // Assess
+      const bucket = template.Resources.FeedBucket!;
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ]);
+      expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
+    });
+
+    it('denies every request that is not over TLS', () => {
+      // Assess
+      const policy = template.Resources.FeedBucketPolicy!.Properties;
+      expect(policy.Bucket).toEqual({ Ref: 'FeedBucket' });
+      const deny = policy.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Deny');
+      expect(deny).toHaveLength(1);
+      expect(deny[0]).toMatchObject({
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+      expect(deny[0].Resource).toEqual([
+        { 'Fn::GetAtt': ['FeedBucket', 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/*']] },
+      ]);
+    });
+
+    it('lets only this stack’s CloudFront distribution read, and nobody else anything', () => {
+      // Assess
+      const allow = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement.filter(
+        (s: Json) => s.Effect === 'Allow',
+      );
+      expect(allow).toHaveLength(1);
+      expect(allow[0]).toMatchObject({
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/*']] },
+      });
+      expect(allow[0].Condition.StringEquals['AWS:SourceArn']['Fn::Sub']).toBe(
+        'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${FeedDistribution}',
+      );
+    });
+  });
+
+  describe('CloudFront', () => {
+    it('reaches the bucket through Origin Access Control (SigV4)', () => {
+      // Assess
+      const oac = only(template, 'AWS::CloudFront::OriginAccessControl');
+      expect(oac.properties.OriginAccessControlConfig).toMatchObject({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      });
+      const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
+      expect(config.Origins).toHaveLength(1);
+      expect(config.Origins[0]).toMatchObject({
+        DomainName: { 'Fn::GetAtt': ['FeedBucket', 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [oac.id, 'Id'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+      });
+    });
+
+    it('serves HTTPS only, compressed, with index.html at the root', () => {
+      // Assess
+      const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
+      expect(config.Enabled).toBe(true);
+      expect(config.DefaultRootObject).toBe('index.html');
+      expect(config.DefaultCacheBehavior).toMatchObject({
+        TargetOriginId: config.Origins[0].Id,
+        ViewerProtocolPolicy: 'redirect-to-https',
+        Compress: true,
+        AllowedMethods: ['GET', 'HEAD'],
+      });
+      expect(config.CacheBehaviors ?? []).toEqual([]);
+    });
+
+    it('caches with its own policy that honours Cache-Control, not the stock CachingOptimized one', () => {
+      // Assess
+      const behavior = template.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior;
+      expect(behavior.CachePolicyId).toEqual({ Ref: 'FeedCachePolicy' });
+      expect(JSON.stringify(template)).not.toContain(STOCK_CACHING_OPTIMIZED);
+      const policy = template.Resources.FeedCachePolicy!.Properties.CachePolicyConfig;
+      expect(policy).toMatchObject({ MinTTL: 0, DefaultTTL: 300, MaxTTL: 86_400 });
+      expect(policy.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+        EnableAcceptEncodingGzip: true,
+        EnableAcceptEncodingBrotli: true,
+      });
+    });
+  });
+
+  it('alarms on any error of the publish function', () => {
+    // Assess
+    const alarm = only(template, 'AWS::CloudWatch::Alarm').properties;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'PublishLambdaFunction' } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+    expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    // The email subscription only exists when an address is given.
+    expect(template.Resources.AlarmEmailSubscription!.Condition).toBe('HasAlarmEmail');
+    expect(template.Conditions!.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }] });
+    expect(template.Parameters!.AlarmEmail).toMatchObject({ Type: 'String', Default: '' });
+  });
+
+  it('outputs the bucket name, the distribution domain and the public feed URLs', () => {
+    // Assess
+    const outputs = template.Outputs;
+    expect(outputs.FeedBucketName!.Value).toEqual({ Ref: 'FeedBucket' });
+    expect(outputs.FeedDistributionDomain!.Value).toEqual({ 'Fn::GetAtt': ['FeedDistribution', 'DomainName'] });
+    expect(outputs.RssFeedUrl!.Value).toEqual({ 'Fn::Sub': 'https://${FeedDistribution.DomainName}/rss.xml' });
+    expect(outputs.AtomFeedUrl!.Value).toEqual({ 'Fn::Sub': 'https://${FeedDistribution.DomainName}/atom.xml' });
+    expect(outputs.JsonFeedUrl!.Value).toEqual({ 'Fn::Sub': 'https://${FeedDistribution.DomainName}/feed.json' });
+  });
+
+  describe('the deployment zip', () => {
+    let entries: ZipEntry[];
+    beforeAll(() => {
+      // Act
+      entries = listZip(join(first.dir, 'feedpress.zip'));
+    });
+
+    it('holds the bundle, its source map and the seeds, and nothing else', () => {
+      // Assess
+      const names = entries.map((e) => e.name).sort();
+      const seeds = filesUnder(join(repoRoot, 'seeds')).map((f) => `dist/publish/seeds/${f}`);
+      expect(seeds.length).toBeGreaterThan(0);
+      expect(names).toEqual(['dist/publish/index.mjs', 'dist/publish/index.mjs.map', ...seeds].sort());
+    });
+
+    it('has nothing from node_modules, sources, tests, infra or the lock file', () => {
+      // Assess
+      for (const { name } of entries) {
+        expect(name).not.toMatch(/(^|\/)(node_modules|src|tests|infra|handlers|scripts)\//);
+        expect(name).not.toMatch(/package(-lock)?\.json$|serverless\.yml$|\.ts$|\.cjs$/);
+      }
+    });
+
+    it('carries the bundle byte for byte as built', () => {
+      // Assess
+      const bundle = entries.find((e) => e.name === 'dist/publish/index.mjs')!;
+      const built = statSync(join(service.dir, 'dist', 'publish', 'index.mjs')).size;
+      expect(bundle.size).toBe(built);
+      // The map file is linked from the bundle, so Node finds it with --enable-source-maps.
+      expect(readFileSync(join(service.dir, 'dist', 'publish', 'index.mjs'), 'utf8')).toMatch(
+        /\/\/# sourceMappingURL=index\.mjs\.map\s*$/,
+      );
+    });
+  });
+});
