@@ -73,7 +73,8 @@ function finishXml(xml: string, format: keyof typeof TEXT_ESCAPES): string {
 
 function channelOptions(model: FeedModel): FeedOptions {
   return {
-    id: model.id,
+    // Atom's <id> is written as text: a literal `&amp;` in the tag: prefix must survive too.
+    id: xmlText(model.id),
     title: xmlText(model.title),
     description: xmlText(model.description),
     link: model.homeUrl,

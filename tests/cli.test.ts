@@ -1,0 +1,362 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../src/cli.js';
+import type { Env } from '../src/config.js';
+import { configFileJson, seedText } from './helpers/factory.js';
+import { atomFeed, children, rssChannel, text, type JsonFeed } from './helpers/feeds.js';
+
+interface FakeIo extends CliIo {
+  readonly out: string[];
+  readonly err: string[];
+}
+
+function fakeIo(cwd: string, options: { env?: Env; now?: string } = {}): FakeIo {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (line) => out.push(line),
+    stderr: (line) => err.push(line),
+    env: options.env ?? {},
+    cwd,
+    now: () => new Date(options.now ?? '2026-03-01T00:00:00.000Z'),
+  };
+}
+
+/** Every line written, split on newlines (one call may print several lines). */
+const lines = (written: readonly string[]) => written.join('\n').split('\n').filter((line) => line !== '');
+
+const ARTICLE_ERROR_LINE = /^[^:\s][^:]*\.txt:\d+: \S.*$/;
+
+const GOOD = {
+  '2026-02-01-tram.txt': seedText('2026-02-01', 'Tram Line Reopens', 'Trams are running again on line 2.'),
+  '2026-02-10-bridge.txt': seedText('2026-02-10', 'Bridge Opens', 'A new footbridge links two districts.'),
+};
+const BAD = {
+  'bad-date.txt': seedText('2026-02-30', 'An Impossible Day', 'There is no such day.'),
+  'no-header.txt': '\n\nJust a paragraph, no header line.\n',
+};
+
+let dir: string;
+
+async function writeSeeds(files: Record<string, string>, folder = 'seeds'): Promise<void> {
+  await mkdir(join(dir, folder), { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, folder, name), content);
+}
+
+async function readFeeds(outDir: string) {
+  const [rss, atom, json] = await Promise.all(['rss.xml', 'atom.xml', 'feed.json'].map((name) => readFile(join(outDir, name), 'utf8')));
+  return { rss: rss!, atom: atom!, json: JSON.parse(json!) as JsonFeed };
+}
+
+const BUILD = ['build', '--seeds', 'seeds', '--out', 'out', '--now', '2026-03-01T00:00:00Z'];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'feedpress-cli-'));
+  await writeFile(join(dir, 'feed.config.json'), JSON.stringify(configFileJson()));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('cli build', () => {
+  it('writes rss.xml, atom.xml and feed.json with every article, and says so', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['atom.xml', 'feed.json', 'rss.xml']);
+    const feeds = await readFeeds(join(dir, 'out'));
+    expect(children(rssChannel(feeds.rss), 'item').map((item) => text(item.title))).toEqual(['Bridge Opens', 'Tram Line Reopens']);
+    expect(children(atomFeed(feeds.atom), 'entry')).toHaveLength(2);
+    expect(feeds.json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
+    expect(lines(io.out)).toEqual([`wrote rss.xml, atom.xml, feed.json to ${join(dir, 'out')}: 2 items, 0 rejected, 0 held`]);
+    expect(io.err).toEqual([]);
+  });
+
+  it('reports a bad article as `file:line: reason` on stderr, builds the others and exits 0', async () => {
+    // Prepare
+    await writeSeeds({ ...GOOD, ...BAD });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines(io.err)).toEqual([
+      'bad-date.txt:1: 2026-02-30 is not a date on the calendar',
+      'no-header.txt:3: expected `date YYYY-MM-DD Title`, found "Just a paragraph, no header line."',
+    ]);
+    for (const line of lines(io.err)) expect(line).toMatch(ARTICLE_ERROR_LINE);
+    expect((await readFeeds(join(dir, 'out'))).json.items).toHaveLength(2);
+    expect(lines(io.out)[0]).toMatch(/: 2 items, 2 rejected, 0 held$/);
+  });
+
+  it('exits 1 and writes nothing when no article can be built', async () => {
+    // Prepare
+    await writeSeeds(BAD);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(lines(io.err).filter((line) => ARTICLE_ERROR_LINE.test(line))).toHaveLength(2);
+    expect(lines(io.err).at(-1)).toMatch(/could be published; nothing written$/);
+    expect(io.out).toEqual([]);
+  });
+
+  it('leaves feeds from an earlier build untouched when nothing can be built now', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    expect(await runCli(BUILD, fakeIo(dir))).toBe(0);
+    const before = await readFeeds(join(dir, 'out'));
+    await rm(join(dir, 'seeds'), { recursive: true });
+    await writeSeeds(BAD);
+
+    // Act
+    const code = await runCli(BUILD, fakeIo(dir));
+
+    // Assess
+    expect(code).toBe(1);
+    expect(await readFeeds(join(dir, 'out'))).toEqual(before);
+  });
+
+  it('holds an article dated after --now and publishes one dated that very day', async () => {
+    // Prepare
+    await writeSeeds({
+      ...GOOD,
+      '2026-03-01-today.txt': seedText('2026-03-01', 'Published Today', 'Due at midnight UTC.'),
+      '2026-03-02-tomorrow.txt': seedText('2026-03-02', 'Published Tomorrow', 'Not yet.'),
+    });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    const feeds = await readFeeds(join(dir, 'out'));
+    expect(feeds.json.items.map((item) => item.title)).toEqual(['Published Today', 'Bridge Opens', 'Tram Line Reopens']);
+    expect(feeds.rss).not.toContain('Published Tomorrow');
+    expect(feeds.atom).not.toContain('Published Tomorrow');
+    expect(lines(io.err)).toEqual(['2026-03-02-tomorrow.txt: held until 2026-03-02']);
+    expect(lines(io.out)[0]).toMatch(/: 3 items, 0 rejected, 1 held$/);
+  });
+
+  it('uses the injected clock when --now is not given', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir, { now: '2026-02-05T12:00:00Z' });
+
+    // Act
+    const code = await runCli(['build', '--out', 'out'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect((await readFeeds(join(dir, 'out'))).json.items.map((item) => item.title)).toEqual(['Tram Line Reopens']);
+    expect(lines(io.err)).toEqual(['2026-02-10-bridge.txt: held until 2026-02-10']);
+  });
+
+  it('exits 1 and writes nothing when every article is still held', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(['build', '--seeds', 'seeds', '--out', 'out', '--now', '2026-01-01T00:00:00Z'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('ignores files that are not .txt seeds', async () => {
+    // Prepare
+    await writeSeeds({ ...GOOD, 'README.md': '# not an article', '.hidden.txt': 'date 2026-02-01 Hidden\n\nText.\n' });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.err).toEqual([]);
+    expect((await readFeeds(join(dir, 'out'))).json.items).toHaveLength(2);
+  });
+
+  it('applies environment overrides from io.env', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir, { env: { FEED_TITLE: 'Overridden Title', FEED_ITEM_LIMIT: '1' } });
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    const feeds = await readFeeds(join(dir, 'out'));
+    expect(feeds.json.title).toBe('Overridden Title');
+    expect(feeds.json.items.map((item) => item.title)).toEqual(['Bridge Opens']);
+  });
+
+  it('exits 2 with every config problem on stderr, naming the file and the variable', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    await writeFile(join(dir, 'feed.config.json'), JSON.stringify(configFileJson({ language: 'english' })));
+    const io = fakeIo(dir, { env: { FEED_ITEM_LIMIT: '0' } });
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(2);
+    const errors = lines(io.err);
+    expect(errors).toContainEqual(expect.stringContaining(`${join(dir, 'feed.config.json')} language: must be a language tag`));
+    expect(errors).toContainEqual(expect.stringContaining('FEED_ITEM_LIMIT: must be a whole number'));
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it.each([
+    ['an unparsable --now', ['build', '--out', 'out', '--now', 'next tuesday'], /--now: "next tuesday" is not a date/],
+    ['no --out', ['build'], /build needs --out DIR/],
+    ['an unknown option', ['build', '--out', 'out', '--force'], /Unknown option '--force'/],
+    ['an unknown command', ['publish'], /unknown command "publish"/],
+  ])('exits 2 on %s', async (_what, argv, message) => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(argv, io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err.join('\n')).toMatch(message);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('cli validate', () => {
+  it('exits 1 and prints one `file:line: reason` line per bad file', async () => {
+    // Prepare
+    await writeSeeds({ ...GOOD, ...BAD });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(['validate', '--seeds', 'seeds'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(lines(io.out)).toEqual([
+      'bad-date.txt:1: 2026-02-30 is not a date on the calendar',
+      'no-header.txt:3: expected `date YYYY-MM-DD Title`, found "Just a paragraph, no header line."',
+    ]);
+    expect(lines(io.err)).toEqual(['2 of 4 articles are valid']);
+  });
+
+  it('exits 0 and prints no error line when every article is valid, writing nothing', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir);
+    const before = (await readdir(dir)).sort();
+
+    // Act
+    const code = await runCli(['validate', '--seeds', 'seeds'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.out).toEqual([]);
+    expect(lines(io.err)).toEqual(['2 of 2 articles are valid']);
+    expect((await readdir(dir)).sort()).toEqual(before);
+  });
+
+  it('validates an article dated in the future (validation is not publication)', async () => {
+    // Prepare
+    await writeSeeds({ '2099-01-01-later.txt': seedText('2099-01-01', 'Much Later', 'Some day.') });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(['validate', '--seeds', 'seeds'], io);
+
+    // Assess
+    expect(code).toBe(0);
+  });
+
+  it('checks the seeds/ folder of the repository: all valid', async () => {
+    // Prepare
+    const io = fakeIo(fileURLToPath(new URL('..', import.meta.url)));
+
+    // Act
+    const code = await runCli(['validate'], io);
+
+    // Assess
+    expect(io.out).toEqual([]);
+    expect(code).toBe(0);
+  });
+});
+
+describe('cli --help', () => {
+  const ENV_VARIABLES = [
+    'FEED_TITLE',
+    'FEED_DESCRIPTION',
+    'SITE_URL',
+    'FEED_HOME_URL',
+    'FEED_RSS_URL',
+    'FEED_ATOM_URL',
+    'FEED_JSON_URL',
+    'FEED_LANGUAGE',
+    'FEED_AUTHOR_NAME',
+    'FEED_AUTHOR_EMAIL',
+    'FEED_COPYRIGHT',
+    'FEED_ITEM_LIMIT',
+    'FEED_ICON',
+    'FEED_ID_PREFIX',
+    'FEED_PUBLISH_TIME',
+    'FEED_TIME_ZONE',
+    'PUBLISH_INTERVAL_MINUTES',
+  ];
+
+  it.each([[['--help']], [['-h']], [['help']], [['build', '--help']], [['validate', '-h']]])('%j documents both commands, their options and the environment, exit 0', async (argv) => {
+    // Prepare
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(argv, io);
+
+    // Assess
+    expect(code).toBe(0);
+    const help = io.out.join('\n');
+    expect(help).toMatch(/^\s+build\s+\S/m);
+    expect(help).toMatch(/^\s+validate\s+\S/m);
+    for (const option of ['--seeds DIR', '--out DIR', '--config FILE', '--now ISO-TIME']) expect(help).toContain(option);
+    for (const variable of ENV_VARIABLES) expect(help).toMatch(new RegExp(`\\b${variable}\\b`));
+    expect(io.err).toEqual([]);
+  });
+
+  it('prints the help and exits 2 when no command is given', async () => {
+    // Prepare
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli([], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.out.join('\n')).toMatch(/Usage:/);
+  });
+});
