@@ -261,6 +261,11 @@ export function loadRuntimeConfig(file: unknown, env: Env, source?: string): { f
   };
   const feed = attempt(() => loadFeedConfig(file, env, source));
   const publish = attempt(() => loadPublishSettings(env));
+  // Where the site is served differs per stage, like the bucket: the config file's siteUrl is
+  // for the CLI, and a run that fell back to it would publish links to the wrong host.
+  if (env.SITE_URL === undefined || env.SITE_URL.trim() === '') {
+    problems.push('SITE_URL: is required (the public base URL the feeds and pages are served from)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return { feed: feed!, publish: publish! };
 }

@@ -82,8 +82,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const now = deps.now();
   const { config, storage, cacheControl } = deps;
 
-  const files = await deps.readSeeds();
-  const { manifest: previous, problem } = parseManifest((await storage.get(MANIFEST_KEY))?.body);
+  let files: readonly SeedFile[];
+  let storedManifest: Uint8Array | undefined;
+  try {
+    files = await deps.readSeeds();
+    storedManifest = (await storage.get(MANIFEST_KEY))?.body;
+  } catch (error) {
+    throw new PublishError(`reading the seeds or ${MANIFEST_KEY} failed; nothing was written: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+  }
+  const { manifest: previous, problem } = parseManifest(storedManifest);
   const warnings = problem ? [problem] : [];
 
   const corpus = parseCorpus(files, config.idPrefix);

@@ -1,0 +1,167 @@
+/**
+ * `npm start`: the real script as a child process in a throw-away folder (it resolves
+ * feed.config.json, seeds/ and .local-s3/ against its working directory), and `startLocal`
+ * in-process for the serving mode.
+ */
+import { execFile } from 'node:child_process';
+import { cp, readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { XMLParser } from 'fast-xml-parser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localS3Credentials, localS3Region, startEmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { LOCAL_BUCKET, startLocal, type Started } from '../../src/local/start.js';
+import { createS3Client, S3Storage } from '../../src/storage/s3.js';
+import { escapeHtml } from '../../src/text/html.js';
+import { tempDir, type TempDir } from '../publish/support.js';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const startScript = join(repoRoot, 'src', 'local', 'start.ts');
+
+let dir: TempDir;
+
+beforeEach(async () => {
+  // Prepare (shared): a folder that looks like a checkout, with its own seeds and config.
+  dir = await tempDir('npm-start-');
+  await cp(join(repoRoot, 'seeds'), join(dir.path, 'seeds'), { recursive: true });
+  await cp(join(repoRoot, 'feed.config.json'), join(dir.path, 'feed.config.json'));
+});
+
+afterEach(async () => {
+  await dir.remove();
+});
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npm start -- --once --port N`, without npm, in the temp folder; never throws on a non-zero exit. */
+async function startOnce(port = 0): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.PORT;
+  try {
+    const { stdout, stderr } = await execFileAsync(tsx, [startScript, '--once', '--port', String(port)], { cwd: dir.path, env, timeout: 90_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` };
+  }
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** "Published N articles (…): W objects written, S unchanged." as numbers. */
+function counts(stdout: string): { published: number; written: number; unchanged: number } {
+  const match = /Published (\d+) articles \(.*\): (\d+) objects written, (\d+) unchanged\./.exec(stdout);
+  expect(match, stdout).not.toBeNull();
+  return { published: Number(match![1]), written: Number(match![2]), unchanged: Number(match![3]) };
+}
+
+describe('npm start -- --once (child process)', () => {
+  it('publishes the seeds into .local-s3, prints the feed URLs with the real port, and exits 0', async () => {
+    // Act
+    const run = await startOnce();
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const urls = /RSS 2\.0\s+(http:\/\/127\.0\.0\.1:(\d+)\/feeds\/rss\.xml)/.exec(run.stdout);
+    expect(urls, run.stdout).not.toBeNull();
+    const port = Number(urls![2]);
+    expect(port).toBeGreaterThan(0);
+    expect(run.stdout).toContain(`Atom 1.0   http://127.0.0.1:${port}/feeds/atom.xml`);
+    expect(run.stdout).toContain(`JSON Feed  http://127.0.0.1:${port}/feeds/feed.json`);
+    expect(run.stdout).toContain(`Site       http://127.0.0.1:${port}/feeds/index.html`);
+    const { published, written, unchanged } = counts(run.stdout);
+    expect(published).toBeGreaterThan(0);
+    // A page per article, the index and three feeds.
+    expect({ written, unchanged }).toEqual({ written: published + 4, unchanged: 0 });
+
+    // The objects outlive the process: a new server on the same folder has them all.
+    expect(await readdir(join(dir.path, '.local-s3'))).toContain(LOCAL_BUCKET);
+    const server = await startEmbeddedS3({ directory: join(dir.path, '.local-s3'), port: 0, bucket: LOCAL_BUCKET });
+    try {
+      const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+      const keys = await new S3Storage({ client, bucket: LOCAL_BUCKET }).list('');
+      expect(keys.filter((key) => !key.startsWith('articles/'))).toEqual(['_publish/manifest.json', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
+      expect(keys.filter((key) => key.startsWith('articles/') && key.endsWith('.html'))).toHaveLength(published);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('republishes nothing on a second run in the same folder', async () => {
+    // Prepare
+    // The port is part of every link, so both runs must serve on the same one.
+    const port = await freePort();
+    const first = await startOnce(port);
+    expect(first.code, first.stderr).toBe(0);
+
+    // Act
+    const second = await startOnce(port);
+
+    // Assess
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain(' 0 objects written');
+    expect(counts(second.stdout)).toEqual({ published: counts(first.stdout).published, written: 0, unchanged: counts(first.stdout).written });
+  });
+});
+
+describe('startLocal (in process, serving)', () => {
+  let started: Started | undefined;
+
+  afterEach(async () => {
+    await started?.server.close();
+    started = undefined;
+  });
+
+  it('keeps serving after publishing: the RSS feed and the pages it links to load over HTTP', async () => {
+    // Prepare
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { cwd: dir.path, env: {}, stdout: (line: string) => out.push(line), stderr: (line: string) => err.push(line) };
+
+    // Act
+    const result = await startLocal(['--port', '0'], io);
+    started = result.started;
+
+    // Assess
+    expect(result.code, err.join('\n')).toBe(0);
+    expect(result.once).toBe(false);
+    expect(started).toBeDefined();
+    expect(started!.siteUrl).toBe(`http://127.0.0.1:${started!.server.port}/${LOCAL_BUCKET}/`);
+    expect(out.join('\n')).toContain(`RSS 2.0    ${started!.siteUrl}rss.xml`);
+
+    const rss = await fetch(`${started!.siteUrl}rss.xml`);
+    expect(rss.status).toBe(200);
+    expect(rss.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+    const parsed = new XMLParser().parse(await rss.text()) as { rss: { channel: { link: string; item: { link: string }[] } } };
+    expect(parsed.rss.channel.link).toBe(`${started!.siteUrl}index.html`);
+    const items = parsed.rss.channel.item;
+    expect(items.length).toBe(started!.summary.feedItems);
+
+    const json = (await (await fetch(`${started!.siteUrl}feed.json`)).json()) as { items: { url: string; title: string }[] };
+    const first = json.items[0]!;
+    expect(items[0]!.link).toBe(first.url);
+    const page = await fetch(first.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await page.text();
+    expect(html).toContain(`<h1>${escapeHtml(first.title)}</h1>`);
+
+    const home = await fetch(parsed.rss.channel.link);
+    expect(home.status).toBe(200);
+  });
+});
