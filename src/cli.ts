@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseCorpus } from './article/corpus.js';
+import { parseCorpus, type SeedFile } from './article/corpus.js';
 import { readSeedFolder } from './article/seed-folder.js';
 import { formatArticleError } from './article/types.js';
 import { ConfigError, loadFeedConfig, type Env } from './config.js';
@@ -81,8 +82,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/** The seed files, or undefined after saying why the folder cannot be read. */
+async function readSeeds(seedsDir: string, io: CliIo): Promise<SeedFile[] | undefined> {
+  try {
+    return await readSeedFolder(seedsDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 async function validate(seedsDir: string, io: CliIo): Promise<number> {
-  const files = await readSeedFolder(seedsDir);
+  const files = await readSeeds(seedsDir, io);
+  if (!files) return 2;
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
   for (const error of corpus.rejected) io.stdout(formatArticleError(error));
@@ -103,7 +116,9 @@ async function build(seedsDir: string, outDir: string, configFile: string, nowTe
     io.stderr(`--now: "${nowText}" is not a date and time`);
     return 2;
   }
-  const result = buildFeeds(await readSeedFolder(seedsDir), { config, now });
+  const files = await readSeeds(seedsDir, io);
+  if (!files) return 2;
+  const result = buildFeeds(files, { config, now });
   for (const error of result.corpus.rejected) io.stderr(formatArticleError(error));
   for (const entry of result.held) io.stderr(`${entry.article.fileName}: held until ${entry.article.date.iso}`);
   if (!result.feed) {
@@ -125,7 +140,7 @@ async function build(seedsDir: string, outDir: string, configFile: string, nowTe
   return 0;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
   runCli(process.argv.slice(2), {
     stdout: (line) => console.log(line),

@@ -66,6 +66,23 @@ const FILE_PATHS: Partial<Record<Setting, string>> = {
   jsonUrl: 'feedUrls.json',
 };
 
+const FILE_FIELDS = [
+  'title',
+  'description',
+  'siteUrl',
+  'homeUrl',
+  'feedUrls',
+  'language',
+  'author',
+  'copyright',
+  'itemLimit',
+  'icon',
+  'idPrefix',
+  'publishTime',
+  'timeZone',
+  'ttlMinutes',
+] as const;
+
 /**
  * Builds the feed settings from the config file's parsed JSON and environment overrides.
  * Throws one ConfigError listing every problem; `source` names the file in messages.
@@ -76,6 +93,19 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   if (!isRecord(file)) problems.push(`${source}: must hold a JSON object`);
   const fileAuthor = isRecord(fileObject.author) ? fileObject.author : {};
   const fileFeedUrls = isRecord(fileObject.feedUrls) ? fileObject.feedUrls : {};
+  // A misspelt field would otherwise be ignored without a word and its default used.
+  for (const [path, object, known] of [
+    ['', fileObject, FILE_FIELDS],
+    ['author.', fileAuthor, ['name', 'email']],
+    ['feedUrls.', fileFeedUrls, ['rss', 'atom', 'json']],
+  ] as const) {
+    for (const key of Object.keys(object)) {
+      if (!(known as readonly string[]).includes(key)) problems.push(`${source} ${path}${key}: is not a setting (known: ${known.join(', ')})`);
+    }
+  }
+  for (const [name, value] of [['author', fileObject.author], ['feedUrls', fileObject.feedUrls]] as const) {
+    if (value !== undefined && !isRecord(value)) problems.push(`${source} ${name}: must be an object`);
+  }
 
   const fromFile: Record<Setting, unknown> = {
     title: fileObject.title,
@@ -169,20 +199,26 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
 
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const site = siteUrl!.endsWith('/') ? siteUrl! : `${siteUrl}/`;
+  // One spelling of every URL (lower-case host, punycode, escapes) so all formats agree.
+  const normalized = new URL(siteUrl!).href;
+  const site = normalized.endsWith('/') ? normalized : `${normalized}/`;
   const [hour, minute] = (publishTimeText ?? '00:00').split(':').map(Number) as [number, number];
   return {
     title: title!,
     description: description!,
     siteUrl: site,
-    homeUrl: homeUrl ?? site,
+    homeUrl: homeUrl ? new URL(homeUrl).href : site,
     // Where readers fetch the feeds; by default the objects this project writes under siteUrl.
-    feedUrls: { rss: rssUrl ?? `${site}rss.xml`, atom: atomUrl ?? `${site}atom.xml`, json: jsonUrl ?? `${site}feed.json` },
+    feedUrls: {
+      rss: new URL(rssUrl ?? `${site}rss.xml`).href,
+      atom: new URL(atomUrl ?? `${site}atom.xml`).href,
+      json: new URL(jsonUrl ?? `${site}feed.json`).href,
+    },
     language: language!,
     author: authorEmail ? { name: authorName!, email: authorEmail } : { name: authorName! },
     ...(copyright ? { copyright } : {}),
     itemLimit,
-    ...(icon ? { icon } : {}),
+    ...(icon ? { icon: new URL(icon).href } : {}),
     idPrefix: idPrefix!,
     publishTime: { hour, minute, timeZone: timeZone ?? 'UTC' },
     ttlMinutes,

@@ -310,6 +310,21 @@ describe('cli validate', () => {
   });
 });
 
+describe('cli with a seeds folder that is not there', () => {
+  it.each(['build', 'validate'])('%s says which folder is missing and exits 2', async (command) => {
+    // Prepare
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli([command, '--seeds', 'no-such-folder', '--out', 'public'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(lines(io.err)).toEqual([`--seeds: ${join(dir, 'no-such-folder')} does not exist`]);
+    expect(existsSync(join(dir, 'public'))).toBe(false);
+  });
+});
+
 describe('cli --help', () => {
   const ENV_VARIABLES = [
     'FEED_TITLE',

@@ -262,3 +262,36 @@ describe('bad values, one at a time', () => {
     expect(error.problems[0]).toMatch(expected);
   });
 });
+
+describe('loadFeedConfig guards against silent mistakes', () => {
+  it('reports a misspelt field instead of quietly using the default', () => {
+    // Prepare
+    const file = { ...configFileJson(), itemlimit: 10, author: { name: 'Desk', mail: 'desk@example.org' }, feedUrls: { rs: 'https://x.example/rss' } };
+
+    // Act
+    const error = configError(file);
+
+    // Assess
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${SOURCE} itemlimit: is not a setting \\(known: .*itemLimit`)),
+        expect.stringMatching(new RegExp(`^${SOURCE} author\\.mail: is not a setting \\(known: name, email\\)`)),
+        expect.stringMatching(new RegExp(`^${SOURCE} feedUrls\\.rs: is not a setting \\(known: rss, atom, json\\)`)),
+      ]),
+    );
+  });
+
+  it('spells every URL one way (lower-case host, punycode) so all formats agree', () => {
+    // Prepare
+    const file = configFileJson({ siteUrl: 'https://Feeds.BÜCHER.example/News', icon: 'https://Feeds.BÜCHER.example/icon.png' });
+
+    // Act
+    const config = loadFeedConfig(file, {});
+
+    // Assess
+    expect(config.siteUrl).toBe('https://feeds.xn--bcher-kva.example/News/');
+    expect(config.homeUrl).toBe(config.siteUrl);
+    expect(config.feedUrls.rss).toBe('https://feeds.xn--bcher-kva.example/News/rss.xml');
+    expect(config.icon).toBe('https://feeds.xn--bcher-kva.example/icon.png');
+  });
+});

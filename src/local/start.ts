@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadRuntimeConfig, type Env } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
@@ -110,7 +111,7 @@ function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
   io.stdout(`\n  RSS 2.0    ${siteUrl}rss.xml\n  Atom 1.0   ${siteUrl}atom.xml\n  JSON Feed  ${siteUrl}feed.json\n  Site       ${siteUrl}index.html\n`);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
   const io: StartIo = { cwd: process.cwd(), env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
   const { code, started, once } = await startLocal(process.argv.slice(2), io);
