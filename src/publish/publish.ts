@@ -69,6 +69,8 @@ interface PlannedObject {
   readonly key: string;
   readonly body: Uint8Array;
   readonly contentType: string;
+  /** Of body and headers, as the manifest records it. */
+  readonly hash: string;
 }
 
 /**
@@ -116,32 +118,31 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     );
   }
 
-  const encode = (text: string) => Buffer.from(text, 'utf8');
-  const pages: PlannedObject[] = [
-    ...build.published.map((entry) => ({ key: articlePath(entry.slug), body: encode(articlePage(entry, config)), contentType: CONTENT_TYPES.html })),
-    { key: 'index.html', body: encode(indexPage(build.published, config)), contentType: CONTENT_TYPES.html },
+  const planned = (key: string, text: string, contentType: string): PlannedObject => {
+    const body = Buffer.from(text, 'utf8');
+    return { key, body, contentType, hash: objectHash(body, contentType, cacheControl) };
+  };
+  const pages = [
+    ...build.published.map((entry) => planned(articlePath(entry.slug), articlePage(entry, config), CONTENT_TYPES.html)),
+    planned('index.html', indexPage(build.published, config), CONTENT_TYPES.html),
   ];
   const { rss, atom, json } = build.feed.documents;
-  const feeds: PlannedObject[] = [
-    { key: 'rss.xml', body: encode(rss), contentType: CONTENT_TYPES.rss },
-    { key: 'atom.xml', body: encode(atom), contentType: CONTENT_TYPES.atom },
-    { key: 'feed.json', body: encode(json), contentType: CONTENT_TYPES.json },
+  const feeds = [
+    planned('rss.xml', rss, CONTENT_TYPES.rss),
+    planned('atom.xml', atom, CONTENT_TYPES.atom),
+    planned('feed.json', json, CONTENT_TYPES.json),
   ];
 
   const objects: Record<string, string> = { ...previous.objects };
   const writtenKeys: string[] = [];
   let skipped = 0;
   const writeChanged = async (batch: readonly PlannedObject[]) => {
-    const changed = batch.filter((object) => {
-      const hash = objectHash(object.body, object.contentType, cacheControl);
-      const unchanged = !force && previous.objects[object.key] === hash;
-      if (unchanged) skipped++;
-      return !unchanged;
-    });
+    const changed = batch.filter((object) => force || previous.objects[object.key] !== object.hash);
+    skipped += batch.length - changed.length;
     if (!dryRun) {
       await mapWithConcurrency(changed, deps.concurrency ?? 16, async (object) => {
         await storage.put(object.key, object.body, { contentType: object.contentType, cacheControl });
-        objects[object.key] = objectHash(object.body, object.contentType, cacheControl);
+        objects[object.key] = object.hash;
       });
     }
     writtenKeys.push(...changed.map((object) => object.key));
@@ -151,10 +152,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // Pages first: a reader who gets the new feed can always follow its links.
     await writeChanged(pages);
     await writeChanged(feeds);
-    const manifest: Manifest = { version: 1, objects, articles: Object.fromEntries(articleRecords) };
-    const manifestBytes = serializeManifest({ ...manifest, articles: { ...previous.articles, ...manifest.articles } });
-    const previousBytes = serializeManifest(previous);
-    if (!dryRun && (force || Buffer.compare(Buffer.from(manifestBytes), Buffer.from(previousBytes)) !== 0)) {
+    // Records of articles no longer in the seeds are kept: if one comes back, it is not "new".
+    const manifest: Manifest = { version: 1, objects, articles: { ...previous.articles, ...Object.fromEntries(articleRecords) } };
+    const manifestBytes = serializeManifest(manifest);
+    if (!dryRun && (force || Buffer.compare(manifestBytes, serializeManifest(previous)) !== 0)) {
       await storage.put(MANIFEST_KEY, manifestBytes, { contentType: CONTENT_TYPES.manifest, cacheControl: 'no-cache' });
     }
   } catch (error) {
