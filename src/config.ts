@@ -261,8 +261,9 @@ export function loadPublishSettings(env: Env): PublishSettings {
   const source = value('SEEDS_SOURCE') ?? 'bundle';
   if (source !== 'bundle' && source !== 'bucket') problems.push(`SEEDS_SOURCE: must be "bundle" or "bucket", got ${JSON.stringify(env.SEEDS_SOURCE)}`);
   const prefix = env.SEEDS_PREFIX ?? 'seeds/';
-  if (source === 'bucket' && (prefix.startsWith('/') || (prefix !== '' && !prefix.endsWith('/')))) {
-    problems.push(`SEEDS_PREFIX: must be a key prefix ending in "/" (e.g. "seeds/"), got ${JSON.stringify(prefix)}`);
+  // A folder of its own: seeds mixed into the published root would be served to readers.
+  if (source === 'bucket' && !/^[^/]+(\/[^/]+)*\/$/.test(prefix)) {
+    problems.push(`SEEDS_PREFIX: must be a folder-like key prefix ending in "/" (e.g. "seeds/"), got ${JSON.stringify(prefix)}`);
   }
   const dir = value('SEEDS_DIR');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadFeedConfig, type Env, type FeedConfig } from '../src/config.js';
+import { ConfigError, loadFeedConfig, loadPublishSettings, type Env, type FeedConfig } from '../src/config.js';
 import { configFileJson } from './helpers/factory.js';
 
 const SOURCE = '/srv/feeds/feed.config.json';
@@ -293,5 +293,46 @@ describe('loadFeedConfig guards against silent mistakes', () => {
     expect(config.homeUrl).toBe(config.siteUrl);
     expect(config.feedUrls.rss).toBe('https://feeds.xn--bcher-kva.example/News/rss.xml');
     expect(config.icon).toBe('https://feeds.xn--bcher-kva.example/icon.png');
+  });
+});
+
+describe('loadPublishSettings', () => {
+  const base = { FEED_BUCKET: 'feeds-bucket' };
+
+  it('defaults to bundled seeds, max-age=300 and no custom endpoint', () => {
+    // Act
+    const settings = loadPublishSettings(base);
+
+    // Assess
+    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', s3: { forcePathStyle: false } });
+  });
+
+  it('reads seeds from a bucket folder when asked', () => {
+    // Act
+    const settings = loadPublishSettings({ ...base, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: 'drafts/seeds/' });
+
+    // Assess
+    expect(settings.seeds).toEqual({ from: 'bucket', prefix: 'drafts/seeds/' });
+  });
+
+  it.each(['', 'seeds', '/seeds/', 'a//b/'])('rejects SEEDS_PREFIX %j for bucket seeds: they would mix with what readers fetch', (prefix) => {
+    // Act
+    const act = () => loadPublishSettings({ ...base, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: prefix });
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/SEEDS_PREFIX: must be a folder-like key prefix ending in "\/"/);
+  });
+
+  it.each([
+    ['FEED_BUCKET', { FEED_BUCKET: 'Not_A_Bucket' }],
+    ['S3_ENDPOINT', { ...base, S3_ENDPOINT: 'localhost:4568' }],
+    ['S3_FORCE_PATH_STYLE', { ...base, S3_FORCE_PATH_STYLE: 'yes' }],
+  ])('names %s when it is wrong', (variable, env) => {
+    // Act
+    const act = () => loadPublishSettings(env);
+
+    // Assess
+    expect(act).toThrow(new RegExp(`- ${variable}: `));
   });
 });

@@ -326,7 +326,7 @@ describe('serverless package (offline, no credentials)', () => {
       // Assess
       const policy = template.Resources.FeedBucketPolicy!.Properties;
       expect(policy.Bucket).toEqual({ Ref: 'FeedBucket' });
-      const deny = policy.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Deny');
+      const deny = policy.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Deny' && s.Principal === '*');
       expect(deny).toHaveLength(1);
       expect(deny[0]).toMatchObject({
         Principal: '*',
@@ -353,6 +353,20 @@ describe('serverless package (offline, no credentials)', () => {
       expect(allow[0].Condition.StringEquals['AWS:SourceArn']['Fn::Sub']).toBe(
         'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${FeedDistribution}',
       );
+    });
+  });
+
+  describe('what readers cannot reach', () => {
+    it('keeps seeds (held articles included) and the manifest out of CloudFront', () => {
+      // Assess
+      const statements = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement;
+      const deny = statements.filter((s: Json) => s.Effect === 'Deny' && s.Principal?.Service === 'cloudfront.amazonaws.com');
+      expect(deny).toHaveLength(1);
+      expect(deny[0].Action).toBe('s3:GetObject');
+      expect(deny[0].Resource).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/seeds/*']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/_publish/*']] },
+      ]);
     });
   });
 
