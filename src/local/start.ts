@@ -113,6 +113,9 @@ function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
+  // The SDK warns on Node 20 that its releases from 2027 need Node 22; the Lambda runs Node 24,
+  // and the README says so once rather than every local run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const io: StartIo = { cwd: process.cwd(), env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
   const { code, started, once } = await startLocal(process.argv.slice(2), io);
   if (!started || once) {
