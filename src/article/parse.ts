@@ -57,13 +57,13 @@ export function decodeSeed(fileName: string, bytes: Uint8Array): { ok: true; tex
 }
 
 /**
- * One text form for every input: no BOM, `\n` line ends, trailing spaces gone, NFC
- * (so the same title typed on two systems gives one slug), and no character XML cannot carry.
+ * One text form for every input: no BOM, `\n` line ends, NFC (so the same title typed on two
+ * systems gives one slug), and no character XML cannot carry. Lines are trimmed where they
+ * are split into blocks.
  */
 export function normalizeText(text: string): string {
   return stripXmlForbidden(text.replace(/^\uFEFF/, ''))
     .replace(/\r\n?/g, '\n')
-    .replace(/[ \t\u00A0]+$/gm, '')
     .normalize('NFC');
 }
 
@@ -117,8 +117,9 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** Runs of spaces and tabs become one space; a lone space is left alone, which is most of them. */
 function collapseSpaces(text: string): string {
-  return text.replace(/[ \t\u00A0]+/g, ' ').trim();
+  return text.replace(/[ \t]{2,}|\t/g, ' ').trim();
 }
 
 function preview(text: string): string {

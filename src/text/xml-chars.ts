@@ -5,8 +5,14 @@
  */
 const XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
+/**
+ * Almost every text has none of them, and a scan for the usual suspects is far cheaper than
+ * the full Unicode-aware replace; surrogates (emoji) send the text the careful way.
+ */
+const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 export function stripXmlForbidden(text: string): string {
-  return text.replace(XML_FORBIDDEN, '');
+  return MAYBE_FORBIDDEN.test(text) ? text.replace(XML_FORBIDDEN, '') : text;
 }
 
 export function hasXmlForbidden(text: string): boolean {

@@ -106,6 +106,18 @@ describe('parseArticle tolerates', () => {
     expect(parsed('date 2026-03-01 T\n\nOne line\nand the next.\n').blocks).toEqual([{ kind: 'paragraph', text: 'One line and the next.' }]);
   });
 
+  it('no-break spaces inside the text, kept where the author put them', () => {
+    // Prepare
+    const text = 'date 2026-03-01 Minus\u00A010\u00A0°C in  Kharkiv\n\nIt was −10\u00A0°C at\t\tdawn.\u00A0\n';
+
+    // Act
+    const article = parsed(text);
+
+    // Assess
+    expect(article.title).toBe('Minus\u00A010\u00A0°C in Kharkiv');
+    expect(article.lede).toBe('It was −10\u00A0°C at dawn.');
+  });
+
   it('characters XML cannot carry, dropped', () => {
     const article = parsed('date 2026-03-01 Bell\u0007 and \u000Bvertical tab\n\nNUL\u0000 here\u001F.\n');
     expect(article.title).toBe('Bell and vertical tab');
