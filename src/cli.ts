@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isEntryPoint } from './entry-point.js';
 import { parseCorpus, type SeedFile } from './article/corpus.js';
 import { readSeedFolder } from './article/seed-folder.js';
 import { formatArticleError } from './article/types.js';
@@ -140,8 +140,7 @@ async function build(seedsDir: string, outDir: string, configFile: string, nowTe
   return 0;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (invokedDirectly) {
+if (isEntryPoint(import.meta.url)) {
   runCli(process.argv.slice(2), {
     stdout: (line) => console.log(line),
     stderr: (line) => console.error(line),

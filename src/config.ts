@@ -168,8 +168,8 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
 
   const title = text('title', true);
   const description = text('description', true);
-  const siteUrl = text('siteUrl', true, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
   const absoluteUrl = (value: string) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL');
+  const siteUrl = text('siteUrl', true, absoluteUrl);
   const homeUrl = text('homeUrl', false, absoluteUrl);
   const rssUrl = text('rssUrl', false, absoluteUrl);
   const atomUrl = text('atomUrl', false, absoluteUrl);
@@ -182,7 +182,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     /^[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+$/.test(value) ? undefined : 'must be an e-mail address',
   );
   const copyright = text('copyright', false);
-  const icon = text('icon', false, (value) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL'));
+  const icon = text('icon', false, absoluteUrl);
   const idPrefix = text('idPrefix', true, (value) =>
     /^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(value)
       ? undefined

@@ -5,13 +5,18 @@ import { feedId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import type { FeedChannel, FeedItem } from './model.js';
 
-/** Where an article's page lives, relative to the site root (and the bucket root). */
+/** Where an article's page lives, relative to the site root (and the bucket root): its object key. */
 export function articlePath(slug: string): string {
   return `articles/${slug}.html`;
 }
 
+/** The same path as a relative link: the slug may hold any script, so it is percent-encoded. */
+export function articleHref(slug: string): string {
+  return articlePath(encodeURIComponent(slug));
+}
+
 export function articleUrl(config: Pick<FeedConfig, 'siteUrl'>, slug: string): string {
-  return `${config.siteUrl}articles/${encodeURIComponent(slug)}.html`;
+  return config.siteUrl + articleHref(slug);
 }
 
 /** The moment an article goes out: its calendar day at the configured time and zone. */
@@ -23,8 +28,7 @@ export function publishedAt(entry: IdentifiedArticle, config: Pick<FeedConfig, '
  * `updated` is the publish time unless the caller knows the article changed later
  * (the publish manifest records when a published article's text last changed).
  */
-export function feedItem(entry: IdentifiedArticle, config: FeedConfig, updated?: Date): FeedItem {
-  const published = publishedAt(entry, config);
+export function feedItem(entry: IdentifiedArticle, config: FeedConfig, published: Date, updated?: Date): FeedItem {
   return {
     id: entry.id,
     title: entry.article.title,

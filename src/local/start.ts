@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isEntryPoint } from '../entry-point.js';
 import { ConfigError, loadRuntimeConfig, type Env } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { s3PublishDependencies } from '../publish/runtime.js';
@@ -111,8 +111,7 @@ function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
   io.stdout(`\n  RSS 2.0    ${siteUrl}rss.xml\n  Atom 1.0   ${siteUrl}atom.xml\n  JSON Feed  ${siteUrl}feed.json\n  Site       ${siteUrl}index.html\n`);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (invokedDirectly) {
+if (isEntryPoint(import.meta.url)) {
   // The SDK warns on Node 20 that its releases from 2027 need Node 22; the Lambda runs Node 24,
   // and the README says so once rather than every local run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -34,11 +34,15 @@ export function buildFeeds(files: readonly SeedFile[], options: BuildOptions): B
 /** The same, for a corpus already parsed (the publish run needs the articles before it builds). */
 export function buildFeedsFromCorpus(corpus: Corpus, options: BuildOptions): Build {
   const { config, now } = options;
-  const due = corpus.articles.filter((entry) => publishedAt(entry, config) <= now);
-  const held = corpus.articles.filter((entry) => publishedAt(entry, config) > now);
-  const published = due
-    .map((entry) => ({ ...entry, item: feedItem(entry, config, options.updatedAt?.get(entry.id)) }))
-    .sort((a, b) => compareItems(a.item, b.item));
+  const published: PublishedArticle[] = [];
+  const held: IdentifiedArticle[] = [];
+  for (const entry of corpus.articles) {
+    // Looked up once per article: in a zone other than UTC it asks Intl for the offset.
+    const at = publishedAt(entry, config);
+    if (at > now) held.push(entry);
+    else published.push({ ...entry, item: feedItem(entry, config, at, options.updatedAt?.get(entry.id)) });
+  }
+  published.sort((a, b) => compareItems(a.item, b.item));
   const model = buildFeedModel(feedChannel(config), published.map((entry) => entry.item), config.itemLimit);
   return { corpus, published, held, ...(model ? { feed: { model, documents: renderFeeds(model) } } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { FeedConfig } from '../config.js';
+import { articleHref } from '../feed/items.js';
 import type { PublishedArticle } from '../publish/build.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 import { dateHtml, page } from './layout.js';
@@ -9,7 +10,7 @@ export function indexPage(newestFirst: readonly PublishedArticle[], config: Feed
     .slice(0, config.itemLimit)
     .map(
       ({ article, item, slug }) => `<li><article>
-<h2><a href="articles/${escapeHtmlAttribute(encodeURIComponent(slug))}.html">${escapeHtml(article.title)}</a></h2>
+<h2><a href="${escapeHtmlAttribute(articleHref(slug))}">${escapeHtml(article.title)}</a></h2>
 ${dateHtml(article.date.iso, item.published)}
 <p>${escapeHtml(article.lede)}</p>
 </article></li>`,
