@@ -1,4 +1,5 @@
 import S3rver from 's3rver';
+import { installListPagination } from './s3rver-pagination.js';
 
 /** s3rver accepts any well-formed signature made with these fixed keys. */
 export const localS3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -29,6 +30,9 @@ export interface EmbeddedS3 {
 /** Starts s3rver inside this process, so local runs and tests need no separate server. */
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const host = options.host ?? '127.0.0.1';
+  // Without this, every ListObjectsV2 page after the first answers 500 on Node 20 (s3rver
+  // encrypts its continuation tokens with DES, which OpenSSL 3 refuses).
+  installListPagination();
   const server = new S3rver({
     address: host,
     port: options.port ?? 0,
