@@ -452,12 +452,18 @@ describe('serverless package (offline, no credentials)', () => {
       entries = listZip(join(first.dir, 'feedpress.zip'));
     });
 
-    it('holds the bundle, its source map and the seeds, and nothing else', () => {
+    it('holds the bundle and the seeds, and nothing else (no source map)', () => {
       // Assess
       const names = entries.map((e) => e.name).sort();
       const seeds = filesUnder(join(repoRoot, 'seeds')).map((f) => `dist/publish/seeds/${f}`);
       expect(seeds.length).toBeGreaterThan(0);
-      expect(names).toEqual(['dist/publish/index.mjs', 'dist/publish/index.mjs.map', ...seeds].sort());
+      expect(names).toEqual(['dist/publish/index.mjs', ...seeds].sort());
+    });
+
+    it('is at most 250 KB', () => {
+      // Assess
+      const zipBytes = statSync(join(first.dir, 'feedpress.zip')).size;
+      expect(zipBytes).toBeLessThanOrEqual(250 * 1000);
     });
 
     it('has nothing from node_modules, sources, tests, infra or the lock file', () => {
@@ -473,10 +479,12 @@ describe('serverless package (offline, no credentials)', () => {
       const bundle = entries.find((e) => e.name === 'dist/publish/index.mjs')!;
       const built = statSync(join(service.dir, 'dist', 'publish', 'index.mjs')).size;
       expect(bundle.size).toBe(built);
-      // The map file is linked from the bundle, so Node finds it with --enable-source-maps.
+      // The map stays in dist/, linked from the bundle: Node finds it with --enable-source-maps
+      // when the bundle runs here, and it maps a trace from the Lambda's logs (README).
       expect(readFileSync(join(service.dir, 'dist', 'publish', 'index.mjs'), 'utf8')).toMatch(
         /\/\/# sourceMappingURL=index\.mjs\.map\s*$/,
       );
+      expect(existsSync(join(service.dir, 'dist', 'publish', 'index.mjs.map'))).toBe(true);
     });
   });
 });
