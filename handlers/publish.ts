@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import feedConfigFile from '../feed.config.json' with { type: 'json' };
 import { loadRuntimeConfig, type Env } from '../src/config.js';
 import { publish, PublishError, type PublishDependencies, type PublishSummary } from '../src/publish/publish.js';
-import { s3PublishDependencies } from '../src/publish/runtime.js';
+import { bucketPublishDependencies } from '../src/wiring.js';
 import { createS3Client } from '../src/storage/s3.js';
 import { parsePublishEvent } from './event.js';
 
@@ -20,7 +20,7 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
         forcePathStyle: config.publish.s3.forcePathStyle,
       });
       deps = {
-        ...s3PublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: fileURLToPath(new URL('./seeds/', import.meta.url)) }),
+        ...bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: fileURLToPath(new URL('./seeds/', import.meta.url)) }),
         ...overrides,
       };
     }

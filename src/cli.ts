@@ -1,24 +1,31 @@
 #!/usr/bin/env node
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
 import { parseCorpus, type SeedFile } from './article/corpus.js';
-import { readSeedFolder } from './article/seed-folder.js';
 import { formatArticleError } from './article/types.js';
-import { ConfigError, loadFeedConfig, type Env } from './config.js';
-import { buildFeeds } from './publish/build.js';
+import { ConfigError, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
+import { readSeedFolder } from './local/seed-folder.js';
+import { DEFAULT_CACHE_CONTROL, publish, PublishError, type PublishSummary } from './publish/publish.js';
+import { folderPublishDependencies } from './wiring.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
 Commands:
-  build      Build rss.xml, atom.xml and feed.json from a folder of seed articles.
+  build      Publish the site into a folder: rss.xml, atom.xml, feed.json, index.html and
+             articles/*.html, the same objects a publish run writes to the bucket.
                --seeds DIR     folder of *.txt seed articles (default: seeds)
-               --out DIR       folder the feeds are written to (created if missing)
+               --out DIR       folder the site is written to (created if missing); it keeps
+                               _publish/manifest.json, so the next build writes only what changed
                --config FILE   feed settings (default: feed.config.json)
                --now ISO-TIME  the clock, for articles dated in the future (default: now)
-             Bad articles are reported on stderr (file:line: reason) and left out;
-             the feeds are still written. Exits 1 only when no article could be built.
+               --force         read every seed and rewrite every file; also lets a build
+                               remove more than UNPUBLISH_MAX_SHARE of the articles
+               --dry-run       say what would be written and deleted, write nothing
+             Bad articles are reported on stderr (file:line: reason) and left out (or kept
+             at their last good version); the rest is still written. Exits 1 when no article
+             could be published or the build would unpublish too many.
   validate   Check every seed article without writing anything.
                --seeds DIR     folder of *.txt seed articles (default: seeds)
              Prints one line per bad file (file:line: reason) and exits 1 if any.
@@ -26,7 +33,8 @@ Commands:
 Environment variables override the config file: FEED_TITLE, FEED_DESCRIPTION, SITE_URL,
 FEED_HOME_URL, FEED_RSS_URL, FEED_ATOM_URL, FEED_JSON_URL, FEED_LANGUAGE, FEED_AUTHOR_NAME,
 FEED_AUTHOR_EMAIL, FEED_COPYRIGHT, FEED_ITEM_LIMIT, FEED_ICON, FEED_ID_PREFIX,
-FEED_PUBLISH_TIME, FEED_TIME_ZONE, PUBLISH_INTERVAL_MINUTES.
+FEED_PUBLISH_TIME, FEED_TIME_ZONE, PUBLISH_INTERVAL_MINUTES; build also reads CACHE_CONTROL
+(recorded with each file) and UNPUBLISH_MAX_SHARE (default 0.2).
 `;
 
 export interface CliIo {
@@ -53,6 +61,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out: { type: 'string' },
         config: { type: 'string', default: 'feed.config.json' },
         now: { type: 'string' },
+        force: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -75,7 +85,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.stderr(`build needs --out DIR\n\n${HELP}`);
         return 2;
       }
-      return build(seedsDir, resolve(io.cwd, values.out), resolve(io.cwd, values.config as string), values.now as string | undefined, io);
+      return build(
+        {
+          seedsDir,
+          outDir: resolve(io.cwd, values.out),
+          configFile: resolve(io.cwd, values.config as string),
+          nowText: values.now as string | undefined,
+          force: values.force === true,
+          dryRun: values['dry-run'] === true,
+        },
+        io,
+      );
     default:
       io.stderr(`unknown command "${command}"\n\n${HELP}`);
       return 2;
@@ -103,12 +123,31 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   return corpus.rejected.length > 0 || files.length === 0 ? 1 : 0;
 }
 
-async function build(seedsDir: string, outDir: string, configFile: string, nowText: string | undefined, io: CliIo): Promise<number> {
+interface BuildArgs {
+  readonly seedsDir: string;
+  readonly outDir: string;
+  readonly configFile: string;
+  readonly nowText: string | undefined;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+}
+
+async function build(args: BuildArgs, io: CliIo): Promise<number> {
+  const { seedsDir, outDir, configFile, nowText } = args;
   let config;
+  const problems: string[] = [];
   try {
     config = loadFeedConfig(JSON.parse(await readFile(configFile, 'utf8')), io.env, configFile);
   } catch (error) {
-    io.stderr(error instanceof ConfigError ? error.message : `cannot read ${configFile}: ${(error as Error).message}`);
+    if (!(error instanceof ConfigError)) {
+      io.stderr(`cannot read ${configFile}: ${(error as Error).message}`);
+      return 2;
+    }
+    problems.push(...error.problems);
+  }
+  const maxUnpublishShare = loadUnpublishShare(io.env, problems);
+  if (problems.length > 0 || !config) {
+    io.stderr(new ConfigError(problems).message);
     return 2;
   }
   const now = nowText === undefined ? io.now() : new Date(nowText);
@@ -116,26 +155,36 @@ async function build(seedsDir: string, outDir: string, configFile: string, nowTe
     io.stderr(`--now: "${nowText}" is not a date and time`);
     return 2;
   }
-  const files = await readSeeds(seedsDir, io);
-  if (!files) return 2;
-  const result = buildFeeds(files, { config, now });
-  for (const error of result.corpus.rejected) io.stderr(formatArticleError(error));
-  for (const entry of result.held) io.stderr(`${entry.article.fileName}: held until ${entry.article.date.iso}`);
-  if (!result.feed) {
-    io.stderr(`no article in ${seedsDir} could be published; nothing written`);
+  // Checked up front, so a wrong --seeds is a usage error and not an empty site.
+  try {
+    if (!(await stat(seedsDir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${(error as Error).message}`);
+    return 2;
+  }
+  const cacheControl = io.env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
+  const deps = folderPublishDependencies({ outDir, seedsDir, feed: config, cacheControl, maxUnpublishShare, now: () => now });
+  let summary: PublishSummary;
+  try {
+    summary = await publish(deps, { force: args.force, dryRun: args.dryRun });
+  } catch (error) {
+    if (!(error instanceof PublishError)) throw error;
+    for (const bad of error.summary?.rejected ?? []) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+    io.stderr(error.message);
     return 1;
   }
-  await mkdir(outDir, { recursive: true });
-  const { rss, atom, json } = result.feed.documents;
-  for (const [name, body] of [['rss.xml', rss], ['atom.xml', atom], ['feed.json', json]] as const) {
-    // Write then rename, so a reader of the folder never sees half a feed.
-    const target = join(outDir, name);
-    await writeFile(`${target}.tmp`, body);
-    await rename(`${target}.tmp`, target);
+  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
+  for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
+  for (const warning of summary.warnings) io.stderr(warning);
+  if (args.dryRun) {
+    for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
+    for (const key of summary.objects.deletedKeys) io.stdout(`would delete ${key}`);
   }
   io.stdout(
-    `wrote rss.xml, atom.xml, feed.json to ${outDir}: ${result.feed.model.items.length} items, ` +
-      `${result.corpus.rejected.length} rejected, ${result.held.length} held`,
+    `${args.dryRun ? 'dry run, nothing written: ' : ''}${summary.articles.published} articles published to ${outDir} ` +
+      `(${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ${summary.articles.held} held); ` +
+      `${summary.objects.written} files written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted`,
   );
   return 0;
 }

@@ -244,6 +244,8 @@ export interface PublishSettings {
   /** Seeds bundled with the function (a folder), or objects under a prefix of the bucket. */
   readonly seeds: { readonly from: 'bundle'; readonly dir?: string } | { readonly from: 'bucket'; readonly prefix: string };
   readonly cacheControl: string;
+  /** A run that would unpublish more than this share of the published articles fails unless forced. */
+  readonly maxUnpublishShare: number;
   /** Only set to reach an S3-compatible server such as the embedded s3rver. */
   readonly s3: { readonly endpoint?: string; readonly forcePathStyle: boolean };
 }
@@ -270,6 +272,8 @@ export function loadPublishSettings(env: Env): PublishSettings {
   const cacheControl = value('CACHE_CONTROL') ?? 'max-age=300';
   if (!/^[\x20-\x7E]+$/.test(cacheControl)) problems.push(`CACHE_CONTROL: must be a single-line HTTP header value, got ${JSON.stringify(env.CACHE_CONTROL)}`);
 
+  const maxUnpublishShare = loadUnpublishShare(env, problems);
+
   const endpoint = value('S3_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) problems.push(`S3_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
   const pathStyle = value('S3_FORCE_PATH_STYLE') ?? 'false';
@@ -280,8 +284,24 @@ export function loadPublishSettings(env: Env): PublishSettings {
     bucket: bucket!,
     seeds: source === 'bucket' ? { from: 'bucket', prefix } : dir ? { from: 'bundle', dir } : { from: 'bundle' },
     cacheControl,
+    maxUnpublishShare,
     s3: endpoint ? { endpoint, forcePathStyle: pathStyle === 'true' } : { forcePathStyle: pathStyle === 'true' },
   };
+}
+
+export const DEFAULT_UNPUBLISH_SHARE = 0.2;
+
+/** `UNPUBLISH_MAX_SHARE`: a fraction from 0 to 1 (0.2), or a percentage (20%). */
+export function loadUnpublishShare(env: Env, problems: string[]): number {
+  const raw = env.UNPUBLISH_MAX_SHARE?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_UNPUBLISH_SHARE;
+  const match = /^(\d+(?:\.\d+)?)(\s*%)?$/.exec(raw);
+  const share = match ? Number(match[1]) / (match[2] ? 100 : 1) : Number.NaN;
+  if (!(share >= 0 && share <= 1)) {
+    problems.push(`UNPUBLISH_MAX_SHARE: must be a share from 0 to 1 (e.g. 0.2) or a percentage (e.g. 20%), got ${JSON.stringify(env.UNPUBLISH_MAX_SHARE)}`);
+    return DEFAULT_UNPUBLISH_SHARE;
+  }
+  return share;
 }
 
 /** Both halves at once, so one message lists every wrong setting, file field or variable. */

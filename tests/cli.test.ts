@@ -66,7 +66,7 @@ afterEach(async () => {
 });
 
 describe('cli build', () => {
-  it('writes rss.xml, atom.xml and feed.json with every article, and says so', async () => {
+  it('writes the feeds, the index and every page the feeds link to, and says so', async () => {
     // Prepare
     await writeSeeds(GOOD);
     const io = fakeIo(dir);
@@ -76,12 +76,16 @@ describe('cli build', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['atom.xml', 'feed.json', 'rss.xml']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['_publish', 'articles', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
+    expect((await readdir(join(dir, 'out', 'articles'))).sort()).toEqual(['2026-02-01-tram-line-reopens.html', '2026-02-10-bridge-opens.html']);
     const feeds = await readFeeds(join(dir, 'out'));
     expect(children(rssChannel(feeds.rss), 'item').map((item) => text(item.title))).toEqual(['Bridge Opens', 'Tram Line Reopens']);
     expect(children(atomFeed(feeds.atom), 'entry')).toHaveLength(2);
     expect(feeds.json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
-    expect(lines(io.out)).toEqual([`wrote rss.xml, atom.xml, feed.json to ${join(dir, 'out')}: 2 items, 0 rejected, 0 held`]);
+    for (const item of feeds.json.items) expect(existsSync(join(dir, 'out', new URL(item.url!).pathname)), item.url).toBe(true);
+    expect(lines(io.out)).toEqual([
+      `2 articles published to ${join(dir, 'out')} (2 in the feeds, 0 rejected, 0 held); 6 files written, 0 unchanged, 0 deleted`,
+    ]);
     expect(io.err).toEqual([]);
   });
 
@@ -101,7 +105,7 @@ describe('cli build', () => {
     ]);
     for (const line of lines(io.err)) expect(line).toMatch(ARTICLE_ERROR_LINE);
     expect((await readFeeds(join(dir, 'out'))).json.items).toHaveLength(2);
-    expect(lines(io.out)[0]).toMatch(/: 2 items, 2 rejected, 0 held$/);
+    expect(lines(io.out)[0]).toMatch(/\(2 in the feeds, 2 rejected, 0 held\)/);
   });
 
   it('exits 1 and writes nothing when no article can be built', async () => {
@@ -116,8 +120,72 @@ describe('cli build', () => {
     expect(code).toBe(1);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(lines(io.err).filter((line) => ARTICLE_ERROR_LINE.test(line))).toHaveLength(2);
-    expect(lines(io.err).at(-1)).toMatch(/could be published; nothing written$/);
+    expect(lines(io.err).at(-1)).toMatch(/could be published; nothing was written$/);
     expect(io.out).toEqual([]);
+  });
+
+  it('writes nothing on a second build of the same seeds, and only what changed after an edit', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    expect(await runCli(BUILD, fakeIo(dir))).toBe(0);
+    const io = fakeIo(dir);
+    const edited = fakeIo(dir);
+
+    // Act
+    const same = await runCli(BUILD, io);
+    await writeSeeds({ '2026-02-01-tram.txt': seedText('2026-02-01', 'Tram Line Reopens', 'Trams run again on line 2 and line 7.') });
+    const changed = await runCli(BUILD, edited);
+
+    // Assess
+    expect([same, changed]).toEqual([0, 0]);
+    expect(lines(io.out)[0]).toMatch(/; 0 files written, 6 unchanged, 0 deleted$/);
+    expect(lines(edited.out)[0]).toMatch(/; 5 files written, 1 unchanged, 0 deleted$/);
+  });
+
+  it('says what it would write on --dry-run, and writes nothing', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli([...BUILD, '--dry-run'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(lines(io.out)).toEqual([
+      'would write articles/2026-02-01-tram-line-reopens.html',
+      'would write articles/2026-02-10-bridge-opens.html',
+      'would write index.html',
+      'would write rss.xml',
+      'would write atom.xml',
+      'would write feed.json',
+      expect.stringMatching(/^dry run, nothing written: 2 articles published/),
+    ]);
+  });
+
+  it('removes the page of a deleted seed, but refuses to remove more than UNPUBLISH_MAX_SHARE without --force', async () => {
+    // Prepare
+    await writeSeeds({ ...GOOD, 'a.txt': seedText('2026-01-01', 'A', 'a.'), 'b.txt': seedText('2026-01-02', 'B', 'b.'), 'c.txt': seedText('2026-01-03', 'C', 'c.') });
+    expect(await runCli(BUILD, fakeIo(dir))).toBe(0);
+    await rm(join(dir, 'seeds', 'a.txt'));
+    const one = fakeIo(dir);
+    const oneCode = await runCli(BUILD, one);
+    await rm(join(dir, 'seeds', 'b.txt'));
+    await rm(join(dir, 'seeds', 'c.txt'));
+    const refused = fakeIo(dir);
+    const refusedCode = await runCli(BUILD, refused);
+    const allowed = fakeIo(dir, { env: { UNPUBLISH_MAX_SHARE: '50%' } });
+    const allowedCode = await runCli(BUILD, allowed);
+
+    // Assess
+    expect(oneCode).toBe(0);
+    expect(lines(one.out)[0]).toMatch(/, 1 deleted$/);
+    expect(existsSync(join(dir, 'out', 'articles', '2026-01-01-a.html'))).toBe(false);
+    expect(refusedCode).toBe(1);
+    expect(lines(refused.err).at(-1)).toMatch(/would unpublish 2 of 4 published articles/);
+    expect(allowedCode).toBe(0);
+    expect(existsSync(join(dir, 'out', 'articles', '2026-01-03-c.html'))).toBe(false);
   });
 
   it('leaves feeds from an earlier build untouched when nothing can be built now', async () => {
@@ -155,7 +223,7 @@ describe('cli build', () => {
     expect(feeds.rss).not.toContain('Published Tomorrow');
     expect(feeds.atom).not.toContain('Published Tomorrow');
     expect(lines(io.err)).toEqual(['2026-03-02-tomorrow.txt: held until 2026-03-02']);
-    expect(lines(io.out)[0]).toMatch(/: 3 items, 0 rejected, 1 held$/);
+    expect(lines(io.out)[0]).toMatch(/\(3 in the feeds, 0 rejected, 1 held\)/);
   });
 
   it('uses the injected clock when --now is not given', async () => {
@@ -234,7 +302,7 @@ describe('cli build', () => {
   it.each([
     ['an unparsable --now', ['build', '--out', 'out', '--now', 'next tuesday'], /--now: "next tuesday" is not a date/],
     ['no --out', ['build'], /build needs --out DIR/],
-    ['an unknown option', ['build', '--out', 'out', '--force'], /Unknown option '--force'/],
+    ['an unknown option', ['build', '--out', 'out', '--forse'], /Unknown option '--forse'/],
     ['an unknown command', ['publish'], /unknown command "publish"/],
   ])('exits 2 on %s', async (_what, argv, message) => {
     // Prepare

@@ -299,12 +299,34 @@ describe('loadFeedConfig guards against silent mistakes', () => {
 describe('loadPublishSettings', () => {
   const base = { FEED_BUCKET: 'feeds-bucket' };
 
-  it('defaults to bundled seeds, max-age=300 and no custom endpoint', () => {
+  it('defaults to bundled seeds, max-age=300, a 20 % unpublish guard and no custom endpoint', () => {
     // Act
     const settings = loadPublishSettings(base);
 
     // Assess
-    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', s3: { forcePathStyle: false } });
+    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', maxUnpublishShare: 0.2, s3: { forcePathStyle: false } });
+  });
+
+  it.each([
+    ['0.5', 0.5],
+    ['50%', 0.5],
+    ['0', 0],
+    ['1', 1],
+    ['100 %', 1],
+  ])('reads UNPUBLISH_MAX_SHARE %j as %d', (value, share) => {
+    // Act
+    const settings = loadPublishSettings({ ...base, UNPUBLISH_MAX_SHARE: value });
+
+    // Assess
+    expect(settings.maxUnpublishShare).toBe(share);
+  });
+
+  it.each(['1.5', '-0.1', 'half', '150%'])('rejects UNPUBLISH_MAX_SHARE %j, naming the variable', (value) => {
+    // Act
+    const load = () => loadPublishSettings({ ...base, UNPUBLISH_MAX_SHARE: value });
+
+    // Assess
+    expect(load).toThrow(/UNPUBLISH_MAX_SHARE: must be a share from 0 to 1/);
   });
 
   it('reads seeds from a bucket folder when asked', () => {

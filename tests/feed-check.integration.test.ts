@@ -102,7 +102,7 @@ describe('the shared feed checker', () => {
       expect(generated.code, generated.stderr).toBe(0);
       const build = await buildWithCli(seeds, out);
       expect(build.code, build.err.join('\n')).toBe(0);
-      expect(build.out.join('\n')).toMatch(/: 50 items, 0 rejected, /);
+      expect(build.out.join('\n')).toMatch(/^300 articles published to .*\(50 in the feeds, 0 rejected, 0 held\)/m);
 
       // Act
       const check = await run(CHECK, [out], TWENTY_MINUTES);

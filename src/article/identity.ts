@@ -36,23 +36,30 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
 }
 
 /**
- * Unique slugs for a whole corpus. Equal slugs get `-2`, `-3` … in file-name order, so the
- * result depends only on the set of articles, never on the order a directory lists them in.
+ * Unique slugs for articles being published for the first time, first come first served in
+ * file-name order: a slug once given (kept for good in the publish manifest) is never given
+ * again, so a permalink never moves to another article. The result depends only on the set of
+ * articles and the slugs already given, never on the order a directory lists them in.
  */
-export function assignSlugs(articles: readonly Pick<Article, 'fileName' | 'date' | 'title'>[]): Map<string, string> {
-  const wanted = articles
-    .map((article) => ({ fileName: article.fileName, slug: baseSlug(article) }))
-    .sort((a, b) => compareStrings(a.slug, b.slug) || compareStrings(a.fileName, b.fileName));
-  const taken = new Set(wanted.map((entry) => entry.slug));
-  const given = new Set<string>();
+export function assignSlugs(
+  articles: readonly Pick<Article, 'fileName' | 'date' | 'title'>[],
+  given: ReadonlySet<string> = new Set(),
+): Map<string, string> {
+  const used = new Set(given);
   const result = new Map<string, string>();
-  for (const { fileName, slug } of wanted) {
-    let candidate = slug;
-    for (let n = 2; given.has(candidate) || (candidate !== slug && taken.has(candidate)); n++) candidate = `${slug}-${n}`;
-    given.add(candidate);
-    result.set(fileName, candidate);
+  for (const article of [...articles].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
+    const slug = uniqueSlug(baseSlug(article), used);
+    used.add(slug);
+    result.set(article.fileName, slug);
   }
   return result;
+}
+
+/** The base slug, or the first of `-2`, `-3` … after it that is not in use. */
+export function uniqueSlug(base: string, used: ReadonlySet<string>): string {
+  let candidate = base;
+  for (let n = 2; used.has(candidate); n++) candidate = `${base}-${n}`;
+  return candidate;
 }
 
 /** Byte-order comparison (UTF-16 code units), the same on every machine and locale. */

@@ -1,9 +1,10 @@
-import { publishInstant } from '../article/calendar.js';
-import type { IdentifiedArticle } from '../article/corpus.js';
+/** Articles to feed items and the channel: ids, links, dates and the body every format shares. */
+import { parseCalendarDate, publishInstant, type PublishTime } from '../article/calendar.js';
 import { articleBodyHtml } from '../article/html.js';
-import { feedId } from '../article/identity.js';
+import { feedId, itemId } from '../article/identity.js';
+import type { Article } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
-import type { FeedChannel, FeedItem } from './model.js';
+import type { FeedChannel, PublishedArticle } from './model.js';
 
 /** Where an article's page lives, relative to the site root (and the bucket root): its object key. */
 export function articlePath(slug: string): string {
@@ -19,25 +20,65 @@ export function articleUrl(config: Pick<FeedConfig, 'siteUrl'>, slug: string): s
   return config.siteUrl + articleHref(slug);
 }
 
+/** What a feed entry needs of an article beyond its file name, slug and dates: small enough to keep between runs. */
+export interface EntryText {
+  readonly title: string;
+  /** The first paragraph, plain text. */
+  readonly lede: string;
+  /** The body as an HTML fragment. */
+  readonly html: string;
+}
+
+export function entryText(article: Article): EntryText {
+  return { title: article.title, lede: article.lede, html: articleBodyHtml(article) };
+}
+
+export interface EntrySource {
+  readonly fileName: string;
+  /** `YYYY-MM-DD`, a day that exists (it was parsed from the seed). */
+  readonly day: string;
+  readonly slug: string;
+  /** ISO instant of the last change after publication, if any. */
+  readonly updated?: string;
+  readonly text: EntryText;
+}
+
+// A run asks for the publish instant of every archived article; many share a day.
+const instants = new WeakMap<PublishTime, Map<string, number>>();
+
 /** The moment an article goes out: its calendar day at the configured time and zone. */
-export function publishedAt(entry: IdentifiedArticle, config: Pick<FeedConfig, 'publishTime'>): Date {
-  return publishInstant(entry.article.date, config.publishTime);
+export function publishedAt(day: string, config: Pick<FeedConfig, 'publishTime'>): Date {
+  let byDay = instants.get(config.publishTime);
+  if (byDay === undefined) instants.set(config.publishTime, (byDay = new Map()));
+  let instant = byDay.get(day);
+  if (instant === undefined) {
+    const date = parseCalendarDate(day);
+    if (!date) throw new Error(`${day} is not a calendar date`);
+    instant = publishInstant(date, config.publishTime).getTime();
+    byDay.set(day, instant);
+  }
+  return new Date(instant);
 }
 
 /**
- * `updated` is the publish time unless the caller knows the article changed later
- * (the publish manifest records when a published article's text last changed).
+ * `updated` is the publish time unless the article changed later (the publish manifest records
+ * when a published article's text last changed): that is the only way the clock reaches a feed.
  */
-export function feedItem(entry: IdentifiedArticle, config: FeedConfig, published: Date, updated?: Date): FeedItem {
+export function publishedArticle(source: EntrySource, config: FeedConfig, published = publishedAt(source.day, config)): PublishedArticle {
+  const updated = source.updated === undefined ? undefined : new Date(source.updated);
   return {
-    id: entry.id,
-    title: entry.article.title,
-    url: articleUrl(config, entry.slug),
-    published,
-    updated: updated && updated > published ? updated : published,
-    summary: entry.article.lede,
-    contentHtml: articleBodyHtml(entry.article),
-    author: config.author,
+    slug: source.slug,
+    day: source.day,
+    item: {
+      id: itemId(config.idPrefix, source.fileName),
+      title: source.text.title,
+      url: articleUrl(config, source.slug),
+      published,
+      updated: updated && updated > published ? updated : published,
+      summary: source.text.lede,
+      contentHtml: source.text.html,
+      author: config.author,
+    },
   };
 }
 

@@ -35,6 +35,15 @@ export interface FeedModel {
   readonly items: readonly [FeedItem, ...FeedItem[]];
 }
 
+/** A published article as the site shows it: its fixed page slug, its calendar day and its feed entry. */
+export interface PublishedArticle {
+  /** The page is `articles/SLUG.html`; fixed when the article is first published. */
+  readonly slug: string;
+  /** The calendar day as written in the seed, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly item: FeedItem;
+}
+
 export type FeedChannel = Omit<FeedModel, 'updated' | 'items'>;
 
 /** Newest first; equal dates fall back to the id so the order never depends on input order. */

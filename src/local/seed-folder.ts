@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSeedFileName, type SeedFile } from './corpus.js';
+import { isSeedFileName, type SeedFile } from '../article/corpus.js';
 
 /** The seed files directly inside a folder (not its subfolders), as bytes. */
 export async function readSeedFolder(directory: string): Promise<SeedFile[]> {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
 import { ConfigError, loadRuntimeConfig, type Env } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
-import { s3PublishDependencies } from '../publish/runtime.js';
+import { bucketPublishDependencies } from '../wiring.js';
 import { createS3Client } from '../storage/s3.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
@@ -86,7 +86,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     const env: Env = { ...io.env, SITE_URL: siteUrl, FEED_HOME_URL: `${siteUrl}index.html`, FEED_BUCKET: LOCAL_BUCKET, SEEDS_SOURCE: 'bundle', SEEDS_DIR: resolve(io.cwd, values.seeds!) };
     const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
     const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
-    const deps = s3PublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
+    const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
     const summary = await publish(deps, { force: values.force === true });
     report(summary, siteUrl, io);
     return { code: 0, started: { server, siteUrl, summary }, once: values.once === true };
@@ -101,12 +101,12 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
 }
 
 function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
-  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
   for (const warning of summary.warnings) io.stderr(warning);
   io.stdout(
     `Published ${summary.articles.published} articles (${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ` +
-      `${summary.articles.held} held): ${summary.objects.written} objects written, ${summary.objects.skipped} unchanged.`,
+      `${summary.articles.held} held): ${summary.objects.written} objects written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted.`,
   );
   io.stdout(`\n  RSS 2.0    ${siteUrl}rss.xml\n  Atom 1.0   ${siteUrl}atom.xml\n  JSON Feed  ${siteUrl}feed.json\n  Site       ${siteUrl}index.html\n`);
 }

@@ -1,12 +1,13 @@
+/**
+ * A whole corpus to feed documents in one pure call, with no manifest and no storage: what a
+ * first publish of the same seeds writes into the feeds. Tests and checks of the rendered feeds
+ * use it; a publish run reaches the same documents incrementally (plan.ts).
+ */
 import { parseCorpus, type Corpus, type IdentifiedArticle, type SeedFile } from '../article/corpus.js';
 import type { FeedConfig } from '../config.js';
-import { feedChannel, feedItem, publishedAt } from '../feed/items.js';
-import { buildFeedModel, compareItems, type FeedItem, type FeedModel } from '../feed/model.js';
+import { entryText, feedChannel, publishedArticle, publishedAt } from '../feed/items.js';
+import { buildFeedModel, compareItems, type FeedModel, type PublishedArticle } from '../feed/model.js';
 import { renderFeeds, type FeedDocuments } from '../feed/render.js';
-
-export interface PublishedArticle extends IdentifiedArticle {
-  readonly item: FeedItem;
-}
 
 export interface Build {
   readonly corpus: Corpus;
@@ -22,25 +23,26 @@ export interface BuildOptions {
   readonly config: FeedConfig;
   /** The clock, injected: only used to hold back articles dated in the future. */
   readonly now: Date;
-  /** When a published article's text last changed, by item id, if later than its date. */
+  /** When a published article's text last changed, by file name, if later than its date. */
   readonly updatedAt?: ReadonlyMap<string, Date>;
 }
 
 /** Seed files to feed documents: pure, so the same seeds and options give the same bytes. */
 export function buildFeeds(files: readonly SeedFile[], options: BuildOptions): Build {
-  return buildFeedsFromCorpus(parseCorpus(files, options.config.idPrefix), options);
-}
-
-/** The same, for a corpus already parsed (the publish run needs the articles before it builds). */
-export function buildFeedsFromCorpus(corpus: Corpus, options: BuildOptions): Build {
   const { config, now } = options;
+  const corpus = parseCorpus(files, config.idPrefix);
   const published: PublishedArticle[] = [];
   const held: IdentifiedArticle[] = [];
   for (const entry of corpus.articles) {
+    const { article, slug } = entry;
     // Looked up once per article: in a zone other than UTC it asks Intl for the offset.
-    const at = publishedAt(entry, config);
-    if (at > now) held.push(entry);
-    else published.push({ ...entry, item: feedItem(entry, config, at, options.updatedAt?.get(entry.id)) });
+    const at = publishedAt(article.date.iso, config);
+    if (at > now) {
+      held.push(entry);
+      continue;
+    }
+    const updated = options.updatedAt?.get(article.fileName)?.toISOString();
+    published.push(publishedArticle({ fileName: article.fileName, day: article.date.iso, slug, updated, text: entryText(article) }, config, at));
   }
   published.sort((a, b) => compareItems(a.item, b.item));
   const model = buildFeedModel(feedChannel(config), published.map((entry) => entry.item), config.itemLimit);

@@ -1,59 +1,145 @@
-import { createHash } from 'node:crypto';
-import type { Article } from '../article/types.js';
-
 /**
- * What the last run published, kept in the bucket beside the feeds: a hash per object (so an
- * unchanged republish writes nothing) and a hash per article (so an edited article gets a new
- * `updated` date, the only time the clock reaches a feed).
+ * What the last run published, kept in the bucket beside the feeds (`_publish/manifest.json`).
+ * The bucket's listing says what exists; the manifest says what each object was made from, so a
+ * run can tell what changed without reading seeds or objects that did not.
  */
-export interface Manifest {
-  readonly version: 1;
-  /** Object key → hash of its bytes and headers. */
-  readonly objects: Readonly<Record<string, string>>;
-  /** Item id → what the article looked like and when it last changed after publication. */
-  readonly articles: Readonly<Record<string, ArticleRecord>>;
-}
-
-export interface ArticleRecord {
-  readonly hash: string;
-  /** ISO instant; absent until the article changes after its first publication. */
-  readonly updated?: string;
-}
+import { createHash } from 'node:crypto';
+import type { EntryText } from '../feed/items.js';
 
 export const MANIFEST_KEY = '_publish/manifest.json';
+export const MANIFEST_VERSION = 2;
 
-export const EMPTY_MANIFEST: Manifest = { version: 1, objects: {}, articles: {} };
-
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/** A published object: what it was made from, and the ETag the storage gave it when it was written. */
+export interface ObjectRecord {
+  /** Hash of everything its bytes and headers were made from. */
+  readonly input: string;
+  readonly etag: string;
 }
 
-/** Headers are part of the hash: a new Cache-Control must reach the bucket even if bytes are equal. */
-export function objectHash(body: Uint8Array, contentType: string, cacheControl: string): string {
-  return sha256(Buffer.concat([Buffer.from(`${contentType}\n${cacheControl}\n`), body]));
+export interface Rejection {
+  readonly line: number;
+  readonly reason: string;
 }
 
-/** The article as parsed, not as typed: whitespace or line-ending edits are not changes. */
-export function articleHash(article: Article): string {
-  return sha256(JSON.stringify({ date: article.date.iso, title: article.title, blocks: article.blocks }));
+/** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
+export interface ArticleRecord {
+  /** The seed as last listed (ETag, or size and time for a folder); absent once it is gone. */
+  readonly seed?: string;
+  /** That listed version could not be parsed; whatever else is here is the last good version. */
+  readonly rejected?: Rejection;
+  /** Hash of the last version that parsed, and its calendar day. */
+  readonly hash?: string;
+  readonly day?: string;
+  /** The page's slug, fixed at first publication. */
+  readonly slug?: string;
+  /** ISO instant of the last change after first publication. */
+  readonly updated?: string;
+  /** Present while the article is published. */
+  readonly page?: ObjectRecord;
+  /** Kept while the article is one of the feeds' items, so a run that did not change it need not read it. */
+  readonly text?: EntryText;
 }
 
-/** A manifest that cannot be read is treated as empty: the run then rewrites everything, which is safe. */
-export function parseManifest(bytes: Uint8Array | undefined): { manifest: Manifest; problem?: string } {
-  if (bytes === undefined) return { manifest: EMPTY_MANIFEST };
+export interface Manifest {
+  readonly version: typeof MANIFEST_VERSION;
+  /** Digest of the settings every page was last rendered with: while it holds, a page's input is unchanged if its record is. */
+  readonly pageSettings?: string;
+  readonly articles: Readonly<Record<string, ArticleRecord>>;
+  /** The index and the feeds. */
+  readonly objects: Readonly<Record<string, ObjectRecord>>;
+}
+
+/** From a manifest of the first version: item id → the article's hash and `updated`, so edit dates survive the upgrade. */
+export type LegacyArticles = ReadonlyMap<string, { readonly hash: string; readonly updated?: string }>;
+
+export interface StoredManifest {
+  readonly manifest: Manifest;
+  /** The ETag it was read with: the next write is conditional on it. Undefined when there was none. */
+  readonly etag?: string;
+  readonly legacy?: LegacyArticles;
+  readonly problem?: string;
+}
+
+export const EMPTY_MANIFEST: Manifest = { version: MANIFEST_VERSION, articles: {}, objects: {} };
+
+/** Short hashes: 128 bits tell inputs apart as well as 256 and keep a 10,000-article manifest small. */
+export function digest(...parts: readonly (string | Uint8Array)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * A manifest that cannot be trusted is treated as empty: the run then rebuilds from the seeds and
+ * the bucket's listing, which is safe (it rewrites what differs) and says so.
+ */
+export function parseManifest(bytes: Uint8Array | undefined, etag?: string): StoredManifest {
+  const withEtag = etag === undefined ? {} : { etag };
+  if (bytes === undefined) return { manifest: EMPTY_MANIFEST, ...withEtag };
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<Manifest>;
-    if (value.version !== 1 || typeof value.objects !== 'object' || typeof value.articles !== 'object' || !value.objects || !value.articles) {
-      return { manifest: EMPTY_MANIFEST, problem: `${MANIFEST_KEY} has an unknown shape; rewriting everything` };
-    }
-    return { manifest: value as Manifest };
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return { manifest: EMPTY_MANIFEST, problem: `${MANIFEST_KEY} is not valid JSON; rewriting everything` };
+    return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} is not valid JSON; rebuilding from the seeds and the bucket's listing` };
   }
+  if (isRecord(value) && value.version === 1 && isRecord(value.articles)) {
+    const legacy = new Map<string, { hash: string; updated?: string }>();
+    for (const [id, record] of Object.entries(value.articles)) {
+      if (isRecord(record) && typeof record.hash === 'string') {
+        legacy.set(id, typeof record.updated === 'string' ? { hash: record.hash, updated: record.updated } : { hash: record.hash });
+      }
+    }
+    return { manifest: EMPTY_MANIFEST, ...withEtag, legacy };
+  }
+  const problem = manifestProblem(value);
+  if (problem) return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} ${problem}; rebuilding from the seeds and the bucket's listing` };
+  return { manifest: value as Manifest, ...withEtag };
 }
 
+function manifestProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'is not a JSON object';
+  if (value.version !== MANIFEST_VERSION) return `has unknown version ${JSON.stringify(value.version)}`;
+  if (!isRecord(value.articles) || !isRecord(value.objects)) return 'lacks "articles" or "objects"';
+  if (value.pageSettings !== undefined && typeof value.pageSettings !== 'string') return 'has a malformed "pageSettings"';
+  for (const [key, record] of Object.entries(value.objects)) if (!isObjectRecord(record)) return `has a malformed record for ${JSON.stringify(key)}`;
+  for (const [name, record] of Object.entries(value.articles)) if (!isArticleRecord(record)) return `has a malformed record for ${JSON.stringify(name)}`;
+  return undefined;
+}
+
+function isObjectRecord(value: unknown): value is ObjectRecord {
+  return isRecord(value) && typeof value.input === 'string' && typeof value.etag === 'string';
+}
+
+function isArticleRecord(value: unknown): value is ArticleRecord {
+  if (!isRecord(value)) return false;
+  const optional = (key: string, check: (field: unknown) => boolean) => value[key] === undefined || check(value[key]);
+  const string = (field: unknown) => typeof field === 'string';
+  return (
+    optional('seed', string) &&
+    optional('hash', string) &&
+    optional('day', (field) => typeof field === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(field)) &&
+    optional('slug', (field) => typeof field === 'string' && field !== '' && !field.includes('/')) &&
+    optional('updated', (field) => typeof field === 'string' && !Number.isNaN(Date.parse(field))) &&
+    optional('page', isObjectRecord) &&
+    optional('rejected', (field) => isRecord(field) && typeof field.line === 'number' && typeof field.reason === 'string') &&
+    optional('text', (field) => isRecord(field) && string(field.title) && string(field.lede) && string(field.html)) &&
+    // A published article has a slug and a day; nothing else can render it.
+    (value.page === undefined || (value.slug !== undefined && value.day !== undefined && value.hash !== undefined))
+  );
+}
+
+/** Keys sorted, one record a line: the same state gives the same bytes, and a diff shows what changed. */
 export function serializeManifest(manifest: Manifest): Uint8Array {
-  const sorted = (record: Readonly<Record<string, unknown>>) =>
-    Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return Buffer.from(`${JSON.stringify({ version: 1, objects: sorted(manifest.objects), articles: sorted(manifest.articles) }, null, 1)}\n`);
+  const lines = (record: Readonly<Record<string, unknown>>) =>
+    Object.keys(record)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((key) => `  ${JSON.stringify(key)}: ${JSON.stringify(record[key])}`)
+      .join(',\n');
+  const section = (record: Readonly<Record<string, unknown>>) => (Object.keys(record).length === 0 ? '{}' : `{\n${lines(record)}\n }`);
+  const settings = manifest.pageSettings === undefined ? '' : `\n "pageSettings": ${JSON.stringify(manifest.pageSettings)},`;
+  return Buffer.from(`{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,179 +1,300 @@
-import { parseCorpus, type SeedFile } from '../article/corpus.js';
-import type { FeedConfig } from '../config.js';
-import { articlePath } from '../feed/items.js';
-import { articlePage } from '../site/article-page.js';
-import { indexPage } from '../site/index-page.js';
-import type { Storage } from '../storage/storage.js';
-import { buildFeedsFromCorpus } from './build.js';
+/**
+ * The publish use case: reconcile the bucket with the seeds, writing only what changed. The
+ * decisions are in plan.ts (pure); this file does the I/O in the order that keeps every
+ * published link resolvable: article pages, then the index and the feeds that link to them,
+ * then deletions of pages nothing links to any more, then the manifest.
+ */
+import { compareStrings, itemId } from '../article/identity.js';
+import type { EntryText } from '../feed/items.js';
+import { publishedAt } from '../feed/items.js';
+import { compareItems } from '../feed/model.js';
+import { describeError, PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord } from './manifest.js';
 import {
-  MANIFEST_KEY,
-  articleHash,
-  objectHash,
-  parseManifest,
-  serializeManifest,
-  type ArticleRecord,
-  type Manifest,
-} from './manifest.js';
+  ARTICLES_PREFIX,
+  CONTENT_TYPES,
+  MissingText,
+  planArticle,
+  planSite,
+  recordsAfterReads,
+  seedsToRead,
+  unpublishGuard,
+  type PlannedPut,
+  type PlanSettings,
+  type SeedListing,
+  type SitePlan,
+} from './plan.js';
+import { listSeeds, readSeed } from './seeds.js';
 
-export const CONTENT_TYPES = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  manifest: 'application/json; charset=utf-8',
-} as const;
+export { CONTENT_TYPES } from './plan.js';
 
 export const DEFAULT_CACHE_CONTROL = 'max-age=300';
 
+/** Seeds are read and their pages written this many at a time, so memory follows the batch, not the archive. */
+const BATCH = 64;
+
 export interface PublishRequest {
-  /** Rewrite every object, even those the manifest says are unchanged. */
+  /** Read every seed and rewrite every object, even those that are unchanged; overrides the unpublish guard. */
   readonly force?: boolean;
-  /** Build and report, write nothing. */
+  /** Plan and report, write nothing. */
   readonly dryRun?: boolean;
 }
 
 export interface PublishDependencies {
+  /** Where the site is published. */
   readonly storage: Storage;
-  readonly readSeeds: () => Promise<readonly SeedFile[]>;
-  readonly config: FeedConfig;
-  /** Cache-Control for every published object. */
-  readonly cacheControl: string;
+  /** Where the seed files are: a folder, or a bucket prefix. */
+  readonly seeds: Storage;
+  readonly settings: PlanSettings;
   readonly now: () => Date;
-  /** How many objects are written at once. */
+  /** How many requests are in flight at once. */
   readonly concurrency?: number;
 }
 
 export interface PublishSummary {
   readonly dryRun: boolean;
   readonly force: boolean;
-  readonly articles: { readonly read: number; readonly published: number; readonly held: number; readonly rejected: number };
-  readonly rejected: readonly { readonly file: string; readonly line: number; readonly reason: string }[];
+  readonly articles: {
+    /** Seed files listed. */
+    readonly seeds: number;
+    /** Seed files read this run: those that changed, and those whose page or feed entry had to be made again. */
+    readonly read: number;
+    readonly published: number;
+    readonly held: number;
+    readonly rejected: number;
+    readonly unpublished: number;
+  };
+  /** Every seed that cannot be published as it is now, whether read this run or earlier. */
+  readonly rejected: readonly { readonly file: string; readonly line: number; readonly reason: string; readonly keptPublished: boolean }[];
   readonly held: readonly { readonly file: string; readonly date: string }[];
   readonly feedItems: number;
-  /** In a dry run `written` is what would have been written. */
-  readonly objects: { readonly written: number; readonly skipped: number; readonly writtenKeys: readonly string[] };
+  /** In a dry run, `written` and `deleted` are what would have been. */
+  readonly objects: {
+    readonly written: number;
+    readonly unchanged: number;
+    readonly deleted: number;
+    readonly writtenKeys: readonly string[];
+    readonly deletedKeys: readonly string[];
+  };
   readonly warnings: readonly string[];
   readonly durationMs: number;
 }
 
-/** The run as a whole could not publish; the bucket holds what it held before (or more, never less). */
+/** The run as a whole could not publish; every published link still resolves, and the next run converges. */
 export class PublishError extends Error {
-  constructor(message: string, readonly summary?: Partial<PublishSummary>, options?: { cause: unknown }) {
+  constructor(
+    message: string,
+    readonly summary?: Partial<PublishSummary>,
+    options?: { cause: unknown },
+  ) {
     super(message, options);
     this.name = 'PublishError';
   }
 }
 
-interface PlannedObject {
-  readonly key: string;
-  readonly body: Uint8Array;
-  readonly contentType: string;
-  /** Of body and headers, as the manifest records it. */
-  readonly hash: string;
-}
-
-/**
- * Reads the seeds, builds the feeds and pages, and writes what changed: article pages and the
- * index first, then the feeds that link to them, then the manifest that records it all.
- */
 export async function publish(deps: PublishDependencies, request: PublishRequest = {}): Promise<PublishSummary> {
   const started = performance.now();
   const force = request.force === true;
   const dryRun = request.dryRun === true;
   const now = deps.now();
-  const { config, storage, cacheControl } = deps;
+  const { storage, settings } = deps;
+  const concurrency = deps.concurrency ?? 16;
 
-  let files: readonly SeedFile[];
-  let storedManifest: Uint8Array | undefined;
+  // What exists: two listings of the bucket (its root and the pages), one of the seeds, and the manifest.
+  let seeds: SeedListing[];
+  let objects: Map<string, ListedObject>;
+  let stored: { body: Uint8Array; etag: string } | undefined;
   try {
-    files = await deps.readSeeds();
-    storedManifest = (await storage.get(MANIFEST_KEY))?.body;
+    const [seedList, root, pages, manifestObject] = await Promise.all([
+      listSeeds(deps.seeds),
+      storage.list('', { recursive: false }),
+      storage.list(ARTICLES_PREFIX),
+      storage.get(MANIFEST_KEY),
+    ]);
+    seeds = seedList;
+    objects = new Map([...root, ...pages].map((object) => [object.key, object]));
+    stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
-    throw new PublishError(`reading the seeds or ${MANIFEST_KEY} failed; nothing was written: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+    throw new PublishError(`reading the seeds, the bucket's listing or ${MANIFEST_KEY} failed; nothing was written: ${describeError(error)}`, undefined, {
+      cause: error,
+    });
   }
-  const { manifest: previous, problem } = parseManifest(storedManifest);
-  const warnings = problem ? [problem] : [];
+  const { manifest: previous, legacy, problem } = parseManifest(stored?.body);
+  const warnings: string[] = problem ? [problem] : [];
+  if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 
-  const corpus = parseCorpus(files, config.idPrefix);
-  const articleRecords = new Map<string, ArticleRecord>();
-  for (const entry of corpus.articles) articleRecords.set(entry.id, nextArticleRecord(previous.articles[entry.id], articleHash(entry.article), now));
-  const updatedAt = new Map<string, Date>();
-  for (const [id, record] of articleRecords) if (record.updated) updatedAt.set(id, new Date(record.updated));
+  const guard = unpublishGuard(seeds, previous, settings.maxUnpublishShare);
+  if (guard.refusal && !force) throw new PublishError(guard.refusal, { dryRun, force });
 
-  const build = buildFeedsFromCorpus(corpus, { config, now, updatedAt });
-  const report = {
-    dryRun,
-    force,
-    articles: { read: files.length, published: build.published.length, held: build.held.length, rejected: corpus.rejected.length },
-    rejected: corpus.rejected.map((error) => ({ file: error.fileName, line: error.line, reason: error.reason })),
-    held: build.held.map((entry) => ({ file: entry.article.fileName, date: entry.article.date.iso })),
+  const planned = new Map<string, ArticleRecord>();
+  const texts = new Map<string, EntryText>();
+  const rejections = new Map<string, { line: number; reason: string }>();
+  const usedSlugs = new Set<string>();
+  for (const record of Object.values(previous.articles)) if (record.slug !== undefined) usedSlugs.add(record.slug);
+  const writtenKeys: string[] = [];
+  const etags = new Map<string, string>();
+  let read = 0;
+
+  const put = async (object: PlannedPut): Promise<string> => {
+    writtenKeys.push(object.key);
+    if (dryRun) return '';
+    const { etag } = await storage.put(object.key, object.body, { contentType: object.contentType, cacheControl: settings.cacheControl });
+    etags.set(object.key, etag);
+    return etag;
   };
-  if (!build.feed) {
+
+  /** Reads seeds in batches, plans each, and writes the pages of each batch before reading the next. */
+  const readAndPlan = async (fileNames: readonly string[]) => {
+    const listing = new Map(seeds.map((seed) => [seed.fileName, seed]));
+    for (let start = 0; start < fileNames.length; start += BATCH) {
+      const batch = fileNames.slice(start, start + BATCH);
+      const bytes = await mapWithConcurrency(batch, concurrency, (fileName) => readSeed(deps.seeds, fileName));
+      read += batch.length;
+      const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
+      batch.forEach((fileName, index) => {
+        const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
+        const plan = planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
+          settings,
+          now,
+          force,
+          listed: previousRecord?.slug === undefined ? undefined : objects.get(`${ARTICLES_PREFIX}${previousRecord.slug}.html`),
+          usedSlugs,
+          ...(legacy ? { legacy } : {}),
+        });
+        if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
+        if (plan.rejection) rejections.set(fileName, plan.rejection);
+        else rejections.delete(fileName);
+        if (plan.text && plan.record.day !== undefined) texts.set(fileName, plan.text);
+        planned.set(fileName, plan.record);
+        if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
+      });
+      await mapWithConcurrency(pages, concurrency, async ({ fileName, page, record }) => {
+        const etag = await put(page);
+        planned.set(fileName, { ...record, page: { input: page.input, etag } });
+      });
+      keepNewestTexts(texts, planned, settings);
+    }
+  };
+
+  let site: SitePlan;
+  let records: Map<string, ArticleRecord>;
+  try {
+    // Pages first: a reader who gets the new feed can always follow its links.
+    await readAndPlan(seedsToRead(seeds, previous, objects, settings, now, force));
+    for (;;) {
+      records = recordsAfterReads(seeds, previous, planned);
+      try {
+        site = planSite({ settings, now, force, previous, records, texts, objects });
+        break;
+      } catch (error) {
+        if (!(error instanceof MissingText)) throw error;
+        // A feed item that was not among the feeds' items last run (a newer one left): read its seed once.
+        const unread = error.fileNames.filter((fileName) => !texts.has(fileName));
+        if (unread.length === 0) throw error;
+        await readAndPlan(unread);
+      }
+    }
+  } catch (error) {
+    throw new PublishError(`publishing failed: ${describeError(error)}`, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
+  }
+
+  const summaryBase = summarize(records, rejections, settings, now);
+  if (site.items.length === 0) {
     throw new PublishError(
-      files.length === 0
-        ? 'no seed articles were found; nothing was written'
-        : `none of the ${files.length} seed articles could be published; nothing was written`,
-      report,
+      seeds.length === 0 ? 'no seed articles were found; nothing was written' : `none of the ${seeds.length} seed articles could be published; nothing was written`,
+      { dryRun, force, ...summaryBase },
     );
   }
 
-  const planned = (key: string, text: string, contentType: string): PlannedObject => {
-    const body = Buffer.from(text, 'utf8');
-    return { key, body, contentType, hash: objectHash(body, contentType, cacheControl) };
-  };
-  const pages = [
-    ...build.published.map((entry) => planned(articlePath(entry.slug), articlePage(entry, config), CONTENT_TYPES.html)),
-    planned('index.html', indexPage(build.published, config), CONTENT_TYPES.html),
-  ];
-  const { rss, atom, json } = build.feed.documents;
-  const feeds = [
-    planned('rss.xml', rss, CONTENT_TYPES.rss),
-    planned('atom.xml', atom, CONTENT_TYPES.atom),
-    planned('feed.json', json, CONTENT_TYPES.json),
-  ];
-
-  const objects: Record<string, string> = { ...previous.objects };
-  const writtenKeys: string[] = [];
-  let skipped = 0;
-  const writeChanged = async (batch: readonly PlannedObject[]) => {
-    const changed = batch.filter((object) => force || previous.objects[object.key] !== object.hash);
-    skipped += batch.length - changed.length;
-    if (!dryRun) {
-      await mapWithConcurrency(changed, deps.concurrency ?? 16, async (object) => {
-        await storage.put(object.key, object.body, { contentType: object.contentType, cacheControl });
-        objects[object.key] = object.hash;
+  try {
+    for (const object of site.puts) await put(object);
+    // Only now that no feed or index links to them.
+    if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
+    // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
+    const same = stored !== undefined && writtenKeys.length === 0 && site.deletes.length === 0 && sameRecords(records, previous.articles);
+    const bytes = same && !force && stored ? stored.body : serializeManifest(site.manifest(etags));
+    if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
+      // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
+      await storage.put(MANIFEST_KEY, bytes, {
+        contentType: CONTENT_TYPES.manifest,
+        cacheControl: 'no-cache',
+        ...(stored === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: stored.etag }),
       });
     }
-    writtenKeys.push(...changed.map((object) => object.key));
-  };
-
-  try {
-    // Pages first: a reader who gets the new feed can always follow its links.
-    await writeChanged(pages);
-    await writeChanged(feeds);
-    // Records of articles no longer in the seeds are kept: if one comes back, it is not "new".
-    const manifest: Manifest = { version: 1, objects, articles: { ...previous.articles, ...Object.fromEntries(articleRecords) } };
-    const manifestBytes = serializeManifest(manifest);
-    if (!dryRun && (force || Buffer.compare(manifestBytes, serializeManifest(previous)) !== 0)) {
-      await storage.put(MANIFEST_KEY, manifestBytes, { contentType: CONTENT_TYPES.manifest, cacheControl: 'no-cache' });
-    }
   } catch (error) {
-    throw new PublishError(`publishing failed: ${error instanceof Error ? error.message : String(error)}`, report, { cause: error });
+    const message =
+      error instanceof PreconditionFailedError
+        ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
+        : `publishing failed: ${describeError(error)}`;
+    throw new PublishError(message, { dryRun, force, ...summaryBase, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
+  const publishedPages = [...records.values()].filter((record) => record.page !== undefined).length;
+  const pagesWritten = writtenKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length;
   return {
-    ...report,
-    feedItems: build.feed.model.items.length,
-    objects: { written: writtenKeys.length, skipped, writtenKeys },
+    dryRun,
+    force,
+    ...summaryBase,
+    articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
+    feedItems: site.items.length,
+    objects: summaryObjects(writtenKeys, site.deletes, publishedPages - pagesWritten + site.unchanged.length),
     warnings,
     durationMs: Math.round(performance.now() - started),
   };
 }
 
-/** An article seen for the first time keeps its calendar date; an edited one is `updated` now. */
-function nextArticleRecord(previous: ArticleRecord | undefined, hash: string, now: Date): ArticleRecord {
-  if (!previous) return { hash };
-  if (previous.hash === hash) return previous;
-  return { hash, updated: now.toISOString() };
+function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readonly<Record<string, ArticleRecord>>): boolean {
+  let count = 0;
+  for (const [fileName, record] of records) {
+    if (before[fileName] !== record) return false;
+    count++;
+  }
+  return count === Object.keys(before).length;
+}
+
+function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly string[], unchanged: number): PublishSummary['objects'] {
+  return { written: writtenKeys.length, unchanged, deleted: deletedKeys.length, writtenKeys: [...writtenKeys], deletedKeys: [...deletedKeys] };
+}
+
+/**
+ * Drops the text of articles read this run that cannot be among the feeds' items: only the
+ * newest `itemLimit` published of them can, whatever the unread ones are.
+ */
+function keepNewestTexts(texts: Map<string, EntryText>, records: ReadonlyMap<string, ArticleRecord>, settings: PlanSettings): void {
+  const limit = settings.config.itemLimit;
+  if (texts.size <= 2 * limit) return;
+  const ranked = [...texts.keys()]
+    .map((fileName) => ({ fileName, record: records.get(fileName) }))
+    .filter(({ record }) => record?.page !== undefined && record.day !== undefined)
+    .map(({ fileName, record }) => ({ fileName, published: publishedAt(record!.day!, settings.config), id: itemId(settings.config.idPrefix, fileName) }))
+    .sort(compareItems);
+  const keep = new Set(ranked.slice(0, limit).map(({ fileName }) => fileName));
+  for (const fileName of [...texts.keys()]) if (!keep.has(fileName)) texts.delete(fileName);
+}
+
+function summarize(
+  records: ReadonlyMap<string, ArticleRecord>,
+  rejections: ReadonlyMap<string, { line: number; reason: string }>,
+  settings: PlanSettings,
+  now: Date,
+): Pick<PublishSummary, 'articles' | 'rejected' | 'held'> {
+  const rejected: PublishSummary['rejected'][number][] = [];
+  const held: PublishSummary['held'][number][] = [];
+  let published = 0;
+  let seeds = 0;
+  for (const fileName of [...records.keys()].sort(compareStrings)) {
+    const record = records.get(fileName)!;
+    if (record.seed === undefined) continue;
+    seeds++;
+    if (record.page !== undefined) published++;
+    const rejection = rejections.get(fileName) ?? record.rejected;
+    if (rejection) rejected.push({ file: fileName, line: rejection.line, reason: rejection.reason, keptPublished: record.page !== undefined });
+    else if (record.page === undefined && record.day !== undefined && publishedAt(record.day, settings.config) > now) held.push({ file: fileName, date: record.day });
+  }
+  return {
+    articles: { seeds, read: 0, published, held: held.length, rejected: rejected.length, unpublished: 0 },
+    rejected,
+    held,
+  };
 }

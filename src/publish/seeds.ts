@@ -1,14 +1,17 @@
-import { isSeedFileName, type SeedFile } from '../article/corpus.js';
+/** Seed files in a storage (a folder, or a bucket under a prefix): listed with their signatures, read one by one. */
+import { isSeedFileName } from '../article/corpus.js';
 import type { Storage } from '../storage/storage.js';
-import { mapWithConcurrency } from './concurrency.js';
+import type { SeedListing } from './plan.js';
 
-/** Seeds kept in a bucket (under a prefix the storage already applies): the `.txt` objects directly in it. */
-export async function readSeedsFromStorage(storage: Storage): Promise<SeedFile[]> {
-  const keys = (await storage.list('')).filter((key) => !key.includes('/') && isSeedFileName(key));
-  const files = await mapWithConcurrency(keys, 16, async (key) => {
-    const object = await storage.get(key);
-    // Deleted between list and get: it is simply not a seed any more.
-    return object ? { fileName: key, bytes: object.body } : undefined;
-  });
-  return files.filter((file): file is SeedFile => file !== undefined);
+/** The `.txt` objects directly under the storage's root, with the ETag that changes with their bytes. */
+export async function listSeeds(storage: Storage): Promise<SeedListing[]> {
+  const objects = await storage.list('', { recursive: false });
+  return objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag }));
+}
+
+/** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */
+export async function readSeed(storage: Storage, fileName: string): Promise<Uint8Array> {
+  const object = await storage.get(fileName);
+  if (object === undefined) throw new Error(`seed ${fileName} disappeared while the run was reading it`);
+  return object.body;
 }

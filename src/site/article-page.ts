@@ -1,15 +1,28 @@
+/** `articles/SLUG.html`: one article as a page of its own. */
 import type { FeedConfig } from '../config.js';
-import type { PublishedArticle } from '../publish/build.js';
+import type { PublishedArticle } from '../feed/model.js';
 import { escapeHtml } from '../text/html.js';
 import { dateHtml, page } from './layout.js';
 
-/** `articles/SLUG.html`: the same content as the feed entry, as a page of its own. */
+/**
+ * Raised whenever the page templates (this file, layout.ts) change their output: every
+ * page's recorded input changes with it, so the next run re-renders every page, and only then.
+ */
+export const PAGE_TEMPLATE_VERSION = 1;
+
+/** The settings a page shows: a change to any other setting leaves every page as it is. */
+export function pageSettings(config: FeedConfig): unknown {
+  const { title, description, language, siteUrl, feedUrls, copyright, author, publishTime } = config;
+  return { v: PAGE_TEMPLATE_VERSION, title, description, language, siteUrl, feedUrls, copyright, author: author.name, publishTime };
+}
+
+/** The same content as the feed entry, as a page. */
 export function articlePage(entry: PublishedArticle, config: FeedConfig): string {
-  const { article, item } = entry;
+  const { item } = entry;
   const body = `<article>
-<h1>${escapeHtml(article.title)}</h1>
-<p class="meta">${dateHtml(article.date.iso, item.published)} · ${escapeHtml(item.author.name)}</p>
+<h1>${escapeHtml(item.title)}</h1>
+<p class="meta">${dateHtml(entry.day, item.published)} · ${escapeHtml(item.author.name)}</p>
 ${item.contentHtml}
 </article>`;
-  return page({ config, title: `${article.title} · ${config.title}`, canonicalUrl: item.url, rootPath: '../', description: article.lede, body });
+  return page({ config, title: `${item.title} · ${config.title}`, canonicalUrl: item.url, rootPath: '../', description: item.summary, body });
 }

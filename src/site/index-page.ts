@@ -1,18 +1,19 @@
+/** `index.html`: the site's front page. */
 import type { FeedConfig } from '../config.js';
 import { articleHref } from '../feed/items.js';
-import type { PublishedArticle } from '../publish/build.js';
+import type { PublishedArticle } from '../feed/model.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 import { dateHtml, page } from './layout.js';
 
-/** `index.html`: the newest articles, linked relatively so the site works under any base path. */
+/** The newest articles (the feeds' items), linked relatively so the site works under any base path. */
 export function indexPage(newestFirst: readonly PublishedArticle[], config: FeedConfig): string {
   const items = newestFirst
     .slice(0, config.itemLimit)
     .map(
-      ({ article, item, slug }) => `<li><article>
-<h2><a href="${escapeHtmlAttribute(articleHref(slug))}">${escapeHtml(article.title)}</a></h2>
-${dateHtml(article.date.iso, item.published)}
-<p>${escapeHtml(article.lede)}</p>
+      ({ item, slug, day }) => `<li><article>
+<h2><a href="${escapeHtmlAttribute(articleHref(slug))}">${escapeHtml(item.title)}</a></h2>
+${dateHtml(day, item.published)}
+<p>${escapeHtml(item.summary)}</p>
 </article></li>`,
     )
     .join('\n');

@@ -1,104 +1,173 @@
+/**
+ * Objects as files under a root directory: `cli build --out DIR`, bundled seeds, previews.
+ * A folder keeps bytes only; the content type and cache headers a bucket stores with each
+ * object are the business of whatever serves the folder (by file extension).
+ * An object's ETag is its file's modification time and size: a listing needs one `stat` per
+ * file instead of reading it, and any rewrite behind the publisher's back changes it.
+ *
+ * File calls are synchronous: a folder is written by one local process at a time, and for
+ * tens of thousands of small files they are several times faster than as many promises.
+ */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { StorageError, type ObjectHead, type PutOptions, type Storage, type StoredObject } from './storage.js';
+import {
+  compareKeys,
+  PreconditionFailedError,
+  StorageError,
+  type ListedObject,
+  type ListOptions,
+  type PutOptions,
+  type Storage,
+  type StorageOperation,
+  type StoredObject,
+} from './storage.js';
 
-/** Top-level directory holding the per-object headers; keys may not start with it. */
-const META_DIR = '.meta';
 /** Temp files start with this; no key segment may, so list can skip them without hiding real objects. */
 const TEMP_PREFIX = '.~tmp-';
 
-interface Sidecar {
-  contentType?: string;
-  cacheControl?: string;
-  metadata?: Record<string, string>;
-}
-
-/**
- * Objects as files under a root directory, for local runs and previews.
- * Headers live in `<root>/.meta/<key>`, a tree that mirrors the objects' own, so a sidecar
- * can clash with another sidecar only where the objects themselves would clash.
- */
 export class FolderStorage implements Storage {
-  constructor(private readonly root: string) {}
+  /** Folders known to exist, so a put of many pages into one folder creates it once. */
+  private readonly folders = new Set<string>();
+
+  /**
+   * `requireRoot`: a missing root is an error when listed, not an empty folder. A site folder
+   * starts out missing; a seeds folder that is missing is a wrong setting, and reading it as
+   * empty would unpublish every article.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly options: { readonly requireRoot?: boolean } = {},
+  ) {}
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const paths = this.paths('get', key);
+    const path = this.path('get', key);
     try {
-      const body = await readIfPresent(paths.data);
-      if (body === undefined) return undefined;
-      const sidecar = await readSidecar(paths.meta);
+      const info = statIfFile(path);
+      if (info === undefined) return undefined;
+      const body = readFileSync(path);
       // A plain Uint8Array, as the S3 backend returns, so callers and tests see the same type from both.
-      return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), ...headers(sidecar) };
+      return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: fileEtag(info), metadata: {} };
     } catch (error) {
+      if (isAbsent(error)) return undefined;
       throw new StorageError('get', key, { cause: error });
     }
   }
 
-  async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
-    const paths = this.paths('put', key);
-    const sidecar: Sidecar = {
-      contentType: options.contentType,
-      ...(options.cacheControl !== undefined && { cacheControl: options.cacheControl }),
-      metadata: lowerCaseKeys(options.metadata),
-    };
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string }> {
+    const path = this.path('put', key);
     try {
-      // Two renames cannot be one atomic step; the bytes go last so a failed put never changes them.
-      await writeAtomically(paths.meta, JSON.stringify(sidecar));
-      await writeAtomically(paths.data, body);
+      if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+        // Checked, then written: two processes writing one folder at the same instant can both
+        // pass. A folder has one writer in practice (the CLI); S3 enforces the condition itself.
+        const current = statIfFile(path);
+        const holds = options.ifNoneMatch === '*' ? current === undefined : current !== undefined && fileEtag(current) === options.ifMatch;
+        if (!holds) throw new PreconditionFailedError(key, { cause: new Error('the object changed since it was read') });
+      }
+      this.writeAtomically(path, body);
+      return { etag: fileEtag(statSync(path)) };
     } catch (error) {
+      if (error instanceof PreconditionFailedError) throw error;
       throw new StorageError('put', key, { cause: error });
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
-    const paths = this.paths('head', key);
+  async delete(key: string): Promise<void> {
+    const path = this.path('delete', key);
     try {
-      const info = await statIfPresent(paths.data);
-      if (info === undefined) return undefined;
-      return { key, size: info.size, ...headers(await readSidecar(paths.meta)) };
+      rmSync(path, { force: true });
     } catch (error) {
-      throw new StorageError('head', key, { cause: error });
+      if (isAbsent(error)) return;
+      throw new StorageError('delete', key, { cause: error });
     }
   }
 
-  async list(prefix: string): Promise<string[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
     // Only the folder part of the prefix can be walked; the rest is a plain string filter.
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     if (folder !== '') assertSafeKey('list', folder.slice(0, -1), prefix);
-    const keys: string[] = [];
+    const listed: ListedObject[] = [];
     try {
-      await this.walk(folder, keys);
+      if (this.options.requireRoot && !statSync(this.root, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new Error(`the folder ${this.root} does not exist`);
+      }
+      this.walk(folder, options.recursive !== false, (key, path) => {
+        if (!key.startsWith(prefix)) return;
+        const info = statIfFile(path);
+        if (info) listed.push({ key, etag: fileEtag(info), size: info.size });
+      });
     } catch (error) {
       throw new StorageError('list', prefix, { cause: error });
     }
-    return keys.filter((key) => key.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return listed.sort(compareKeys);
   }
 
-  private async walk(folder: string, keys: string[]): Promise<void> {
+  contentEtag(): undefined {
+    return undefined;
+  }
+
+  private walk(folder: string, recursive: boolean, visit: (key: string, path: string) => void): void {
     let entries;
+    const directory = join(this.root, folder);
     try {
-      entries = await readdir(join(this.root, folder), { withFileTypes: true });
+      entries = readdirSync(directory, { withFileTypes: true });
     } catch (error) {
       if (isAbsent(error)) return;
       throw error;
     }
     for (const entry of entries) {
       if (entry.name.startsWith(TEMP_PREFIX)) continue;
-      if (folder === '' && entry.name === META_DIR) continue;
-      if (entry.isDirectory()) await this.walk(`${folder}${entry.name}/`, keys);
-      else if (entry.isFile()) keys.push(folder + entry.name);
+      if (entry.isDirectory()) {
+        if (recursive) this.walk(`${folder}${entry.name}/`, recursive, visit);
+      } else if (entry.isFile()) visit(folder + entry.name, join(directory, entry.name));
     }
   }
 
-  private paths(operation: StorageError['operation'], key: string): { data: string; meta: string } {
+  private path(operation: StorageOperation, key: string): string {
     assertSafeKey(operation, key, key);
-    const segments = key.split('/');
-    return { data: join(this.root, ...segments), meta: join(this.root, META_DIR, ...segments) };
+    return join(this.root, ...key.split('/'));
+  }
+
+  /** Readers see the old file or the new one: rename within one directory replaces it in a single step. */
+  private writeAtomically(path: string, content: Uint8Array): void {
+    const folder = dirname(path);
+    if (!this.folders.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      this.folders.add(folder);
+    }
+    const temp = join(folder, `${TEMP_PREFIX}${randomUUID()}`);
+    try {
+      writeFileSync(temp, content, { flag: 'wx' });
+      renameSync(temp, path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
   }
 }
 
-function assertSafeKey(operation: StorageError['operation'], key: string, reported: string): void {
+/**
+ * Inode, modification time and size. A put writes a new file and renames it over the old one,
+ * so its inode changes; an edit in place changes the time. File systems keep times only to a
+ * clock tick (a few milliseconds on Linux), so two edits in place of equal length within one
+ * tick look alike: for a folder edited by hand, and written by one run at a time, that is
+ * enough. A bucket compares real ETags.
+ */
+function fileEtag(info: Stats): string {
+  return `"${info.ino.toString(36)}-${Math.round(info.mtimeMs * 1000).toString(36)}-${info.size.toString(36)}"`;
+}
+
+function statIfFile(path: string): Stats | undefined {
+  try {
+    const info = statSync(path, { throwIfNoEntry: false });
+    return info?.isFile() ? info : undefined;
+  } catch (error) {
+    if (isAbsent(error)) return undefined;
+    throw error;
+  }
+}
+
+function assertSafeKey(operation: StorageOperation, key: string, reported: string): void {
   const problem = keyProblem(key);
   if (problem !== undefined) throw new StorageError(operation, reported, { cause: new Error(problem) });
 }
@@ -111,64 +180,12 @@ function keyProblem(key: string): string | undefined {
   if (key.startsWith('/')) return 'the key is absolute';
   const segments = key.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'the key has an empty, "." or ".." segment';
-  if (segments[0] === META_DIR) return `keys under "${META_DIR}/" are reserved for object headers`;
   if (segments.some((s) => s.startsWith(TEMP_PREFIX))) return `key segments starting with "${TEMP_PREFIX}" are reserved`;
   return undefined;
-}
-
-/** Readers see the old file or the new one: rename within one directory replaces it in a single step. */
-async function writeAtomically(path: string, content: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `${TEMP_PREFIX}${randomUUID()}`);
-  try {
-    await writeFile(temp, content, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-async function readIfPresent(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
-}
-
-async function statIfPresent(path: string): Promise<{ size: number } | undefined> {
-  try {
-    const info = await stat(path);
-    return info.isFile() ? info : undefined;
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
-}
-
-async function readSidecar(path: string): Promise<Sidecar> {
-  const text = await readIfPresent(path);
-  return text === undefined ? {} : (JSON.parse(text.toString('utf8')) as Sidecar);
-}
-
-function headers(sidecar: Sidecar): Pick<StoredObject, 'contentType' | 'cacheControl' | 'metadata'> {
-  return {
-    ...(sidecar.contentType !== undefined && { contentType: sidecar.contentType }),
-    ...(sidecar.cacheControl !== undefined && { cacheControl: sidecar.cacheControl }),
-    metadata: sidecar.metadata ?? {},
-  };
 }
 
 // A key that is a folder (EISDIR) or runs through a file (ENOTDIR) names no object, as in a bucket.
 function isAbsent(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
-}
-
-function lowerCaseKeys(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record ?? {})) out[name.toLowerCase()] = value;
-  return out;
 }

@@ -1,6 +1,7 @@
-import type { ObjectHead, PutOptions, Storage, StoredObject } from './storage.js';
+/** Objects in a Map, with S3's ETags and conditions: for tests and benchmarks that want no I/O. */
+import { md5Etag } from './etag.js';
+import { compareKeys, lowerCaseKeys, PreconditionFailedError, type ListedObject, type ListOptions, type PutOptions, type Storage, type StoredObject } from './storage.js';
 
-/** Objects in a Map: for benchmarks and tests that want no I/O at all. */
 export class MemoryStorage implements Storage {
   readonly objects = new Map<string, StoredObject>();
 
@@ -8,24 +9,35 @@ export class MemoryStorage implements Storage {
     return this.objects.get(key);
   }
 
-  async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string }> {
+    const current = this.objects.get(key);
+    if ((options.ifNoneMatch === '*' && current) || (options.ifMatch !== undefined && current?.etag !== options.ifMatch)) {
+      throw new PreconditionFailedError(key, { cause: new Error('At least one of the pre-conditions you specified did not hold') });
+    }
+    const etag = md5Etag(body);
     this.objects.set(key, {
       key,
       body: Uint8Array.from(body),
+      etag,
       contentType: options.contentType,
       ...(options.cacheControl !== undefined ? { cacheControl: options.cacheControl } : {}),
-      metadata: { ...options.metadata },
+      metadata: lowerCaseKeys(options.metadata),
     });
+    return { etag };
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
-    const object = this.objects.get(key);
-    if (!object) return undefined;
-    const { body, ...head } = object;
-    return { ...head, size: body.byteLength };
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
   }
 
-  async list(prefix: string): Promise<string[]> {
-    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
+    return [...this.objects.values()]
+      .filter(({ key }) => key.startsWith(prefix) && (options.recursive !== false || !key.slice(prefix.length).includes('/')))
+      .map(({ key, etag, body }) => ({ key, etag, size: body.byteLength }))
+      .sort(compareKeys);
+  }
+
+  contentEtag(body: Uint8Array): string {
+    return md5Etag(body);
   }
 }

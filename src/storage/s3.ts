@@ -1,12 +1,24 @@
+/** Storage in an S3 bucket (or an S3-compatible server such as the embedded s3rver). */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { StorageError, type ObjectHead, type PutOptions, type Storage, type StoredObject } from './storage.js';
+import { md5Etag } from './etag.js';
+import {
+  compareKeys,
+  lowerCaseKeys,
+  PreconditionFailedError,
+  StorageError,
+  type ListedObject,
+  type ListOptions,
+  type PutOptions,
+  type Storage,
+  type StoredObject,
+} from './storage.js';
 
 export interface S3ClientOptions {
   region?: string;
@@ -55,6 +67,7 @@ export class S3Storage implements Storage {
       return {
         key,
         body,
+        etag: out.ETag ?? '',
         ...optionalHeaders(out.ContentType, out.CacheControl),
         metadata: lowerCaseKeys(out.Metadata),
       };
@@ -64,9 +77,9 @@ export class S3Storage implements Storage {
     }
   }
 
-  async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string }> {
     try {
-      await this.client.send(
+      const out = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.prefix + key,
@@ -76,30 +89,30 @@ export class S3Storage implements Storage {
           ContentType: options.contentType,
           ...(options.cacheControl !== undefined && { CacheControl: options.cacheControl }),
           ...(options.metadata !== undefined && { Metadata: lowerCaseKeys(options.metadata) }),
+          ...(options.ifMatch !== undefined && { IfMatch: options.ifMatch }),
+          ...(options.ifNoneMatch !== undefined && { IfNoneMatch: options.ifNoneMatch }),
         }),
       );
+      // S3 always answers a PutObject with the ETag; a server that does not gets the MD5 it would have sent.
+      return { etag: out.ETag ?? md5Etag(body) };
     } catch (error) {
+      // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
+      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error))) throw new PreconditionFailedError(key, { cause: error });
       throw new StorageError('put', key, { cause: error });
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
+  async delete(key: string): Promise<void> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      return {
-        key,
-        size: out.ContentLength ?? 0,
-        ...optionalHeaders(out.ContentType, out.CacheControl),
-        metadata: lowerCaseKeys(out.Metadata),
-      };
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
     } catch (error) {
-      if (isMissingKey(error)) return undefined;
-      throw new StorageError('head', key, { cause: error });
+      if (isMissingKey(error)) return;
+      throw new StorageError('delete', key, { cause: error });
     }
   }
 
-  async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+  async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
     let continuationToken: string | undefined;
     try {
       do {
@@ -107,11 +120,15 @@ export class S3Storage implements Storage {
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.prefix + prefix,
+            // With a delimiter, deeper keys come back folded into CommonPrefixes, which are skipped.
+            ...(options.recursive === false && { Delimiter: '/' }),
             ...(continuationToken !== undefined && { ContinuationToken: continuationToken }),
           }),
         );
         for (const object of page.Contents ?? []) {
-          if (object.Key?.startsWith(this.prefix)) keys.push(object.Key.slice(this.prefix.length));
+          if (object.Key?.startsWith(this.prefix)) {
+            objects.push({ key: object.Key.slice(this.prefix.length), etag: object.ETag ?? '', size: object.Size ?? 0 });
+          }
         }
         // Checking the token as well as IsTruncated keeps a misbehaving server from looping us forever.
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -120,7 +137,11 @@ export class S3Storage implements Storage {
       throw new StorageError('list', prefix, { cause: error });
     }
     // S3 already returns UTF-8 byte order; sorting here keeps the result identical to FolderStorage's.
-    return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return objects.sort(compareKeys);
+  }
+
+  contentEtag(body: Uint8Array): string {
+    return md5Etag(body);
   }
 }
 
@@ -132,6 +153,13 @@ function isMissingKey(error: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || $metadata?.httpStatusCode === 404;
 }
 
+/** 412 when the condition did not hold; 409 when another conditional write to the key was in flight. */
+function isFailedCondition(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || $metadata?.httpStatusCode === 412;
+}
+
 function optionalHeaders(
   contentType: string | undefined,
   cacheControl: string | undefined,
@@ -140,11 +168,4 @@ function optionalHeaders(
     ...(contentType !== undefined && { contentType }),
     ...(cacheControl !== undefined && { cacheControl }),
   };
-}
-
-// S3 lower-cases user metadata names on the wire anyway; doing it on both sides makes every backend agree.
-function lowerCaseKeys(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record ?? {})) out[name.toLowerCase()] = value;
-  return out;
 }

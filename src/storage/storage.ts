@@ -1,55 +1,96 @@
 /**
- * The only thing the publish code knows about where objects live. Two implementations:
- * `s3.ts` (a bucket, real or s3rver) and `folder.ts` (a local directory).
+ * The only thing the publish code knows about where objects live. Three implementations:
+ * `s3.ts` (a bucket, real or s3rver), `folder.ts` (a local directory) and `memory.ts` (tests).
  * Keys are bucket-style paths with forward slashes and no leading slash ("articles/x.html").
  */
 export interface PutOptions {
   readonly contentType: string;
   readonly cacheControl?: string;
-  /** Small string metadata, e.g. the content hash; keys are lower-case. */
+  /** Small string metadata; keys are lower-case. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Write only if the object's current ETag is this one (a compare-and-swap). */
+  readonly ifMatch?: string;
+  /** `*`: write only if there is no object under the key yet. */
+  readonly ifNoneMatch?: '*';
 }
 
 export interface StoredObject {
   readonly key: string;
   readonly body: Uint8Array;
+  readonly etag: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export interface ObjectHead {
+/** One entry of a listing: enough to tell whether an object changed without reading it. */
+export interface ListedObject {
   readonly key: string;
+  /** Changes whenever the object's bytes change; compared as an opaque string. */
+  readonly etag: string;
   readonly size: number;
-  readonly contentType?: string;
-  readonly cacheControl?: string;
-  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ListOptions {
+  /** False: only the objects directly under the prefix, not those in deeper "folders". Default true. */
+  readonly recursive?: boolean;
 }
 
 export interface Storage {
   /** The object, or undefined when there is no such key. Other failures throw. */
   get(key: string): Promise<StoredObject | undefined>;
-  /** Writes the whole object; a reader sees either the old or the new bytes, never a mix. */
-  put(key: string, body: Uint8Array, options: PutOptions): Promise<void>;
-  /** Headers and size without the body, or undefined when there is no such key. */
-  head(key: string): Promise<ObjectHead | undefined>;
-  /** Every key under the prefix, sorted in byte order, however many pages that takes. */
-  list(prefix: string): Promise<string[]>;
+  /**
+   * Writes the whole object and returns its new ETag; a reader sees either the old or the new
+   * bytes, never a mix. A failed condition throws PreconditionFailedError.
+   */
+  put(key: string, body: Uint8Array, options: PutOptions): Promise<{ readonly etag: string }>;
+  /** Removes the object; removing one that is not there is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every object under the prefix, sorted by key in byte order, however many pages that takes. */
+  list(prefix: string, options?: ListOptions): Promise<ListedObject[]>;
+  /**
+   * The ETag this storage gives an object with these bytes, where that follows from the bytes
+   * alone; undefined where it does not (a folder's ETags come from file times).
+   */
+  contentEtag(body: Uint8Array): string | undefined;
 }
+
+export type StorageOperation = 'get' | 'put' | 'delete' | 'list';
 
 /** Raised by a storage implementation so that a failed run can name the key it was working on. */
 export class StorageError extends Error {
   constructor(
-    readonly operation: 'get' | 'put' | 'head' | 'list',
+    readonly operation: StorageOperation,
     readonly key: string,
     options: { cause: unknown },
   ) {
-    super(`${operation} ${key} failed: ${describe(options.cause)}`, options);
+    super(`${operation} ${key} failed: ${describeError(options.cause)}`, options);
     this.name = 'StorageError';
   }
 }
 
-function describe(cause: unknown): string {
+/** A conditional put found the object changed since it was read: another writer got there first. */
+export class PreconditionFailedError extends StorageError {
+  constructor(key: string, options: { cause: unknown }) {
+    super('put', key, options);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+/** An error as one line: its name when it says something, then its message. */
+export function describeError(cause: unknown): string {
   if (cause instanceof Error) return cause.name && cause.name !== 'Error' ? `${cause.name}: ${cause.message}` : cause.message;
   return String(cause);
+}
+
+/** Byte order of keys (UTF-16 code units, which matches UTF-8 byte order for the keys we write). */
+export function compareKeys(a: { readonly key: string }, b: { readonly key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+// S3 lower-cases user metadata names on the wire anyway; doing it in every backend makes them agree.
+export function lowerCaseKeys(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record ?? {})) out[name.toLowerCase()] = value;
+  return out;
 }

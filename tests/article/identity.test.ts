@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCorpus } from '../../src/article/corpus.js';
-import { assignSlugs, baseSlug, feedId, itemId } from '../../src/article/identity.js';
+import { assignSlugs, baseSlug, feedId, itemId, uniqueSlug } from '../../src/article/identity.js';
 import { parseCalendarDate } from '../../src/article/calendar.js';
 import type { CalendarDate } from '../../src/article/types.js';
 import { ID_PREFIX, seedFile, seedText } from '../helpers/factory.js';
@@ -174,8 +174,8 @@ describe('assignSlugs', () => {
     expect(results[2]).toEqual(results[0]);
   });
 
-  it("never gives a suffix that is another article's own slug", () => {
-    // Prepare: "Tram 2" on the same day has the slug a duplicate "Tram" would get as its suffix.
+  it('gives a slug once: an article whose own slug was taken as a suffix gets a suffix of its own', () => {
+    // Prepare: "Tram 2" on the same day wants the slug the duplicate "Tram" got first (file-name order).
     const input = [article('a.txt', 'Tram'), article('b.txt', 'Tram'), article('z.txt', 'Tram 2')];
 
     // Act
@@ -183,9 +183,19 @@ describe('assignSlugs', () => {
     const backward = Object.fromEntries(assignSlugs([...input].reverse()));
 
     // Assess
-    expect(forward).toEqual({ 'a.txt': '2026-02-10-tram', 'b.txt': '2026-02-10-tram-3', 'z.txt': '2026-02-10-tram-2' });
+    expect(forward).toEqual({ 'a.txt': '2026-02-10-tram', 'b.txt': '2026-02-10-tram-2', 'z.txt': '2026-02-10-tram-2-2' });
     expect(backward).toEqual(forward);
-    expect(new Set(Object.values(forward)).size).toBe(3);
+  });
+
+  it('never gives a slug that was given before (a permalink never moves to another article)', () => {
+    // Prepare: the slugs earlier runs gave, kept in the manifest, including one whose article is gone.
+    const given = new Set(['2026-02-10-tram', '2026-02-10-tram-2']);
+
+    // Act
+    const slugs = Object.fromEntries(assignSlugs([article('c.txt', 'Tram'), article('d.txt', 'Bridge')], given));
+
+    // Assess
+    expect(slugs).toEqual({ 'c.txt': '2026-02-10-tram-3', 'd.txt': '2026-02-10-bridge' });
   });
 
   it('keeps titles that slugify to nothing apart from each other and from a title "2"', () => {
@@ -196,7 +206,7 @@ describe('assignSlugs', () => {
     const slugs = Object.fromEntries(assignSlugs(input));
 
     // Assess
-    expect(slugs).toEqual({ 'x.txt': '2026-02-10', 'y.txt': '2026-02-10-3', 'two.txt': '2026-02-10-2' });
+    expect(slugs).toEqual({ 'two.txt': '2026-02-10-2', 'x.txt': '2026-02-10', 'y.txt': '2026-02-10-3' });
   });
 
   it('does not suffix equal titles on different days', () => {
@@ -219,5 +229,40 @@ describe('assignSlugs', () => {
 
     // Assess
     expect(new Set(slugs).size).toBe(input.length);
+  });
+});
+
+describe('uniqueSlug', () => {
+  it('is the base slug itself while nobody uses it', () => {
+    // Prepare
+    const used = new Set(['2026-02-10-bridge', '2026-02-10-tram-2']);
+
+    // Act
+    const slug = uniqueSlug('2026-02-10-tram', used);
+
+    // Assess
+    expect(slug).toBe('2026-02-10-tram');
+  });
+
+  it('is the first free one of -2, -3 … after the base, even when a later one is free too', () => {
+    // Prepare
+    const used = new Set(['2026-02-10-tram', '2026-02-10-tram-2', '2026-02-10-tram-3', '2026-02-10-tram-5']);
+
+    // Act
+    const slug = uniqueSlug('2026-02-10-tram', used);
+
+    // Assess
+    expect(slug).toBe('2026-02-10-tram-4');
+  });
+
+  it('suffixes a base that already ends in a number instead of counting it up', () => {
+    // Prepare: "Tram 2" wants 2026-02-10-tram-2, which a second "Tram" already has.
+    const used = new Set(['2026-02-10-tram', '2026-02-10-tram-2']);
+
+    // Act
+    const slug = uniqueSlug('2026-02-10-tram-2', used);
+
+    // Assess
+    expect(slug).toBe('2026-02-10-tram-2-2');
   });
 });

@@ -3,7 +3,7 @@ import { Feed } from 'feed';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { articleBodyHtml } from '../../src/article/html.js';
 import { feedId, itemId } from '../../src/article/identity.js';
-import { readSeedFolder } from '../../src/article/seed-folder.js';
+import { readSeedFolder } from '../../src/local/seed-folder.js';
 import type { FeedItem, FeedModel } from '../../src/feed/model.js';
 import { renderAtom, renderFeeds, renderJsonFeed, renderRss } from '../../src/feed/render.js';
 import { buildFeeds } from '../../src/publish/build.js';

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
@@ -10,7 +10,6 @@ import {
   BUCKET,
   fakeBucket,
   mockS3,
-  noSuchKey,
   putCalls,
   seed,
   serviceError,
@@ -76,7 +75,7 @@ describe('publish handler: runs that publish', () => {
     const summary = await handlerFor()(scheduled);
 
     // Assess
-    expect(summary.articles).toEqual({ read: 3, published: 3, held: 0, rejected: 0 });
+    expect(summary.articles).toEqual({ seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 });
     expect(putCalls(s3)).toHaveLength(ALL_OBJECTS + 1);
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.Bucket === BUCKET)).toBe(true);
     const lines = logLines();
@@ -85,8 +84,8 @@ describe('publish handler: runs that publish', () => {
       level: 'info',
       message: 'published',
       trigger: 'schedule',
-      articles: { read: 3, published: 3, held: 0, rejected: 0 },
-      objects: { written: ALL_OBJECTS, skipped: 0, writtenKeys: expect.arrayContaining(['index.html', 'rss.xml', 'atom.xml', 'feed.json']) },
+      articles: { seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 },
+      objects: { written: ALL_OBJECTS, unchanged: 0, deleted: 0, writtenKeys: expect.arrayContaining(['index.html', 'rss.xml', 'atom.xml', 'feed.json']) },
       durationMs: expect.any(Number),
     });
     expect(Number.isInteger(lines[0]!.durationMs) && (lines[0]!.durationMs as number) >= 0).toBe(true);
@@ -125,7 +124,7 @@ describe('publish handler: runs that publish', () => {
 
     // Assess
     expect(first.objects.written).toBe(ALL_OBJECTS);
-    expect(second.objects).toEqual({ written: 0, skipped: ALL_OBJECTS, writtenKeys: [] });
+    expect(second.objects).toEqual({ written: 0, unchanged: ALL_OBJECTS, deleted: 0, writtenKeys: [], deletedKeys: [] });
     expect(logLines().map((line) => [line.level, line.trigger])).toEqual([
       ['info', 'manual'],
       ['info', 'manual'],
@@ -143,15 +142,14 @@ describe('publish handler: runs that publish', () => {
     const summary = await handler(await event('manual-force.json'));
 
     // Assess
-    expect(summary).toMatchObject({ force: true, dryRun: false, objects: { written: ALL_OBJECTS, skipped: 0 } });
+    expect(summary).toMatchObject({ force: true, dryRun: false, objects: { written: ALL_OBJECTS, unchanged: 0 } });
     expect(putCalls(s3).map((put) => put.key)).toContain(MANIFEST);
     expect(putCalls(s3)).toHaveLength(ALL_OBJECTS + 1);
   });
 
   it('puts nothing on {"dryRun":true} but returns and logs what it would write', async () => {
     // Prepare
-    s3.on(GetObjectCommand).rejects(noSuchKey());
-    s3.on(PutObjectCommand).resolves({});
+    fakeBucket(s3);
 
     // Act
     const summary = await handlerFor()(await event('manual-dry-run.json'));
@@ -171,9 +169,9 @@ describe('publish handler: runs that publish', () => {
     const summary = await handlerFor()(await event('scheduled.json'));
 
     // Assess
-    const bad = { file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar' };
+    const bad = { file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar', keptPublished: false };
     expect(summary.rejected).toEqual([bad]);
-    expect(summary.articles).toEqual({ read: 4, published: 3, held: 0, rejected: 1 });
+    expect(summary.articles).toEqual({ seeds: 4, read: 4, published: 3, held: 0, rejected: 1, unpublished: 0 });
     expect(logLines()).toEqual([expect.objectContaining({ level: 'info', rejected: [bad], articles: summary.articles })]);
   });
 });
@@ -276,7 +274,7 @@ describe('publish handler: runs that fail', () => {
     await expect(result).rejects.toThrow(PublishError);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(logLines()).toEqual([
-      expect.objectContaining({ level: 'error', rejected: [{ file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar' }] }),
+      expect.objectContaining({ level: 'error', rejected: [{ file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar', keptPublished: false }] }),
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemId } from '../../src/article/identity.js';
+import type { PublishedArticle } from '../../src/feed/model.js';
 import { buildFeeds } from '../../src/publish/build.js';
 import { ID_PREFIX, SITE_URL, makeConfig, seedFile, seedText } from '../helpers/factory.js';
 import { atomFeed, rssChannel, text, type JsonFeed } from '../helpers/feeds.js';
@@ -17,6 +17,10 @@ const BAD = [
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 const fileNames = (entries: readonly { article: { fileName: string } }[]) => entries.map((entry) => entry.article.fileName);
+/** The item ids of published articles: the id prefix, `articles/` and the file name without `.txt`. */
+const ids = (entries: readonly PublishedArticle[]) => entries.map((entry) => entry.item.id);
+const TRAM_ID = `${ID_PREFIX}articles/2026-02-01-tram`;
+const BRIDGE_ID = `${ID_PREFIX}articles/2026-02-10-bridge`;
 
 describe('buildFeeds', () => {
   it('holds back articles dated after now, and publishes one whose publish instant is exactly now', () => {
@@ -27,7 +31,7 @@ describe('buildFeeds', () => {
     const build = buildFeeds(FILES, { config: makeConfig(), now });
 
     // Assess
-    expect(fileNames(build.published)).toEqual(['2026-02-10-bridge.txt', '2026-02-01-tram.txt']);
+    expect(ids(build.published)).toEqual([BRIDGE_ID, TRAM_ID]);
     expect(fileNames(build.held)).toEqual(['2026-02-20-market.txt']);
     expect(build.feed?.model.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
     expect(build.feed?.documents.rss).not.toContain('Market Returns');
@@ -44,7 +48,8 @@ describe('buildFeeds', () => {
 
     // Assess
     expect(fileNames(before.held)).toContain('2026-02-10-bridge.txt');
-    expect(fileNames(at.published)).toContain('2026-02-10-bridge.txt');
+    expect(ids(before.published)).not.toContain(BRIDGE_ID);
+    expect(ids(at.published)).toContain(BRIDGE_ID);
     expect(at.feed?.model.items[0]?.published.toISOString()).toBe('2026-02-10T07:30:00.000Z');
   });
 
@@ -101,7 +106,7 @@ describe('buildFeeds', () => {
     // Assess
     for (const build of builds.slice(1)) {
       expect(build.feed?.documents).toEqual(builds[0]!.feed?.documents);
-      expect(build.published.map((entry) => [entry.id, entry.slug])).toEqual(builds[0]!.published.map((entry) => [entry.id, entry.slug]));
+      expect(build.published).toEqual(builds[0]!.published);
     }
   });
 
@@ -139,48 +144,61 @@ describe('buildFeeds', () => {
 
     // Assess
     const item = build.feed!.model.items.find((entry) => entry.title === 'Bridge Opens')!;
-    expect(item.id).toBe(`${ID_PREFIX}articles/2026-02-10-bridge`);
+    expect(item.id).toBe(BRIDGE_ID);
     expect(item.url).toBe(`${SITE_URL}articles/2026-02-10-bridge-opens.html`);
     expect(item.summary).toBe('A new footbridge.');
     expect(item.contentHtml).toBe('<p>A new footbridge.</p>');
   });
+
+  it('gives each published article its page slug, its calendar day and the very item the feed carries', () => {
+    // Prepare
+    const config = makeConfig({ publishTime: { hour: 9, minute: 30, timeZone: 'Europe/Kyiv' } });
+
+    // Act
+    const build = buildFeeds(FILES, { config, now: NOW });
+
+    // Assess
+    expect(build.published.map(({ slug, day, item }) => ({ slug, day, published: item.published.toISOString() }))).toEqual([
+      { slug: '2026-02-20-market-returns', day: '2026-02-20', published: '2026-02-20T07:30:00.000Z' },
+      { slug: '2026-02-10-bridge-opens', day: '2026-02-10', published: '2026-02-10T07:30:00.000Z' },
+      { slug: '2026-02-01-tram-line-reopens', day: '2026-02-01', published: '2026-02-01T07:30:00.000Z' },
+    ]);
+    expect(build.feed!.model.items).toEqual(build.published.map((entry) => entry.item));
+  });
 });
 
-describe('buildFeeds with updatedAt', () => {
-  const bridgeId = itemId(ID_PREFIX, '2026-02-10-bridge.txt');
-  const tramId = itemId(ID_PREFIX, '2026-02-01-tram.txt');
-
+describe('buildFeeds with updatedAt (keyed by seed file name)', () => {
   it("raises an item's updated and the feed's updated, leaving published alone", () => {
     // Prepare
     const edited = new Date('2026-03-05T08:00:00.000Z');
-    const updatedAt = new Map([[tramId, edited]]);
+    const updatedAt = new Map([['2026-02-01-tram.txt', edited]]);
 
     // Act
     const build = buildFeeds(FILES, { config: makeConfig(), now: new Date('2026-03-06T00:00:00.000Z'), updatedAt });
 
     // Assess
     const model = build.feed!.model;
-    const tram = model.items.find((item) => item.id === tramId)!;
+    const tram = model.items.find((item) => item.id === TRAM_ID)!;
     expect(tram.updated.toISOString()).toBe('2026-03-05T08:00:00.000Z');
     expect(tram.published.toISOString()).toBe('2026-02-01T00:00:00.000Z');
     expect(model.updated.toISOString()).toBe('2026-03-05T08:00:00.000Z');
-    expect(model.items.map((item) => item.id)[2]).toBe(tramId);
+    expect(model.items.map((item) => item.id)[2]).toBe(TRAM_ID);
     const documents = build.feed!.documents;
     expect(text(rssChannel(documents.rss).lastBuildDate)).toBe('Thu, 05 Mar 2026 08:00:00 GMT');
     expect(text(atomFeed(documents.atom).updated)).toBe('2026-03-05T08:00:00.000Z');
-    const jsonTram = (JSON.parse(documents.json) as JsonFeed).items.find((item) => item.id === tramId)!;
+    const jsonTram = (JSON.parse(documents.json) as JsonFeed).items.find((item) => item.id === TRAM_ID)!;
     expect([jsonTram.date_published, jsonTram.date_modified]).toEqual(['2026-02-01T00:00:00.000Z', '2026-03-05T08:00:00.000Z']);
   });
 
   it('ignores an updatedAt that is not later than the publish instant', () => {
     // Prepare
-    const updatedAt = new Map([[bridgeId, new Date('2026-02-09T00:00:00.000Z')]]);
+    const updatedAt = new Map([['2026-02-10-bridge.txt', new Date('2026-02-09T00:00:00.000Z')]]);
 
     // Act
     const build = buildFeeds(FILES, { config: makeConfig(), now: NOW, updatedAt });
 
     // Assess
-    const bridge = build.feed!.model.items.find((item) => item.id === bridgeId)!;
+    const bridge = build.feed!.model.items.find((item) => item.id === BRIDGE_ID)!;
     expect(bridge.updated.toISOString()).toBe('2026-02-10T00:00:00.000Z');
     expect(build.feed!.model.updated.toISOString()).toBe('2026-02-20T00:00:00.000Z');
   });

@@ -4,6 +4,7 @@
  * the clock; every run gets its `now` from the test.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   ListObjectsV2Command,
@@ -14,12 +15,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFeedConfig, type FeedConfig } from '../../src/config.js';
 import { createS3Client } from '../../src/storage/s3.js';
-import type { Storage } from '../../src/storage/storage.js';
 
 /** Stubs `send` of every S3Client, including ones the code under test creates itself. */
 export function mockS3() {
@@ -109,55 +110,73 @@ export function putCalls(s3: S3Mock): PutRecord[] {
   });
 }
 
+export interface BucketObject extends PutRecord {
+  readonly etag: string;
+}
+
+/** S3's ETag for a single-part upload, computed here independently of the code under test. */
+export function md5(bytes: Uint8Array): string {
+  return `"${createHash('md5').update(bytes).digest('hex')}"`;
+}
+
 /**
- * Makes the mock behave like one bucket: PutObject stores, GetObject returns what was stored
- * (or NoSuchKey), ListObjectsV2 lists by prefix. Returns the objects so a test can look in.
+ * Makes the mock behave like one bucket, as S3 does: PutObject stores (honouring IfMatch and
+ * IfNoneMatch, answering with the MD5 ETag), GetObject returns the object with its ETag (or
+ * NoSuchKey), DeleteObject removes, ListObjectsV2 lists by prefix with ETag and Size, pages
+ * of `pageSize`, and folds deeper keys into CommonPrefixes when asked for a delimiter.
+ * Returns the objects so a test can look in or change them behind the publisher's back.
  */
 export function fakeBucket(
   s3: S3Mock,
   initial: Readonly<Record<string, Uint8Array>> = {},
-  /** Keys whose put fails with the given error while they are in the map. */
+  /** Keys whose put or delete fails with the given error while they are in the map. */
   failures: ReadonlyMap<string, Error> = new Map(),
-): Map<string, PutRecord> {
-  const objects = new Map<string, PutRecord>();
-  for (const [key, body] of Object.entries(initial)) objects.set(key, { key, body, contentType: 'text/plain', cacheControl: undefined });
+  pageSize = 1000,
+): Map<string, BucketObject> {
+  const objects = new Map<string, BucketObject>();
+  for (const [key, body] of Object.entries(initial)) objects.set(key, { key, body, contentType: 'text/plain', cacheControl: undefined, etag: md5(body) });
   s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     const failure = failures.get(input.Key!);
     if (failure) throw failure;
-    objects.set(input.Key!, { key: input.Key!, body: Uint8Array.from(input.Body as Uint8Array), contentType: input.ContentType, cacheControl: input.CacheControl });
-    return {};
+    const current = objects.get(input.Key!);
+    if ((input.IfNoneMatch === '*' && current) || (input.IfMatch !== undefined && current?.etag !== input.IfMatch)) {
+      throw serviceError('PreconditionFailed', 412);
+    }
+    const body = Uint8Array.from(input.Body as Uint8Array);
+    const etag = md5(body);
+    objects.set(input.Key!, { key: input.Key!, body, contentType: input.ContentType, cacheControl: input.CacheControl, etag });
+    return { ETag: etag };
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const object = objects.get(input.Key);
     if (!object) throw noSuchKey();
-    return { Body: sdkBody(object.body), ContentType: object.contentType, CacheControl: object.cacheControl };
+    return { Body: sdkBody(object.body), ContentType: object.contentType, CacheControl: object.cacheControl, ETag: object.etag };
   });
-  s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({
-    Contents: [...objects.keys()].filter((key) => key.startsWith(input.Prefix ?? '')).sort().map((Key) => ({ Key })),
-    IsTruncated: false,
-  }));
+  s3.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
+    const failure = failures.get(input.Key);
+    if (failure) throw failure;
+    objects.delete(input.Key);
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string; ContinuationToken?: string }) => {
+    const prefix = input.Prefix ?? '';
+    const keys = [...objects.keys()]
+      .filter((key) => key.startsWith(prefix) && !(input.Delimiter && key.slice(prefix.length).includes(input.Delimiter)))
+      .sort();
+    const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
+    const page = keys.slice(start, start + pageSize);
+    const truncated = start + pageSize < keys.length;
+    return {
+      Contents: page.map((Key) => ({ Key, ETag: objects.get(Key)!.etag, Size: objects.get(Key)!.body.byteLength })),
+      IsTruncated: truncated,
+      ...(truncated ? { NextContinuationToken: String(start + pageSize) } : {}),
+    };
+  });
   return objects;
 }
 
 export const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-/** A storage decorator that records every put, to compare what was published with what is served. */
-export function recording(storage: Storage): { storage: Storage; puts: PutRecord[] } {
-  const puts: PutRecord[] = [];
-  return {
-    puts,
-    storage: {
-      get: (key) => storage.get(key),
-      head: (key) => storage.head(key),
-      list: (prefix) => storage.list(prefix),
-      put: async (key, body, options) => {
-        await storage.put(key, body, options);
-        puts.push({ key, body: Uint8Array.from(body), contentType: options.contentType, cacheControl: options.cacheControl });
-      },
-    },
-  };
-}
 
 /** A client for the mock, made the way production makes one; the mock answers every command. */
 export function mockedClient(): S3Client {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildFeeds, type PublishedArticle } from '../../src/publish/build.js';
-import { articlePage } from '../../src/site/article-page.js';
+import type { FeedConfig } from '../../src/config.js';
+import { publishedArticle } from '../../src/feed/items.js';
+import type { PublishedArticle } from '../../src/feed/model.js';
+import { buildFeeds } from '../../src/publish/build.js';
+import { articlePage, pageSettings } from '../../src/site/article-page.js';
 import { indexPage } from '../../src/site/index-page.js';
+import { DESK, ID_PREFIX, SITE_URL, makeConfig } from '../helpers/factory.js';
 import { seed, testFeedConfig, utf8 } from '../publish/support.js';
 
 /** After every article below, so the build holds nothing back. */
@@ -21,8 +25,9 @@ interface JsonFeed {
   items: { id: string; url: string; title: string; content_html: string }[];
 }
 
+/** The published article from that seed file: its item id is the prefix, `articles/` and the file name without `.txt`. */
 function only(published: readonly PublishedArticle[], fileName: string): PublishedArticle {
-  const entry = published.find((candidate) => candidate.article.fileName === fileName);
+  const entry = published.find((candidate) => candidate.item.id === `${ID_PREFIX}articles/${fileName.replace(/\.txt$/, '')}`);
   if (!entry) throw new Error(`${fileName} was not published`);
   return entry;
 }
@@ -120,6 +125,78 @@ describe('article page', () => {
       { type: 'application/feed+json', href: 'https://news.example.org/feed.json' },
     ]);
     expect(html).toContain('<a href="../index.html">Example News</a>');
+  });
+});
+
+describe('article page from a stored entry', () => {
+  it('shows the title, lede, day and body the entry carries, with no seed to read', () => {
+    // Prepare: 00:30 in Kyiv on 3 February is still 2 February in UTC; the page shows the day as written.
+    const config = makeConfig({ publishTime: { hour: 0, minute: 30, timeZone: 'Europe/Kyiv' } });
+    const entry = publishedArticle(
+      {
+        fileName: 'late-night.txt',
+        day: '2026-02-03',
+        slug: '2026-02-03-late-night-session',
+        text: { title: 'Late Night <Session>', lede: 'The council sat past midnight.', html: '<p>The council sat past midnight.</p>\n<p>Then it voted.</p>' },
+      },
+      config,
+    );
+
+    // Act
+    const html = articlePage(entry, config);
+
+    // Assess
+    expect(html).toContain('<h1>Late Night &lt;Session&gt;</h1>');
+    expect(html).toContain('<title>Late Night &lt;Session&gt; · Example News</title>');
+    expect(html).toContain('<meta name="description" content="The council sat past midnight.">');
+    expect(html).toContain(`<p class="meta"><time datetime="2026-02-02T22:30:00.000Z">2026-02-03</time> · ${DESK.name}</p>`);
+    expect(html).toContain('\n<p>The council sat past midnight.</p>\n<p>Then it voted.</p>\n</article>');
+    expect(links(html)).toContainEqual({ rel: 'canonical', href: `${SITE_URL}articles/2026-02-03-late-night-session.html` });
+  });
+});
+
+describe('pageSettings', () => {
+  /** One article as a run would publish it under `config`: its item depends on the config too. */
+  function pageUnder(config: FeedConfig): string {
+    const text = { title: 'Bridge Opens', lede: 'A footbridge now links the two banks.', html: '<p>A footbridge now links the two banks.</p>' };
+    const entry = publishedArticle({ fileName: '2026-02-03-bridge.txt', day: '2026-02-03', slug: '2026-02-03-bridge-opens', text }, config);
+    return articlePage(entry, config);
+  }
+  /** As the publish manifest records it (through a digest): serialised. */
+  const recorded = (config: FeedConfig) => JSON.stringify(pageSettings(config));
+  const BASE = makeConfig();
+
+  it.each<[string, Partial<FeedConfig>]>([
+    ['title', { title: 'Example News Daily' }],
+    ['siteUrl', { siteUrl: 'https://example.com/news/' }],
+    ['copyright', { copyright: '© 2026 Example Newsroom' }],
+    ['publishTime (hour)', { publishTime: { hour: 9, minute: 0, timeZone: 'UTC' } }],
+    ['publishTime (zone)', { publishTime: { hour: 0, minute: 0, timeZone: 'Europe/Kyiv' } }],
+  ])('changes when %s changes, a setting every article page shows', (_setting, change) => {
+    // Prepare
+    const changed = makeConfig(change);
+
+    // Act
+    const settings = [recorded(BASE), recorded(changed)];
+
+    // Assess
+    expect(settings[1]).not.toBe(settings[0]);
+    expect(pageUnder(changed)).not.toBe(pageUnder(BASE));
+  });
+
+  it.each<[string, Partial<FeedConfig>]>([
+    ['itemLimit', { itemLimit: 5 }],
+    ['ttlMinutes', { ttlMinutes: 15 }],
+  ])('stays the same when only %s changes, so no article page is rendered again', (_setting, change) => {
+    // Prepare
+    const changed = makeConfig(change);
+
+    // Act
+    const settings = [recorded(BASE), recorded(changed)];
+
+    // Assess
+    expect(settings[1]).toBe(settings[0]);
+    expect(pageUnder(changed)).toBe(pageUnder(BASE));
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { md5Etag } from '../../src/storage/etag.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 
 const bucket = 'feeds-test';
@@ -49,12 +50,47 @@ describe('S3Storage against s3rver', () => {
     // Act
     await s3.put('articles/body.txt', body, { contentType: 'text/plain; charset=utf-8', metadata: { 'content-hash': 'h' } });
     const object = await s3.get('articles/body.txt');
-    const head = await s3.head('articles/body.txt');
+    const listed = await s3.list('articles/body.txt');
 
     // Assess
     expect(object?.body).toEqual(body);
     expect(object?.metadata).toEqual({ 'content-hash': 'h' });
-    expect(head?.size).toBe(body.byteLength);
+    expect(listed.map(({ key, size }) => ({ key, size }))).toEqual([{ key: 'articles/body.txt', size: body.byteLength }]);
+  });
+
+  it.each([
+    ['a multi-KB UTF-8 body', bigBody],
+    ['a zero-length body', new Uint8Array()],
+  ])('returns from put the ETag that get and list show, the quoted MD5 of the bytes, for %s', async (_label, body) => {
+    // Prepare
+    const s3 = storage('etags/');
+
+    // Act
+    const { etag } = await s3.put('object.txt', body, { contentType: 'text/plain; charset=utf-8' });
+    const object = await s3.get('object.txt');
+    const listed = await s3.list('object.txt');
+
+    // Assess
+    // The assumption src/storage/etag.ts documents: a single PutObject's ETag is the quoted hex MD5.
+    expect(etag).toBe(md5Etag(body));
+    expect(object?.etag).toBe(etag);
+    expect(listed).toEqual([{ key: 'object.txt', etag, size: body.byteLength }]);
+  });
+
+  it('gives a rewritten object the ETag of its new bytes', async () => {
+    // Prepare
+    const s3 = storage('rewrite/');
+    const { etag: before } = await s3.put('a.txt', new TextEncoder().encode('one'), { contentType: 'text/plain' });
+
+    // Act
+    const { etag: after } = await s3.put('a.txt', new TextEncoder().encode('two'), { contentType: 'text/plain' });
+    const listed = await s3.list('');
+
+    // Assess
+    // md5("one") and md5("two"), from `md5sum`.
+    expect(before).toBe('"f97c5d29941bfb1b2fdab0874906ab82"');
+    expect(after).toBe('"b8a9f715dbb64fd5c56e7783c6820a61"');
+    expect(listed).toEqual([{ key: 'a.txt', etag: after, size: 3 }]);
   });
 
   it('reads the error shapes s3rver really sends for missing keys as undefined', async () => {
@@ -63,11 +99,27 @@ describe('S3Storage against s3rver', () => {
 
     // Act
     const object = await s3.get('no/such/key');
-    const head = await s3.head('no/such/key');
 
     // Assess
     expect(object).toBeUndefined();
-    expect(head).toBeUndefined();
+  });
+
+  it('deletes an object, and deleting a key that is not there succeeds', async () => {
+    // Prepare
+    const s3 = storage('deleting/');
+    for (const key of ['a.html', 'b.html']) await s3.put(key, new Uint8Array([1]), { contentType: 'text/html' });
+
+    // Act
+    await s3.delete('a.html');
+    const again = s3.delete('a.html');
+    const never = s3.delete('never/written.html');
+
+    // Assess
+    await expect(again).resolves.toBeUndefined();
+    await expect(never).resolves.toBeUndefined();
+    expect(await s3.get('a.html')).toBeUndefined();
+    expect((await s3.list('')).map((object) => object.key)).toEqual(['b.html']);
+    expect((await plainGet('deleting/a.html')).status).toBe(404);
   });
 
   it('lists keys under the prefix with the storage prefix stripped', async () => {
@@ -81,8 +133,30 @@ describe('S3Storage against s3rver', () => {
     const sub = await s3.list('sub/');
 
     // Assess
-    expect(all).toEqual(['a.html', 'b.html', 'sub/c.html']);
-    expect(sub).toEqual(['sub/c.html']);
+    expect(all.map((object) => object.key)).toEqual(['a.html', 'b.html', 'sub/c.html']);
+    expect(sub.map((object) => object.key)).toEqual(['sub/c.html']);
+  });
+
+  it('with recursive false, lists only the objects directly under the prefix', async () => {
+    // Prepare
+    const s3 = storage('flat/');
+    for (const key of ['index.html', 'feed.xml', 'articles/a.html', 'articles/deep/b.html', 'articles-index.html']) {
+      await s3.put(key, new TextEncoder().encode(key), { contentType: 'text/plain' });
+    }
+
+    // Act
+    const top = await s3.list('', { recursive: false });
+    const articles = await s3.list('articles/', { recursive: false });
+    const everything = await s3.list('');
+
+    // Assess
+    expect(top).toEqual([
+      { key: 'articles-index.html', etag: md5Etag(new TextEncoder().encode('articles-index.html')), size: 19 },
+      { key: 'feed.xml', etag: md5Etag(new TextEncoder().encode('feed.xml')), size: 8 },
+      { key: 'index.html', etag: md5Etag(new TextEncoder().encode('index.html')), size: 10 },
+    ]);
+    expect(articles.map((object) => object.key)).toEqual(['articles/a.html']);
+    expect(everything).toHaveLength(5);
   });
 
   it('serves a plain GET with the Content-Type and Cache-Control given at put time', async () => {

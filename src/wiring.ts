@@ -1,0 +1,48 @@
+/**
+ * The one place that turns settings into a publish run's dependencies, for the Lambda handler,
+ * `npm start` and the CLI alike: the same use case, pointed at a bucket or at a folder.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FeedConfig, PublishSettings } from './config.js';
+import type { PublishDependencies } from './publish/publish.js';
+import { FolderStorage } from './storage/folder.js';
+import { S3Storage } from './storage/s3.js';
+
+/** Publish into the settings' bucket, from seeds bundled in a folder or kept under a prefix of the same bucket. */
+export function bucketPublishDependencies(options: {
+  client: S3Client;
+  feed: FeedConfig;
+  publish: PublishSettings;
+  /** Where bundled seeds are when the settings name no folder. */
+  defaultSeedsDir: string;
+  now?: () => Date;
+}): PublishDependencies {
+  const { client, feed, publish } = options;
+  const seeds =
+    publish.seeds.from === 'bucket'
+      ? new S3Storage({ client, bucket: publish.bucket, prefix: publish.seeds.prefix })
+      : new FolderStorage(publish.seeds.dir ?? options.defaultSeedsDir, { requireRoot: true });
+  return {
+    storage: new S3Storage({ client, bucket: publish.bucket }),
+    seeds,
+    settings: { config: feed, cacheControl: publish.cacheControl, maxUnpublishShare: publish.maxUnpublishShare },
+    now: options.now ?? (() => new Date()),
+  };
+}
+
+/** Publish into a folder (`cli build --out DIR`): the same objects a bucket gets, the manifest inside it. */
+export function folderPublishDependencies(options: {
+  outDir: string;
+  seedsDir: string;
+  feed: FeedConfig;
+  cacheControl: string;
+  maxUnpublishShare: number;
+  now: () => Date;
+}): PublishDependencies {
+  return {
+    storage: new FolderStorage(options.outDir),
+    seeds: new FolderStorage(options.seedsDir, { requireRoot: true }),
+    settings: { config: options.feed, cacheControl: options.cacheControl, maxUnpublishShare: options.maxUnpublishShare },
+    now: options.now,
+  };
+}

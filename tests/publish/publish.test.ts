@@ -1,0 +1,575 @@
+/**
+ * The publish run without S3: seeds and site in memory (MemoryStorage behaves like a bucket,
+ * ETags and conditions included). What a run reads and writes, how it repairs drift, keeps
+ * permalinks, unpublishes, survives a failure at any write, and reports.
+ */
+import { describe, expect, it } from 'vitest';
+import { publish, PublishError } from '../../src/publish/publish.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { seed, SITE, testFeedConfig, text, THREE_SEEDS, THREE_SLUGS, utf8 } from './support.js';
+import { cloneStorage, failingFrom, linkedKeys, MANIFEST, memorySite } from './support-site.js';
+
+/** After every article's date and publish time (00:00 UTC). */
+const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
+const MARCH_2 = new Date('2026-03-02T06:00:00.000Z');
+const PAGE_KEYS = THREE_SLUGS.map((slug) => `articles/${slug}.html`);
+const SITE_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json'];
+
+const FIVE_SEEDS: Readonly<Record<string, string>> = {
+  ...THREE_SEEDS,
+  '2026-02-07-market.txt': seed('2026-02-07', 'Market Hall Reopens', 'Traders are back under the old roof.'),
+  '2026-02-09-river.txt': seed('2026-02-09', 'River Walk Extended', 'The path now reaches the harbour.'),
+};
+
+/** Writes and deletes a storage received, in order. */
+function recorder(storage: Storage) {
+  const log: string[] = [];
+  const reads: string[] = [];
+  return {
+    log,
+    reads,
+    storage: {
+      get: (key: string) => {
+        reads.push(key);
+        return storage.get(key);
+      },
+      list: storage.list.bind(storage),
+      contentEtag: storage.contentEtag.bind(storage),
+      put: (key: string, body: Uint8Array, options: Parameters<Storage['put']>[2]) => {
+        log.push(`put ${key}`);
+        return storage.put(key, body, options);
+      },
+      delete: (key: string) => {
+        log.push(`delete ${key}`);
+        return storage.delete(key);
+      },
+    } satisfies Storage,
+  };
+}
+
+describe('publish: first run', () => {
+  it('writes every page, then the index and the feeds, then the manifest, and every link resolves', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    const seen = recorder(site.site);
+
+    // Act
+    const summary = await site.run({}, seen.storage);
+
+    // Assess
+    expect(seen.log.slice(0, 3).sort()).toEqual(PAGE_KEYS.map((key) => `put ${key}`).sort());
+    expect(seen.log.slice(3)).toEqual([...SITE_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
+    expect(linkedKeys(site.site.objects).sort()).toEqual([...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS].sort());
+    expect(summary.articles).toMatchObject({ seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 });
+    expect(summary.objects).toMatchObject({ written: 7, unchanged: 0, deleted: 0 });
+    expect(site.site.objects.get('rss.xml')?.contentType).toBe('application/rss+xml; charset=utf-8');
+    expect(site.site.objects.get(PAGE_KEYS[0]!)?.cacheControl).toBe('max-age=300');
+  });
+
+  it('gives the same bytes for the same seeds, whichever order they are listed in', async () => {
+    // Prepare
+    const reversed = Object.fromEntries(Object.entries(THREE_SEEDS).reverse());
+    const a = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    const b = memorySite(reversed, { now: MARCH_1 });
+
+    // Act
+    await a.run();
+    await b.run();
+
+    // Assess
+    expect(b.snapshot()).toEqual(a.snapshot());
+  });
+});
+
+describe('publish: work follows what changed', () => {
+  it('reads no seed and writes nothing, not even the manifest, when nothing changed', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const seen = recorder(site.site);
+    const seedReads = recorder(site.seeds);
+    site.now = MARCH_2;
+
+    // Act
+    const summary = await publish({ storage: seen.storage, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
+
+    // Assess
+    expect(seen.log).toEqual([]);
+    expect(seedReads.reads).toEqual([]);
+    expect(seen.reads).toEqual([MANIFEST]);
+    expect(summary.articles.read).toBe(0);
+    expect(summary.objects).toMatchObject({ written: 0, unchanged: 7, deleted: 0 });
+  });
+
+  it('after one article is added, reads only it and writes its page, the index, the feeds and the manifest', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-20-park.txt', seed('2026-02-20', 'Park Gates Open', 'The park opens at dawn.'));
+    const seen = recorder(site.site);
+    const seedReads = recorder(site.seeds);
+
+    // Act
+    await publish({ storage: seen.storage, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
+
+    // Assess
+    expect(seedReads.reads).toEqual(['2026-02-20-park.txt']);
+    expect(seen.log).toEqual(['put articles/2026-02-20-park-gates-open.html', ...SITE_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
+  });
+
+  it('treats a whitespace or line-ending edit as no change: the seed is read, nothing is written but the manifest', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-01-harbour.txt', `${THREE_SEEDS['2026-02-01-harbour.txt']!.replaceAll('\n', '\r\n')}\r\n\r\n`);
+    const seen = recorder(site.site);
+
+    // Act
+    const summary = await site.run({}, seen.storage);
+
+    // Assess: the manifest records the seed's new ETag, so the next run does not read it again.
+    expect(summary.articles.read).toBe(1);
+    expect(seen.log).toEqual([`put ${MANIFEST}`]);
+    expect((await site.run()).articles.read).toBe(0);
+  });
+
+  it('rewrites only rss.xml when only the RSS time-to-live changes, and every page when the site title does', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+
+    // Act
+    site.settings = { ...site.settings, config: testFeedConfig({ ttlMinutes: 30 }) };
+    const ttl = await site.run();
+    site.settings = { ...site.settings, config: testFeedConfig({ ttlMinutes: 30, title: 'Other News' }) };
+    const title = await site.run();
+
+    // Assess
+    expect(ttl.objects.writtenKeys).toEqual(['rss.xml']);
+    expect(ttl.articles.read).toBe(0);
+    expect([...title.objects.writtenKeys].sort()).toEqual([...PAGE_KEYS, ...SITE_KEYS].sort());
+  });
+
+  it('rewrites every object with the new Cache-Control when it changes, bytes unchanged', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const before = site.snapshot({ withManifest: false });
+
+    // Act
+    site.settings = { ...site.settings, cacheControl: 'max-age=60' };
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.objects.written).toBe(7);
+    expect(site.snapshot({ withManifest: false })).toEqual(before);
+    for (const key of [...PAGE_KEYS, ...SITE_KEYS]) expect(site.site.objects.get(key)?.cacheControl).toBe('max-age=60');
+  });
+
+  it('reads every seed and rewrites every object when forced', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+
+    // Act
+    const summary = await site.run({ force: true });
+
+    // Assess
+    expect(summary.articles.read).toBe(3);
+    expect(summary.objects.written).toBe(7);
+  });
+});
+
+describe('publish: the bucket is the truth', () => {
+  for (const key of [...PAGE_KEYS, ...SITE_KEYS]) {
+    it(`puts ${key} back when it is deleted behind the publisher's back, and when it is altered`, async () => {
+      // Prepare
+      const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+      await site.run();
+      const clean = site.snapshot();
+
+      // Act
+      await site.site.delete(key);
+      const afterDelete = await site.run();
+      await site.site.put(key, utf8('<p>defaced</p>'), { contentType: 'text/html' });
+      const afterAlter = await site.run();
+
+      // Assess
+      expect(afterDelete.objects.writtenKeys).toContain(key);
+      expect(afterAlter.objects.writtenKeys).toContain(key);
+      expect(site.snapshot()).toEqual(clean);
+    });
+  }
+
+  it('heals a run whose manifest write failed after the pages and feeds were written', async () => {
+    // Prepare: a clean history to compare with, and the same history whose second run loses its manifest write.
+    const clean = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    const broken = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await clean.run();
+    await broken.run();
+    const added = seed('2026-02-20', 'Park Gates Open', 'The park opens at dawn.');
+    await clean.writeSeed('2026-02-20-park.txt', added);
+    await broken.writeSeed('2026-02-20-park.txt', added);
+    await clean.run();
+    const failing = failingFrom(broken.site, 6);
+
+    // Act
+    await expect(broken.run({}, failing.storage)).rejects.toThrow(/manifest\.json/);
+    await broken.run();
+
+    // Assess
+    expect(failing.writes()).toBe(6);
+    expect(broken.snapshot()).toEqual(clean.snapshot());
+  });
+
+  it('rebuilds from the listing, with a warning, when the manifest is not valid JSON', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const clean = site.snapshot();
+    await site.site.put(MANIFEST, utf8('{"version": 2, "articles": '), { contentType: 'application/json' });
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.warnings).toEqual([expect.stringMatching(/manifest\.json is not valid JSON; rebuilding/)]);
+    expect(site.snapshot()).toEqual(clean);
+  });
+});
+
+describe('publish: a failure at any write', () => {
+  // A second run that adds, edits and deletes one article each: every kind of write happens.
+  async function history() {
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-20-park.txt', seed('2026-02-20', 'Park Gates Open', 'The park opens at dawn.'));
+    await site.writeSeed('2026-02-03-bridge.txt', seed('2026-02-03', 'Bridge Opens', 'A footbridge now links the two banks, lit at night.'));
+    await site.deleteSeed('2026-02-07-market.txt');
+    site.now = MARCH_2;
+    return site;
+  }
+
+  it('leaves every link resolvable, and the next run gives exactly the bytes of a run that never failed', async () => {
+    // Prepare
+    const reference = await history();
+    const before = cloneStorage(reference.site);
+    const seen = recorder(reference.site);
+    await reference.run({}, seen.storage);
+    const clean = reference.snapshot();
+    expect(seen.log).toEqual([
+      'put articles/2026-02-03-bridge-opens.html',
+      'put articles/2026-02-20-park-gates-open.html',
+      ...SITE_KEYS.map((key) => `put ${key}`),
+      'delete articles/2026-02-07-market-hall-reopens.html',
+      `put ${MANIFEST}`,
+    ]);
+
+    for (let n = 1; n <= seen.log.length; n++) {
+      const site = await history();
+      for (const [key, object] of cloneStorage(before).objects) site.site.objects.set(key, object);
+      const failing = failingFrom(site.site, n);
+
+      // Act
+      await expect(site.run({}, failing.storage), `write ${n}`).rejects.toBeInstanceOf(PublishError);
+      const dangling = linkedKeys(site.site.objects).filter((key) => !site.site.objects.has(key));
+      await site.run();
+
+      // Assess
+      expect(dangling, `links to missing pages after write ${n} failed`).toEqual([]);
+      expect(site.snapshot(), `after write ${n} failed`).toEqual(clean);
+    }
+  });
+});
+
+describe('publish: permalinks', () => {
+  it('keeps the id and the page URL when a title is corrected, and rewrites that page in place', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-01-harbour.txt', seed('2026-02-01', 'Harbour Ferry Returns For Summer', 'The ferry runs again from Monday.', 'Tickets cost 50 hryvnias.'));
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.objects.writtenKeys).toContain(PAGE_KEYS[0]);
+    expect([...site.site.objects.keys()].filter((key) => key.startsWith('articles/')).sort()).toEqual([...PAGE_KEYS].sort());
+    expect(text(site.site.objects.get(PAGE_KEYS[0]!)!.body)).toContain('<h1>Harbour Ferry Returns For Summer</h1>');
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { id: string; url: string; title: string }[] };
+    expect(feed.items.find((item) => item.title === 'Harbour Ferry Returns For Summer')).toMatchObject({
+      id: 'tag:news.example.org,2026:articles/2026-02-01-harbour',
+      url: `${SITE}${PAGE_KEYS[0]}`,
+    });
+  });
+
+  it('publishes a renamed file as a new article and unpublishes the old name', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.deleteSeed('2026-02-01-harbour.txt');
+    await site.writeSeed('2026-02-01-ferry.txt', THREE_SEEDS['2026-02-01-harbour.txt']!);
+
+    // Act
+    const summary = await site.run();
+
+    // Assess: the slug of the old name stays reserved, so the new article gets one of its own.
+    expect(summary.objects.deletedKeys).toEqual([PAGE_KEYS[0]]);
+    expect(summary.objects.writtenKeys).toContain('articles/2026-02-01-harbour-ferry-returns-2.html');
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { id: string }[] };
+    expect(feed.items.map((item) => item.id)).toContain('tag:news.example.org,2026:articles/2026-02-01-ferry');
+    expect(feed.items.map((item) => item.id)).not.toContain('tag:news.example.org,2026:articles/2026-02-01-harbour');
+  });
+
+  it('gives a returning seed its old page back, and no update date if it did not change', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const clean = site.snapshot({ withManifest: false });
+    await site.deleteSeed('2026-02-01-harbour.txt');
+    await site.run();
+
+    // Act
+    await site.writeSeed('2026-02-01-harbour.txt', THREE_SEEDS['2026-02-01-harbour.txt']!);
+    site.now = MARCH_2;
+    await site.run();
+
+    // Assess
+    expect(site.snapshot({ withManifest: false })).toEqual(clean);
+  });
+});
+
+describe('publish: unpublishing', () => {
+  it('takes an article whose seed is gone out of the feeds and the index, then deletes its page', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.deleteSeed('2026-02-05-budget.txt');
+    const seen = recorder(site.site);
+
+    // Act
+    const summary = await site.run({}, seen.storage);
+
+    // Assess
+    expect(seen.log).toEqual([...SITE_KEYS.map((key) => `put ${key}`), `delete ${PAGE_KEYS[2]}`, `put ${MANIFEST}`]);
+    expect(summary.articles).toMatchObject({ published: 4, unpublished: 1 });
+    expect(linkedKeys(site.site.objects)).not.toContain(PAGE_KEYS[2]);
+    expect(text(site.site.objects.get('rss.xml')!.body)).not.toContain('Schools');
+  });
+
+  it('refuses, writing nothing, to unpublish more than 20 % of the articles, naming the count; force overrides', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const before = site.snapshot();
+    await site.deleteSeed('2026-02-05-budget.txt');
+    await site.deleteSeed('2026-02-07-market.txt');
+
+    // Act
+    const refused = site.run();
+    await expect(refused).rejects.toBeInstanceOf(PublishError);
+    await expect(refused).rejects.toThrow(/would unpublish 2 of 5 published articles, more than the 20 %.*Nothing was written/);
+    const unchanged = site.snapshot();
+    const forced = await site.run({ force: true });
+
+    // Assess
+    expect(unchanged).toEqual(before);
+    expect(forced.objects.deleted).toBe(2);
+  });
+
+  it('lets the share be configured', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1, maxUnpublishShare: 0.5 });
+    await site.run();
+    await site.deleteSeed('2026-02-05-budget.txt');
+    await site.deleteSeed('2026-02-07-market.txt');
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.objects.deleted).toBe(2);
+  });
+
+  it('reads a seed that newly enters the feeds when a newer article leaves them, and only that one', async () => {
+    // Prepare: two items per feed, so the third-newest article has no text kept in the manifest.
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1, config: testFeedConfig({ itemLimit: 2 }) });
+    await site.run();
+    await site.deleteSeed('2026-02-09-river.txt');
+    const seedReads = recorder(site.seeds);
+
+    // Act
+    await publish({ storage: site.site, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
+
+    // Assess
+    expect(seedReads.reads).toEqual(['2026-02-05-budget.txt']);
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string }[] };
+    expect(feed.items.map((item) => item.title)).toEqual(['Market Hall Reopens', 'Schools & Shelters <First>']);
+  });
+});
+
+describe('publish: a seed that breaks', () => {
+  it('keeps its last good version published and reports it on every run, reading it only once', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const before = site.snapshot({ withManifest: false });
+    await site.writeSeed('2026-02-03-bridge.txt', 'date 2026-02-31 Bridge Opens\n\nA footbridge.\n');
+
+    // Act
+    const first = await site.run();
+    const second = await site.run();
+
+    // Assess
+    expect(site.snapshot({ withManifest: false })).toEqual(before);
+    for (const summary of [first, second]) {
+      expect(summary.rejected).toEqual([{ file: '2026-02-03-bridge.txt', line: 1, reason: '2026-02-31 is not a date on the calendar', keptPublished: true }]);
+      expect(summary.articles.published).toBe(3);
+    }
+    expect(first.articles.read).toBe(1);
+    expect(second.articles.read).toBe(0);
+  });
+
+  it('publishes the fixed seed on the run after it is fixed', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-03-bridge.txt', 'no header\n');
+    await site.run();
+
+    // Act
+    await site.writeSeed('2026-02-03-bridge.txt', seed('2026-02-03', 'Bridge Opens Again', 'Fixed.'));
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.rejected).toEqual([]);
+    expect(text(site.site.objects.get(PAGE_KEYS[1]!)!.body)).toContain('Bridge Opens Again');
+  });
+
+  it('lists a seed that never parsed as rejected and publishes the others', async () => {
+    // Prepare
+    const site = memorySite({ ...THREE_SEEDS, 'bad.txt': 'hello\n' }, { now: MARCH_1 });
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.rejected).toEqual([{ file: 'bad.txt', line: 1, reason: expect.stringMatching(/expected `date YYYY-MM-DD Title`/), keptPublished: false }]);
+    expect(summary.articles.published).toBe(3);
+  });
+
+  it('fails, writing nothing, when no seed can be published', async () => {
+    // Prepare
+    const site = memorySite({ 'bad.txt': 'hello\n' }, { now: MARCH_1 });
+
+    // Act
+    const run = site.run();
+
+    // Assess
+    await expect(run).rejects.toThrow(/none of the 1 seed articles could be published; nothing was written/);
+    expect(site.site.objects.size).toBe(0);
+  });
+});
+
+describe('publish: the clock', () => {
+  it('holds an article dated in the future, then publishes it once its day comes, reading it then', async () => {
+    // Prepare
+    const site = memorySite({ ...THREE_SEEDS, '2026-03-02-later.txt': seed('2026-03-02', 'Later News', 'Tomorrow.') }, { now: MARCH_1 });
+    const first = await site.run();
+
+    // Act
+    site.now = MARCH_2;
+    const second = await site.run();
+
+    // Assess
+    expect(first.held).toEqual([{ file: '2026-03-02-later.txt', date: '2026-03-02' }]);
+    expect(first.objects.writtenKeys).not.toContain('articles/2026-03-02-later-news.html');
+    expect(second.held).toEqual([]);
+    expect(second.articles.read).toBe(1);
+    expect(second.objects.writtenKeys).toContain('articles/2026-03-02-later-news.html');
+  });
+
+  it("dates an edit with the run's clock and keeps that date on later runs", async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-01-harbour.txt', seed('2026-02-01', 'Harbour Ferry Returns', 'The ferry runs again from Tuesday.'));
+    site.now = MARCH_2;
+
+    // Act
+    await site.run();
+    site.now = new Date('2026-04-01T00:00:00.000Z');
+    const later = await site.run();
+
+    // Assess
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string; date_modified: string }[] };
+    expect(feed.items.find((item) => item.title === 'Harbour Ferry Returns')?.date_modified).toBe(MARCH_2.toISOString());
+    expect(later.objects.written).toBe(0);
+  });
+});
+
+describe('publish: dry run', () => {
+  it('writes nothing, not even the manifest, and names what it would write and delete', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const before = site.snapshot();
+    await site.deleteSeed('2026-02-05-budget.txt');
+    await site.writeSeed('2026-02-20-park.txt', seed('2026-02-20', 'Park Gates Open', 'The park opens at dawn.'));
+
+    // Act
+    const summary = await site.run({ dryRun: true });
+
+    // Assess
+    expect(site.snapshot()).toEqual(before);
+    expect(summary.dryRun).toBe(true);
+    expect(summary.objects.writtenKeys).toEqual(['articles/2026-02-20-park-gates-open.html', ...SITE_KEYS]);
+    expect(summary.objects.deletedKeys).toEqual([PAGE_KEYS[2]]);
+  });
+});
+
+describe('publish: the manifest', () => {
+  it('keeps entry text only for the feeds’ items, so its size follows the item limit', async () => {
+    // Prepare
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1, config: testFeedConfig({ itemLimit: 2 }) });
+
+    // Act
+    await site.run();
+
+    // Assess
+    const manifest = JSON.parse(text(site.site.objects.get(MANIFEST)!.body)) as { articles: Record<string, { text?: unknown; slug?: string }> };
+    const withText = Object.entries(manifest.articles).filter(([, record]) => record.text !== undefined).map(([name]) => name);
+    expect(withText.sort()).toEqual(['2026-02-07-market.txt', '2026-02-09-river.txt']);
+    expect(manifest.articles['2026-02-01-harbour.txt']?.slug).toBe(THREE_SLUGS[0]);
+  });
+
+  it('is written only if it is still the one the run read (If-Match), or there was none (If-None-Match)', async () => {
+    // Prepare: two runs read the same manifest; the one that writes second loses.
+    const storage = new MemoryStorage();
+    const first = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await first.run({}, storage);
+    const other = memorySite({ ...THREE_SEEDS, 'x.txt': seed('2026-02-10', 'Other Run', 'Text.') }, { now: MARCH_1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Storage = {
+      get: (key) => storage.get(key),
+      list: (prefix, options) => storage.list(prefix, options),
+      contentEtag: (body) => storage.contentEtag(body),
+      delete: (key) => storage.delete(key),
+      put: async (key, body, options) => {
+        if (key === MANIFEST) await gate;
+        return storage.put(key, body, options);
+      },
+    };
+
+    // Act
+    const losing = other.run({}, slow);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await storage.put(MANIFEST, utf8('{"version": 2, "articles": {}, "objects": {}}\n'), { contentType: 'application/json' });
+    release();
+
+    // Assess
+    await expect(losing).rejects.toThrow(/another publish run wrote _publish\/manifest\.json while this one ran/);
+  });
+});

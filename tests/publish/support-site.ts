@@ -1,0 +1,104 @@
+/**
+ * Helpers for publish tests that need no S3: seeds and site in memory, a run with a settable
+ * clock, a check that every link the feeds and the index make resolves, and a storage that fails
+ * at a chosen write.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import type { FeedConfig } from '../../src/config.js';
+import { publish, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
+import type { PlanSettings } from '../../src/publish/plan.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { SITE, testFeedConfig, text, utf8 } from './support.js';
+
+export const MANIFEST = '_publish/manifest.json';
+
+export interface Site {
+  readonly seeds: MemoryStorage;
+  readonly site: MemoryStorage;
+  now: Date;
+  settings: PlanSettings;
+  /** Publish with these seeds into this site; `storage` replaces the site's storage for one run. */
+  run(request?: PublishRequest, storage?: Storage): Promise<PublishSummary>;
+  writeSeed(name: string, content: string | Uint8Array): Promise<void>;
+  deleteSeed(name: string): Promise<void>;
+  /** The site's objects as text, by key. */
+  snapshot(options?: { withManifest?: boolean }): Record<string, string>;
+}
+
+export function memorySite(files: Readonly<Record<string, string>>, options: { now: Date; config?: FeedConfig; maxUnpublishShare?: number }): Site {
+  const seeds = new MemoryStorage();
+  for (const [name, content] of Object.entries(files)) void seeds.put(name, utf8(content), { contentType: 'text/plain' });
+  const site = new MemoryStorage();
+  const state: Site = {
+    seeds,
+    site,
+    now: options.now,
+    settings: { config: options.config ?? testFeedConfig(), cacheControl: 'max-age=300', maxUnpublishShare: options.maxUnpublishShare ?? 0.2 },
+    run: (request = {}, storage = site) => publish({ storage, seeds, settings: state.settings, now: () => state.now }, request),
+    writeSeed: async (name, content) => {
+      await seeds.put(name, typeof content === 'string' ? utf8(content) : content, { contentType: 'text/plain' });
+    },
+    deleteSeed: (name) => seeds.delete(name),
+    snapshot: ({ withManifest = true } = {}) =>
+      Object.fromEntries([...site.objects].filter(([key]) => withManifest || key !== MANIFEST).map(([key, object]) => [key, text(object.body)])),
+  };
+  return state;
+}
+
+/** A copy of a memory storage, so one published state can be the start of many runs. */
+export function cloneStorage(storage: MemoryStorage): MemoryStorage {
+  const copy = new MemoryStorage();
+  for (const [key, object] of storage.objects) copy.objects.set(key, { ...object, body: Uint8Array.from(object.body) });
+  return copy;
+}
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
+
+/** Every article URL the three feeds and the index link to, as object keys. */
+export function linkedKeys(objects: ReadonlyMap<string, { body: Uint8Array }>, siteUrl = SITE): string[] {
+  const links: string[] = [];
+  const rss = objects.get('rss.xml');
+  if (rss) {
+    const items = [xml.parse(text(rss.body)).rss.channel.item ?? []].flat() as { link: string }[];
+    links.push(...items.map((item) => item.link));
+  }
+  const atom = objects.get('atom.xml');
+  if (atom) {
+    const entries = [xml.parse(text(atom.body)).feed.entry ?? []].flat() as { link: { '@href': string } }[];
+    links.push(...entries.map((entry) => entry.link['@href']));
+  }
+  const json = objects.get('feed.json');
+  if (json) links.push(...(JSON.parse(text(json.body)) as { items: { url: string }[] }).items.map((item) => item.url));
+  const index = objects.get('index.html');
+  if (index) links.push(...[...text(index.body).matchAll(/href="(articles\/[^"]+)"/g)].map((match) => siteUrl + match[1]!));
+  return links.map((url) => {
+    if (!url.startsWith(siteUrl)) throw new Error(`${url} is not under ${siteUrl}`);
+    return decodeURIComponent(url.slice(siteUrl.length));
+  });
+}
+
+/** Fails the `n`-th write (put or delete, counted from 1) and every write after it. */
+export function failingFrom(storage: Storage, n: number): { storage: Storage; writes: () => number } {
+  let writes = 0;
+  const fail = (operation: string, key: string) => {
+    writes++;
+    if (writes >= n) throw new Error(`injected failure of ${operation} ${key}`);
+  };
+  return {
+    writes: () => writes,
+    storage: {
+      get: (key) => storage.get(key),
+      list: (prefix, options) => storage.list(prefix, options),
+      contentEtag: (body) => storage.contentEtag(body),
+      put: async (key, body, options) => {
+        fail('put', key);
+        return storage.put(key, body, options);
+      },
+      delete: async (key) => {
+        fail('delete', key);
+        return storage.delete(key);
+      },
+    },
+  };
+}
