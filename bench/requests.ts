@@ -198,7 +198,7 @@ export async function measureRequests(options: { generator: string; size: number
       },
       {
         name: 'deleted',
-        label: `one article deleted (an old one, not in the feeds)`,
+        label: `one article deleted (${names.length > feed.itemLimit ? 'an old one, not in the feeds' : 'the oldest, in the feeds: the corpus is no bigger than they are'})`,
         change: () => s3Client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: SEEDS_PREFIX + deleted })),
       },
     ];

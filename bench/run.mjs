@@ -6,7 +6,7 @@
 // stderr, so stdout is only the report.
 //
 //   node bench/run.mjs [--generator PATH] [--sizes 1000,10000] [--runs 3] [--cli build|dist|src|FILE]
-//                      [--no-cold-start] [--keep]
+//                      [--no-cold-start] [--requests-size N] [--keep]
 //
 //   --generator      the corpus generator (default: ../shared/bench/gen-corpus.mjs, from the repo root)
 //   --sizes          corpus sizes in articles; CI can use --sizes 200
@@ -17,8 +17,10 @@
 //                    src/cli.ts through tsx (adds about 0.25 s and 35 MiB of TypeScript compiling
 //                    to every run); or the path of any .mjs/.js entry point taking the same arguments
 //   --no-cold-start  skip the cold-start section (it bundles the Lambda and runs `serverless package`)
+//   --requests-size  corpus size for the S3 request counts (bench/requests.ts); default the largest
+//                    of --sizes, at most 2000 (s3rver gets slow at 10,000 objects); 0 skips them
 //   --keep           keep the temp folders (corpora and outputs) and print where they are
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -57,6 +59,7 @@ const { values: options } = parseArgs({
     runs: { type: 'string', default: '3' },
     cli: { type: 'string', default: 'build' },
     'no-cold-start': { type: 'boolean', default: false },
+    'requests-size': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -65,6 +68,13 @@ const sizes = options.sizes.split(',').map((s) => Number(s.trim()));
 const runs = Number(options.runs);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
   fail('--sizes wants whole numbers like 1000,10000 and --runs a whole number ≥ 1');
+}
+// Uploading the seeds and the first publish cost an upload, a GET and a PUT per article against
+// s3rver, which gets slow past a few thousand objects; the counts that matter (no seed read when
+// nothing changed, one when one is added) need no bigger corpus.
+const requestsSize = options['requests-size'] !== undefined ? Number(options['requests-size']) : Math.min(Math.max(...sizes), 2000);
+if (!Number.isInteger(requestsSize) || (requestsSize !== 0 && requestsSize < 5)) {
+  fail('--requests-size wants a whole number ≥ 5 (deleting 1 of fewer trips the unpublish guard), or 0 to skip');
 }
 if (!existsSync(generator)) fail(`corpus generator not found at ${generator}; pass --generator PATH`);
 
@@ -368,7 +378,40 @@ const extraSections = [
     const result = await coldStart({ repoRoot, tmpRoot, log: (line) => progress(`cold start: ${line}`) });
     return ['', '### Cold start', '', formatColdStart ? formatColdStart(result) : JSON.stringify(result)];
   },
+  // S3 request counts per publish run (first, unchanged, one added, edited, deleted), from
+  // bench/requests.ts in a child: it is TypeScript run through tsx and starts its own s3rver.
+  async ({ repoRoot, benchDir, progress }) => {
+    if (requestsSize === 0) return ['', 'S3 requests: skipped (--requests-size 0).'];
+    progress(`S3 requests at ${requestsSize} articles (bench/requests.ts)`);
+    const markdown = await runChild(
+      [process.execPath, '--import', 'tsx', join(benchDir, 'requests.ts'), '--generator', generator, '--size', String(requestsSize)],
+      repoRoot,
+    );
+    return ['', '### S3 requests', '', markdown.trimEnd()];
+  },
 ];
+/**
+ * Runs a command with its stderr passed through as it comes (progress of a slow section) and
+ * resolves to its stdout; rejects with the child's last stderr line (its one-line failure).
+ */
+function runChild([command, ...args], cwd) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolvePromise(stdout);
+      const last = stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+      reject(new Error(last));
+    });
+  });
+}
 for (const [i, section] of extraSections.entries()) {
   try {
     const sectionLines = (await section(context)) ?? [];

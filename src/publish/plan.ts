@@ -258,23 +258,23 @@ export class MissingText extends Error {
  * Kept with their text in the manifest, so the next run that changes none of them reads none.
  */
 export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): { fileName: string; record: ArticleRecord; published: Date }[] {
-  const published: { fileName: string; record: ArticleRecord; published: Date; readonly id: string }[] = [];
+  const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
   for (const [fileName, record] of records) {
     // A seed that broke while outside the feeds has no text left to show: its page stays, the feeds go without it.
     if (record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined)) {
-      // The id only breaks ties between equal instants: made when a comparison asks for it.
-      let id: string | undefined;
-      published.push({
-        fileName,
-        record,
-        published: publishedAt(record.day, config),
-        get id() {
-          return (id ??= itemId(config.idPrefix, fileName));
-        },
-      });
+      published.push({ fileName, record, instant: publishedAt(record.day, config).getTime() });
     }
   }
-  return published.sort(compareItems).slice(0, config.itemLimit);
+  // Only the newest `itemLimit` matter: everything older than the limit-th newest instant is
+  // left out before the full comparison (which needs ids) sorts the rest.
+  const instants = Float64Array.from(published, (entry) => entry.instant).sort();
+  const threshold = instants.length > config.itemLimit ? instants[instants.length - config.itemLimit]! : -Infinity;
+  return published
+    .filter((entry) => entry.instant >= threshold)
+    .map((entry) => ({ fileName: entry.fileName, record: entry.record, published: new Date(entry.instant), id: itemId(config.idPrefix, entry.fileName) }))
+    .sort(compareItems)
+    .slice(0, config.itemLimit)
+    .map(({ fileName, record, published: at }) => ({ fileName, record, published: at }));
 }
 
 /**

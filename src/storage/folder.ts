@@ -9,7 +9,7 @@
  * tens of thousands of small files they are several times faster than as many promises.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   compareKeys,
@@ -91,10 +91,8 @@ export class FolderStorage implements Storage {
       if (this.options.requireRoot && !statSync(this.root, { throwIfNoEntry: false })?.isDirectory()) {
         throw new Error(`the folder ${this.root} does not exist`);
       }
-      this.walk(folder, options.recursive !== false, (key, path) => {
-        if (!key.startsWith(prefix)) return;
-        const info = statIfFile(path);
-        if (info) listed.push({ key, etag: fileEtag(info), size: info.size });
+      this.walk(folder, options.recursive !== false, (key, info) => {
+        if (key.startsWith(prefix)) listed.push({ key, etag: fileEtag(info), size: info.size });
       });
     } catch (error) {
       throw new StorageError('list', prefix, { cause: error });
@@ -106,20 +104,23 @@ export class FolderStorage implements Storage {
     return undefined;
   }
 
-  private walk(folder: string, recursive: boolean, visit: (key: string, path: string) => void): void {
-    let entries;
-    const directory = join(this.root, folder);
+  /** Calls `visit` with each regular file's key and stat: one `stat` per entry, no Dirent per file. */
+  private walk(folder: string, recursive: boolean, visit: (key: string, info: Stats) => void): void {
+    let names;
+    const directory = folder === '' ? this.root : join(this.root, folder);
     try {
-      entries = readdirSync(directory, { withFileTypes: true });
+      names = readdirSync(directory);
     } catch (error) {
       if (isAbsent(error)) return;
       throw error;
     }
-    for (const entry of entries) {
-      if (entry.name.startsWith(TEMP_PREFIX)) continue;
-      if (entry.isDirectory()) {
-        if (recursive) this.walk(`${folder}${entry.name}/`, recursive, visit);
-      } else if (entry.isFile()) visit(folder + entry.name, join(directory, entry.name));
+    for (const name of names) {
+      if (name.startsWith(TEMP_PREFIX)) continue;
+      // lstat: a symbolic link is neither followed nor listed, as a bucket has none.
+      const info = lstatSync(`${directory}/${name}`, { throwIfNoEntry: false });
+      if (info?.isDirectory()) {
+        if (recursive) this.walk(`${folder}${name}/`, recursive, visit);
+      } else if (info?.isFile()) visit(folder + name, info);
     }
   }
 
