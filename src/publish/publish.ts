@@ -6,7 +6,7 @@
  */
 import { compareStrings, itemId } from '../article/identity.js';
 import type { EntryText } from '../feed/items.js';
-import { publishedAt } from '../feed/items.js';
+import { articlePath, publishedAt } from '../feed/items.js';
 import { compareItems } from '../feed/model.js';
 import { describeError, PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
@@ -158,7 +158,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
           settings,
           now,
           force,
-          listed: previousRecord?.slug === undefined ? undefined : objects.get(`${ARTICLES_PREFIX}${previousRecord.slug}.html`),
+          listed: previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug)),
           usedSlugs,
           ...(legacy ? { legacy } : {}),
         });
