@@ -48,6 +48,11 @@ const instants = new WeakMap<PublishTime, Map<string, number>>();
 
 /** The moment an article goes out: its calendar day at the configured time and zone. */
 export function publishedAt(day: string, config: Pick<FeedConfig, 'publishTime'>): Date {
+  return new Date(publishedInstant(day, config));
+}
+
+/** The same instant in milliseconds, for the loops over a whole archive (no Date to allocate). */
+export function publishedInstant(day: string, config: Pick<FeedConfig, 'publishTime'>): number {
   let byDay = instants.get(config.publishTime);
   if (byDay === undefined) instants.set(config.publishTime, (byDay = new Map()));
   let instant = byDay.get(day);
@@ -57,7 +62,7 @@ export function publishedAt(day: string, config: Pick<FeedConfig, 'publishTime'>
     instant = publishInstant(date, config.publishTime).getTime();
     byDay.set(day, instant);
   }
-  return new Date(instant);
+  return instant;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface Manifest {
   readonly version: typeof MANIFEST_VERSION;
   /** Digest of the settings every page was last rendered with: while it holds, a page's input is unchanged if its record is. */
   readonly pageSettings?: string;
+  /** Digest of everything the index and the feeds were last made from. */
+  readonly siteInput?: string;
   readonly articles: Readonly<Record<string, ArticleRecord>>;
   /** The index and the feeds. */
   readonly objects: Readonly<Record<string, ObjectRecord>>;
@@ -100,7 +102,9 @@ function manifestProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'is not a JSON object';
   if (value.version !== MANIFEST_VERSION) return `has unknown version ${JSON.stringify(value.version)}`;
   if (!isRecord(value.articles) || !isRecord(value.objects)) return 'lacks "articles" or "objects"';
-  if (value.pageSettings !== undefined && typeof value.pageSettings !== 'string') return 'has a malformed "pageSettings"';
+  for (const field of ['pageSettings', 'siteInput'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'string') return `has a malformed ${JSON.stringify(field)}`;
+  }
   for (const [key, record] of Object.entries(value.objects)) if (!isObjectRecord(record)) return `has a malformed record for ${JSON.stringify(key)}`;
   for (const [name, record] of Object.entries(value.articles)) if (!isArticleRecord(record)) return `has a malformed record for ${JSON.stringify(name)}`;
   return undefined;
@@ -110,22 +114,22 @@ function isObjectRecord(value: unknown): value is ObjectRecord {
   return isRecord(value) && typeof value.input === 'string' && typeof value.etag === 'string';
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
 function isArticleRecord(value: unknown): value is ArticleRecord {
   if (!isRecord(value)) return false;
-  const optional = (key: string, check: (field: unknown) => boolean) => value[key] === undefined || check(value[key]);
-  const string = (field: unknown) => typeof field === 'string';
-  return (
-    optional('seed', string) &&
-    optional('hash', string) &&
-    optional('day', (field) => typeof field === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(field)) &&
-    optional('slug', (field) => typeof field === 'string' && field !== '' && !field.includes('/')) &&
-    optional('updated', (field) => typeof field === 'string' && !Number.isNaN(Date.parse(field))) &&
-    optional('page', isObjectRecord) &&
-    optional('rejected', (field) => isRecord(field) && typeof field.line === 'number' && typeof field.reason === 'string') &&
-    optional('text', (field) => isRecord(field) && string(field.title) && string(field.lede) && string(field.html)) &&
-    // A published article has a slug and a day; nothing else can render it.
-    (value.page === undefined || (value.slug !== undefined && value.day !== undefined && value.hash !== undefined))
-  );
+  const { seed, hash, day, slug, updated, page, rejected, text } = value;
+  // Called for every article of the archive on every run: plain checks, no closures.
+  if (seed !== undefined && typeof seed !== 'string') return false;
+  if (hash !== undefined && typeof hash !== 'string') return false;
+  if (day !== undefined && (typeof day !== 'string' || !DAY.test(day))) return false;
+  if (slug !== undefined && (typeof slug !== 'string' || slug === '' || slug.includes('/'))) return false;
+  if (updated !== undefined && (typeof updated !== 'string' || Number.isNaN(Date.parse(updated)))) return false;
+  if (page !== undefined && !isObjectRecord(page)) return false;
+  if (rejected !== undefined && !(isRecord(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string')) return false;
+  if (text !== undefined && !(isRecord(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')) return false;
+  // A published article has a slug, a day and a hash; nothing else can render it.
+  return page === undefined || (slug !== undefined && day !== undefined && hash !== undefined);
 }
 
 /** Keys sorted, one record a line: the same state gives the same bytes, and a diff shows what changed. */
@@ -136,7 +140,10 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
       .map((key) => `  ${JSON.stringify(key)}: ${JSON.stringify(record[key])}`)
       .join(',\n');
   const section = (record: Readonly<Record<string, unknown>>) => (Object.keys(record).length === 0 ? '{}' : `{\n${lines(record)}\n }`);
-  const settings = manifest.pageSettings === undefined ? '' : `\n "pageSettings": ${JSON.stringify(manifest.pageSettings)},`;
+  const settings = (['pageSettings', 'siteInput'] as const)
+    .filter((field) => manifest[field] !== undefined)
+    .map((field) => `\n ${JSON.stringify(field)}: ${JSON.stringify(manifest[field])},`)
+    .join('');
   return Buffer.from(`{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`);
 }
 

@@ -14,10 +14,10 @@ import { baseSlug, compareStrings, itemId, uniqueSlug } from '../article/identit
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
-import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, type EntryText } from '../feed/items.js';
+import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
 import { buildFeedModel, compareItems, type PublishedArticle } from '../feed/model.js';
 import { renderFeeds } from '../feed/render.js';
-import { articlePage, pageSettings } from '../site/article-page.js';
+import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
 import { indexPage } from '../site/index-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { digest, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
@@ -29,6 +29,14 @@ export const CONTENT_TYPES = {
   html: 'text/html; charset=utf-8',
   manifest: 'application/json; charset=utf-8',
 } as const;
+
+/**
+ * Raised whenever the index template, a feed renderer or the `feed` package changes the bytes
+ * of the index or the feeds: their recorded input changes with it, so the next run renders
+ * them again. Between such changes, a run whose feed items and settings are unchanged does not
+ * render them at all.
+ */
+export const SITE_RENDER_VERSION = 1;
 
 /** The objects besides the article pages, in the order they are written. */
 export const SITE_KEYS = { index: 'index.html', rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
@@ -59,9 +67,23 @@ export interface PlannedPut {
   readonly input: string;
 }
 
-/** The article as parsed, not as typed: whitespace or line-ending edits are not changes. */
+/**
+ * The article as parsed, not as typed: whitespace or line-ending edits are not changes. The
+ * manifest compares it with the last run's to date edits, so a change to what it covers or how
+ * would stamp every article as edited: keep it stable (the first manifest version's hash is
+ * recomputed below only to carry its dates over).
+ */
 export function articleHash(article: Article): string {
-  return createHash('sha256').update(JSON.stringify({ date: article.date.iso, title: article.title, blocks: article.blocks })).digest('hex');
+  return digest(articleJson(article));
+}
+
+/** The same, as the first manifest version spelt it (a full SHA-256), to carry its edit dates over. */
+function legacyArticleHash(article: Article): string {
+  return createHash('sha256').update(articleJson(article)).digest('hex');
+}
+
+function articleJson(article: Article): string {
+  return JSON.stringify({ date: article.date.iso, title: article.title, blocks: article.blocks });
 }
 
 /** Whether the record says the article is published now (its last good version has a page). */
@@ -96,8 +118,11 @@ export function seedsToRead(
 
 /** A record whose page is in the bucket as last written and made from the same input, or that is not due yet. */
 function pageIsCurrent(record: ArticleRecord, objects: ReadonlyMap<string, ListedObject>, settings: PlanSettings, now: Date, sameSettings: boolean): boolean {
-  if (record.day === undefined || publishedAt(record.day, settings.config) > now) return true;
-  if (record.page === undefined || record.slug === undefined || record.hash === undefined) return false;
+  if (record.page === undefined) {
+    // Not published: nothing to do while it is held; once its day has come it must be read.
+    return record.day === undefined || publishedInstant(record.day, settings.config) > now.getTime();
+  }
+  if (record.slug === undefined || record.hash === undefined || record.day === undefined) return false;
   if (objects.get(articlePath(record.slug))?.etag !== record.page.etag) return false;
   // The record is unchanged, so with unchanged settings its page's input is too: no hash to compute.
   return sameSettings || record.page.input === pageInput(settings, record.hash, record.slug, record.day, record.updated);
@@ -191,7 +216,10 @@ export function planArticle(seed: SeedListing, bytes: Uint8Array, previous: Arti
   const article = parsed.article;
   const hash = articleHash(article);
   const legacy = previous === undefined ? context.legacy?.get(itemId(settings.config.idPrefix, seed.fileName)) : undefined;
-  const before = previous?.hash !== undefined ? { hash: previous.hash, updated: previous.updated } : legacy;
+  const before =
+    previous?.hash !== undefined
+      ? { hash: previous.hash, updated: previous.updated }
+      : legacy && { hash: legacy.hash === legacyArticleHash(article) ? hash : '', updated: legacy.updated };
   // First seen: dated by its calendar day alone. Changed since: updated now. Else as it was.
   const updated = before === undefined ? undefined : before.hash === hash ? before.updated : now.toISOString();
   const day = article.date.iso;
@@ -229,6 +257,8 @@ export interface SitePlan {
   /** Pages of articles no longer published: deleted after the feeds stop linking to them. */
   readonly deletes: readonly string[];
   readonly items: readonly PublishedArticle[];
+  /** Whether the next manifest can differ from the previous one in more than its records. */
+  readonly digestsChanged: boolean;
   /** The next manifest, once the run's writes have their ETags. */
   manifest(etags: ReadonlyMap<string, string>): Manifest;
 }
@@ -262,7 +292,7 @@ export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: 
   for (const [fileName, record] of records) {
     // A seed that broke while outside the feeds has no text left to show: its page stays, the feeds go without it.
     if (record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined)) {
-      published.push({ fileName, record, instant: publishedAt(record.day, config).getTime() });
+      published.push({ fileName, record, instant: publishedInstant(record.day, config) });
     }
   }
   // Only the newest `itemLimit` matter: everything older than the limit-th newest instant is
@@ -295,7 +325,15 @@ export function planSite(input: SiteInput): SitePlan {
       published,
     ),
   );
-  const model = buildFeedModel(feedChannel(config), items.map((entry) => entry.item), config.itemLimit);
+  // Everything the index and the feeds are made from; unchanged and all four in the bucket as
+  // written, they are not rendered at all.
+  const siteInput = digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items]));
+  const siteKeys = Object.values(SITE_KEYS);
+  const siteIsCurrent =
+    !force &&
+    previous.siteInput === siteInput &&
+    siteKeys.every((key) => previous.objects[key] !== undefined && objects.get(key)?.etag === previous.objects[key]!.etag);
+  const model = siteIsCurrent ? undefined : buildFeedModel(feedChannel(config), items.map((entry) => entry.item), config.itemLimit);
   const site: { key: string; text: string; contentType: string }[] = [];
   if (model) {
     const documents = renderFeeds(model);
@@ -307,8 +345,8 @@ export function planSite(input: SiteInput): SitePlan {
     );
   }
   const puts: PlannedPut[] = [];
-  const unchanged: string[] = [];
-  const siteRecords: Record<string, ObjectRecord> = {};
+  const unchanged: string[] = siteIsCurrent ? siteKeys : [];
+  const siteRecords: Record<string, ObjectRecord> = siteIsCurrent ? Object.fromEntries(siteKeys.map((key) => [key, previous.objects[key]!])) : {};
   for (const object of site) {
     const body = Buffer.from(object.text, 'utf8');
     // The index and feeds are small: always rendered, and written when their bytes or headers differ.
@@ -339,11 +377,17 @@ export function planSite(input: SiteInput): SitePlan {
     unchanged,
     deletes,
     items,
+    digestsChanged: previous.siteInput !== siteInput || previous.pageSettings !== pageSettingsDigest(settings),
     manifest(etags) {
       const articles: Record<string, ArticleRecord> = {};
       for (const [fileName, record] of records) {
-        const { text: _text, ...rest } = record;
         const text = windowNames.has(fileName) ? (texts.get(fileName) ?? record.text) : undefined;
+        // Most records are kept as they are: a copy of each would double the manifest in memory.
+        if (text === record.text) {
+          articles[fileName] = record;
+          continue;
+        }
+        const { text: _text, ...rest } = record;
         articles[fileName] = text ? { ...rest, text } : rest;
       }
       const objectsAfter: Record<string, ObjectRecord> = { ...siteRecords };
@@ -351,7 +395,7 @@ export function planSite(input: SiteInput): SitePlan {
         const etag = etags.get(put.key);
         if (etag !== undefined) objectsAfter[put.key] = { input: put.input, etag };
       }
-      return { version: previous.version, pageSettings: pageSettingsDigest(settings), articles, objects: objectsAfter };
+      return { version: previous.version, pageSettings: pageSettingsDigest(settings), siteInput, articles, objects: objectsAfter };
     },
   };
 }

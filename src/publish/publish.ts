@@ -6,7 +6,7 @@
  */
 import { compareStrings, itemId } from '../article/identity.js';
 import type { EntryText } from '../feed/items.js';
-import { articlePath, publishedAt } from '../feed/items.js';
+import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
 import { compareItems } from '../feed/model.js';
 import { describeError, PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
@@ -212,7 +212,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // Only now that no feed or index links to them.
     if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
     // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
-    const same = stored !== undefined && writtenKeys.length === 0 && site.deletes.length === 0 && sameRecords(records, previous.articles);
+    const same = stored !== undefined && writtenKeys.length === 0 && site.deletes.length === 0 && !site.digestsChanged && sameRecords(records, previous.articles);
     const bytes = same && !force && stored ? stored.body : serializeManifest(site.manifest(etags));
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
@@ -283,15 +283,18 @@ function summarize(
   const held: PublishSummary['held'][number][] = [];
   let published = 0;
   let seeds = 0;
-  for (const fileName of [...records.keys()].sort(compareStrings)) {
-    const record = records.get(fileName)!;
+  const nowMs = now.getTime();
+  for (const [fileName, record] of records) {
     if (record.seed === undefined) continue;
     seeds++;
     if (record.page !== undefined) published++;
     const rejection = rejections.get(fileName) ?? record.rejected;
     if (rejection) rejected.push({ file: fileName, line: rejection.line, reason: rejection.reason, keptPublished: record.page !== undefined });
-    else if (record.page === undefined && record.day !== undefined && publishedAt(record.day, settings.config) > now) held.push({ file: fileName, date: record.day });
+    else if (record.page === undefined && record.day !== undefined && publishedInstant(record.day, settings.config) > nowMs) held.push({ file: fileName, date: record.day });
   }
+  // Only the short lists are sorted, not the archive.
+  rejected.sort((a, b) => compareStrings(a.file, b.file));
+  held.sort((a, b) => compareStrings(a.file, b.file));
   return {
     articles: { seeds, read: 0, published, held: held.length, rejected: rejected.length, unpublished: 0 },
     rejected,

@@ -3,7 +3,9 @@
  * ETags and conditions included). What a run reads and writes, how it repairs drift, keeps
  * permalinks, unpublishes, survives a failure at any write, and reports.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseArticle } from '../../src/article/parse.js';
 import { publish, PublishError } from '../../src/publish/publish.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -530,6 +532,58 @@ describe('publish: dry run', () => {
 });
 
 describe('publish: the manifest', () => {
+  it('upgrades a manifest of the first version, keeping its edit dates, with a warning', async () => {
+    // Prepare: the first version kept, per item id, a SHA-256 of the parsed article and its edit date.
+    const site = memorySite(THREE_SEEDS, { now: MARCH_2 });
+    const v1Hash = (name: string) => {
+      const parsed = parseArticle(name, THREE_SEEDS[name]!);
+      if (!parsed.ok) throw new Error(name);
+      const { date, title, blocks } = parsed.article;
+      return createHash('sha256').update(JSON.stringify({ date: date.iso, title, blocks })).digest('hex');
+    };
+    const edited = '2026-02-15T09:30:00.000Z';
+    const v1 = {
+      version: 1,
+      objects: {},
+      articles: {
+        'tag:news.example.org,2026:articles/2026-02-01-harbour': { hash: v1Hash('2026-02-01-harbour.txt'), updated: edited },
+        'tag:news.example.org,2026:articles/2026-02-03-bridge': { hash: 'an older text' },
+      },
+    };
+    await site.site.put(MANIFEST, utf8(JSON.stringify(v1)), { contentType: 'application/json' });
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string; date_modified: string }[] };
+    const modified = Object.fromEntries(feed.items.map((item) => [item.title, item.date_modified]));
+    expect(modified['Harbour Ferry Returns']).toBe(edited);
+    expect(modified['Bridge Opens']).toBe(MARCH_2.toISOString());
+    expect(modified['Schools & Shelters <First>']).toBe('2026-02-05T00:00:00.000Z');
+    expect(summary.warnings).toEqual([expect.stringMatching(/manifest\.json is from an earlier version/)]);
+    expect(JSON.parse(text(site.site.objects.get(MANIFEST)!.body)).version).toBe(2);
+  });
+
+  it.each([
+    ['an unknown version', { version: 3, articles: {}, objects: {} }],
+    ['a record of the wrong type', { version: 2, articles: { 'a.txt': { day: 20260201 } }, objects: {} }],
+    ['a page without a slug', { version: 2, articles: { 'a.txt': { page: { input: 'x', etag: 'y' }, day: '2026-02-01', hash: 'h' } }, objects: {} }],
+  ])('rebuilds, with a warning, from a manifest with %s', async (_what, manifest) => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const clean = site.snapshot({ withManifest: false });
+    await site.site.put(MANIFEST, utf8(JSON.stringify(manifest)), { contentType: 'application/json' });
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.warnings).toEqual([expect.stringMatching(/rebuilding from the seeds and the bucket's listing/)]);
+    expect(site.snapshot({ withManifest: false })).toEqual(clean);
+  });
+
   it('keeps entry text only for the feeds’ items, so its size follows the item limit', async () => {
     // Prepare
     const site = memorySite(FIVE_SEEDS, { now: MARCH_1, config: testFeedConfig({ itemLimit: 2 }) });
