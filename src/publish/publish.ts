@@ -39,6 +39,12 @@ export interface PublishRequest {
   readonly force?: boolean;
   /** Plan and report, write nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Aborted when the run must stop (the Lambda is about to time out). The run checks it before
+   * each batch of seeds and before each later step, so it stops between writes: the write order
+   * keeps every link resolvable, and the next run carries on from what was written.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface PublishDependencies {
@@ -100,6 +106,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const now = deps.now();
   const { storage, settings } = deps;
   const concurrency = deps.concurrency ?? 16;
+  const checkTime = (step: string) => {
+    if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason);
+  };
 
   // What exists: two listings of the bucket (its root and the pages), one of the seeds, and the manifest.
   let seeds: SeedListing[];
@@ -148,6 +157,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const readAndPlan = async (fileNames: readonly string[]) => {
     const listing = new Map(seeds.map((seed) => [seed.fileName, seed]));
     for (let start = 0; start < fileNames.length; start += BATCH) {
+      checkTime(`reading seeds (${start} of ${fileNames.length} done)`);
       const batch = fileNames.slice(start, start + BATCH);
       const bytes = await mapWithConcurrency(batch, concurrency, (fileName) => readSeed(deps.seeds, fileName));
       read += batch.length;
@@ -196,7 +206,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       }
     }
   } catch (error) {
-    throw new PublishError(`publishing failed: ${describeError(error)}`, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
+    const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
+    throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
   const summaryBase = summarize(records, rejections, settings, now);
@@ -208,12 +219,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
 
   try {
+    checkTime('writing the index and the feeds');
     for (const object of site.puts) await put(object);
     // Only now that no feed or index links to them.
+    checkTime('deleting unpublished pages');
     if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
     // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
     const same = stored !== undefined && writtenKeys.length === 0 && site.deletes.length === 0 && !site.digestsChanged && sameRecords(records, previous.articles);
     const bytes = same && !force && stored ? stored.body : serializeManifest(site.manifest(etags));
+    checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
       await storage.put(MANIFEST_KEY, bytes, {
@@ -224,7 +238,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
   } catch (error) {
     const message =
-      error instanceof PreconditionFailedError
+      error instanceof RunStopped
+        ? error.message
+        : error instanceof PreconditionFailedError
         ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
         : `publishing failed: ${describeError(error)}`;
     throw new PublishError(message, { dryRun, force, ...summaryBase, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
@@ -251,6 +267,14 @@ function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readon
     count++;
   }
   return count === Object.keys(before).length;
+}
+
+/** The run was asked to stop (`signal`) and did, between two writes. */
+class RunStopped extends Error {
+  constructor(step: string, reason: unknown) {
+    super(`stopped before ${step}: ${reason instanceof Error ? reason.message : String(reason ?? 'asked to stop')}; what was written is consistent, and the next run carries on`);
+    this.name = 'RunStopped';
+  }
 }
 
 function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly string[], unchanged: number): PublishSummary['objects'] {

@@ -627,3 +627,33 @@ describe('publish: the manifest', () => {
     await expect(losing).rejects.toThrow(/another publish run wrote _publish\/manifest\.json while this one ran/);
   });
 });
+
+describe('publish: asked to stop', () => {
+  it('stops between writes when its signal is aborted, with the step in the message, and the next run finishes the job', async () => {
+    // Prepare: a signal that fires as the first page is written, as a Lambda deadline would.
+    const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    const reference = memorySite(FIVE_SEEDS, { now: MARCH_1 });
+    await reference.run();
+    const controller = new AbortController();
+    const storage: Storage = {
+      get: (key) => site.site.get(key),
+      list: (prefix, options) => site.site.list(prefix, options),
+      contentEtag: (body) => site.site.contentEtag(body),
+      delete: (key) => site.site.delete(key),
+      put: (key, body, options) => {
+        controller.abort(new Error('the Lambda has 5 s left'));
+        return site.site.put(key, body, options);
+      },
+    };
+
+    // Act
+    const stopped = publish({ storage, seeds: site.seeds, settings: site.settings, now: () => site.now }, { signal: controller.signal });
+
+    // Assess
+    await expect(stopped).rejects.toThrow(/^stopped before writing the index and the feeds: the Lambda has 5 s left; what was written is consistent/);
+    expect(site.site.objects.has('rss.xml')).toBe(false);
+    expect(linkedKeys(site.site.objects)).toEqual([]);
+    await site.run();
+    expect(site.snapshot()).toEqual(reference.snapshot());
+  });
+});
