@@ -8,6 +8,7 @@ import { formatArticleError } from './article/types.js';
 import { ConfigError, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
 import { readSeedFolder } from './local/seed-folder.js';
 import { DEFAULT_CACHE_CONTROL, publish, PublishError, type PublishSummary } from './publish/publish.js';
+import { loadLimits } from './limits.js';
 import { folderPublishDependencies } from './wiring.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
@@ -34,7 +35,8 @@ Environment variables override the config file: FEED_TITLE, FEED_DESCRIPTION, SI
 FEED_HOME_URL, FEED_RSS_URL, FEED_ATOM_URL, FEED_JSON_URL, FEED_LANGUAGE, FEED_AUTHOR_NAME,
 FEED_AUTHOR_EMAIL, FEED_COPYRIGHT, FEED_ITEM_LIMIT, FEED_ICON, FEED_ID_PREFIX,
 FEED_PUBLISH_TIME, FEED_TIME_ZONE, PUBLISH_INTERVAL_MINUTES; build also reads CACHE_CONTROL
-(recorded with each file) and UNPUBLISH_MAX_SHARE (default 0.2).
+(recorded with each file), UNPUBLISH_MAX_SHARE (default 0.2), MAX_SEED_BYTES and MAX_FEED_BYTES
+(default 1MiB each).
 `;
 
 export interface CliIo {
@@ -146,6 +148,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     problems.push(...error.problems);
   }
   const maxUnpublishShare = loadUnpublishShare(io.env, problems);
+  const limits = loadLimits(io.env, problems);
   if (problems.length > 0 || !config) {
     io.stderr(new ConfigError(problems).message);
     return 2;
@@ -164,7 +167,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     return 2;
   }
   const cacheControl = io.env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
-  const deps = folderPublishDependencies({ outDir, seedsDir, feed: config, cacheControl, maxUnpublishShare, now: () => now });
+  const deps = folderPublishDependencies({ outDir, seedsDir, feed: config, cacheControl, maxUnpublishShare, limits, now: () => now });
   let summary: PublishSummary;
   try {
     summary = await publish(deps, { force: args.force, dryRun: args.dryRun });

@@ -4,6 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FeedConfig, PublishSettings } from './config.js';
+import type { Limits } from './publish/plan.js';
 import type { PublishDependencies } from './publish/publish.js';
 import { FolderStorage } from './storage/folder.js';
 import { S3Storage } from './storage/s3.js';
@@ -37,12 +38,18 @@ export function folderPublishDependencies(options: {
   feed: FeedConfig;
   cacheControl: string;
   maxUnpublishShare: number;
+  limits?: Limits;
   now: () => Date;
 }): PublishDependencies {
   return {
     storage: new FolderStorage(options.outDir),
     seeds: new FolderStorage(options.seedsDir, { requireRoot: true }),
-    settings: { config: options.feed, cacheControl: options.cacheControl, maxUnpublishShare: options.maxUnpublishShare },
+    settings: {
+      config: options.feed,
+      cacheControl: options.cacheControl,
+      maxUnpublishShare: options.maxUnpublishShare,
+      ...(options.limits ? { limits: options.limits } : {}),
+    },
     now: options.now,
   };
 }

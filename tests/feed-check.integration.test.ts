@@ -37,12 +37,12 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
 }
 
 /** Builds the three feeds with the CLI, as a user would; returns the CLI's stdout and stderr. */
-async function buildWithCli(seeds: string, out: string): Promise<{ code: number; out: string[]; err: string[] }> {
+async function buildWithCli(seeds: string, out: string, env: Record<string, string> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
   const io = { out: [] as string[], err: [] as string[] };
   const code = await runCli(['build', '--seeds', seeds, '--out', out, '--config', join(REPO, 'feed.config.json'), '--now', '2026-06-01T00:00:00Z'], {
     stdout: (line) => io.out.push(line),
     stderr: (line) => io.err.push(line),
-    env: {},
+    env,
     cwd: REPO,
     now: () => new Date('2026-06-01T00:00:00Z'),
   });
@@ -112,6 +112,32 @@ describe('the shared feed checker', () => {
       expect(failures(check.stdout), report).toEqual([]);
       expect(check.code, report).toBe(0);
       expect(lastLine(check.stdout), report).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    },
+    TWENTY_MINUTES,
+  );
+
+  it(
+    'passes every check on feeds over their size limit, whose oldest items lost their full text',
+    async (ctx) => {
+      if (!existsSync(CHECK)) ctx.skip(`skipped: the shared feed checker is not at ${CHECK}`);
+      if (!existsSync(GEN_CORPUS)) ctx.skip(`skipped: the corpus generator is not at ${GEN_CORPUS}`);
+
+      // Prepare
+      const seeds = join(work, 'limited-seeds');
+      const out = join(work, 'limited-feeds');
+      const generated = await run(process.execPath, [GEN_CORPUS, seeds, '80'], 120_000);
+      expect(generated.code, generated.stderr).toBe(0);
+      const build = await buildWithCli(seeds, out, { MAX_FEED_BYTES: '100KiB' });
+      expect(build.code, build.err.join('\n')).toBe(0);
+      expect(build.err.join('\n')).toMatch(/the full text of the \d+ oldest of their 50 items is left out/);
+
+      // Act
+      const check = await run(CHECK, [out], TWENTY_MINUTES);
+
+      // Assess
+      const report = `${check.stdout}\n--- stderr ---\n${check.stderr.slice(-4000)}`;
+      expect(failures(check.stdout), report).toEqual([]);
+      expect(check.code, report).toBe(0);
     },
     TWENTY_MINUTES,
   );

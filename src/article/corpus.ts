@@ -1,5 +1,5 @@
 import { decodeSeed, parseArticle } from './parse.js';
-import { assignSlugs, compareStrings, itemId } from './identity.js';
+import { assignSlugs, collisionReason, compareStrings, idCollisions, itemId } from './identity.js';
 import type { Article, ArticleError } from './types.js';
 
 export interface SeedFile {
@@ -32,7 +32,13 @@ export function isSeedFileName(fileName: string): boolean {
 export function parseCorpus(files: readonly SeedFile[], idPrefix: string): Corpus {
   const articles: Article[] = [];
   const rejected: ArticleError[] = [];
+  const collisions = idCollisions(files.map((file) => file.fileName));
   for (const file of [...files].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
+    const first = collisions.get(file.fileName);
+    if (first !== undefined) {
+      rejected.push({ fileName: file.fileName, line: 1, reason: collisionReason(first) });
+      continue;
+    }
     const decoded = decodeSeed(file.fileName, file.bytes);
     const parsed = decoded.ok ? parseArticle(file.fileName, decoded.text) : decoded;
     if (parsed.ok) articles.push(parsed.article);

@@ -12,6 +12,29 @@ export function itemId(idPrefix: string, fileName: string): string {
   return `${idPrefix}articles/` + encodeURIComponent(stem).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * Seed files whose ids collide: `dup.txt` and `dup.TXT`, or `café.txt` saved once in NFC and
+ * once in NFD, are one id, and readers would merge or drop one of the two items. The first in
+ * byte order of the file name keeps the id; each other file maps to that first one.
+ */
+export function idCollisions(fileNames: readonly string[]): Map<string, string> {
+  const firstById = new Map<string, string>();
+  const losers = new Map<string, string>();
+  for (const fileName of [...fileNames].sort(compareStrings)) {
+    // The prefix is the same for every file, so the id's own part is enough to compare.
+    const id = itemId('', fileName);
+    const first = firstById.get(id);
+    if (first === undefined) firstById.set(id, fileName);
+    else losers.set(fileName, first);
+  }
+  return losers;
+}
+
+/** Why a file that collides is not published. */
+export function collisionReason(first: string): string {
+  return `has the same item id as ${first} (ids come from the file name, compared without letter case of ".txt" and in one Unicode form); ${first} is published, rename this file to publish it too`;
+}
+
 /** The feed's own permanent id (Atom `<id>`), beside the article ids. */
 export function feedId(idPrefix: string): string {
   return `${idPrefix}feed`;

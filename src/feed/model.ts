@@ -14,7 +14,11 @@ export interface FeedItem {
   readonly published: Date;
   readonly updated: Date;
   readonly summary: string;
-  readonly contentHtml: string;
+  /**
+   * The full text. Left out of an item only when a feed would exceed its size limit: the
+   * oldest items lose it first, and keep their summary and link.
+   */
+  readonly contentHtml?: string;
   readonly author: Person;
 }
 

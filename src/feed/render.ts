@@ -104,7 +104,7 @@ export function renderRss(model: FeedModel): string {
       date: item.updated,
       published: item.published,
       description: cdata(escapeHtml(item.summary)),
-      content: cdata(item.contentHtml),
+      ...(item.contentHtml === undefined ? {} : { content: cdata(item.contentHtml) }),
       // No <author>: it must hold an e-mail address, and beside dc:creator it says the same
       // thing twice, which the RSS profile advises against. The name goes in dc:creator.
       extensions: [
@@ -139,7 +139,7 @@ function atomItem(item: FeedItem): Item {
     date: item.updated,
     published: item.published,
     description: cdata(escapeHtml(item.summary)),
-    content: cdata(item.contentHtml),
+    ...(item.contentHtml === undefined ? {} : { content: cdata(item.contentHtml) }),
     author: [atomPerson(item.author)],
   };
 }
@@ -174,7 +174,7 @@ export function renderJsonFeed(model: FeedModel): string {
       date: item.updated,
       published: item.published,
       description: item.summary,
-      content: item.contentHtml,
+      ...(item.contentHtml === undefined ? {} : { content: item.contentHtml }),
     });
   }
   const v10 = JSON.parse(feed.json1()) as { home_page_url?: string; feed_url?: string; icon?: string; items: JsonFeed10Item[] };
@@ -192,8 +192,10 @@ export function renderJsonFeed(model: FeedModel): string {
       id: item.id,
       url: item.url,
       title: item.title,
-      summary: item.summary,
-      content_html: item.content_html,
+      // From the model: the package writes a summary only beside full content.
+      summary: model.items[index]!.summary,
+      // JSON Feed needs one of the two: an item without its full text carries its summary as text.
+      ...(model.items[index]!.contentHtml === undefined ? { content_text: model.items[index]!.summary } : { content_html: item.content_html }),
       date_published: item.date_published,
       date_modified: item.date_modified,
       authors: [jsonAuthor(model.items[index]!.author)],

@@ -16,7 +16,7 @@ import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
 import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
 import { buildFeedModel, compareItems, type PublishedArticle } from '../feed/model.js';
-import { renderFeeds } from '../feed/render.js';
+import { renderWithinLimit } from '../feed/fit.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
 import { indexPage } from '../site/index-page.js';
 import type { ListedObject } from '../storage/storage.js';
@@ -49,7 +49,19 @@ export interface SeedListing {
   readonly fileName: string;
   /** ETag in a bucket, size and modification time in a folder: changes whenever the bytes do. */
   readonly signature: string;
+  /** Bytes, as listed: a seed over the limit is refused without being read. */
+  readonly size: number;
 }
+
+/** How large a seed and a feed may be. */
+export interface Limits {
+  /** A seed over this many bytes is refused before it is read. */
+  readonly seedBytes: number;
+  /** A feed document (RSS, Atom or JSON) over this many bytes drops the full text of its oldest items. */
+  readonly feedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { seedBytes: 1024 * 1024, feedBytes: 1024 * 1024 };
 
 /** What a run is asked to produce, beside the seeds. */
 export interface PlanSettings {
@@ -57,6 +69,8 @@ export interface PlanSettings {
   readonly cacheControl: string;
   /** The share of published articles a run may unpublish without `force` (0.2 = 20 %). */
   readonly maxUnpublishShare: number;
+  /** Default DEFAULT_LIMITS. */
+  readonly limits?: Limits;
 }
 
 /** An object to write, with the record the manifest keeps of it once written. */
@@ -178,6 +192,31 @@ function pageSettingsKey(settings: PlanSettings): string {
   return key;
 }
 
+/** A seed that cannot be published as listed: its last good version, if any, stays as it was. */
+export function rejectedArticle(seed: SeedListing, previous: ArticleRecord | undefined, error: ArticleError): ArticlePlan {
+  return { record: { ...previous, seed: seed.signature, rejected: { line: error.line, reason: error.reason } }, rejection: error };
+}
+
+/** Why a seed is too large to read, or undefined. */
+export function oversizeSeed(seed: SeedListing, settings: PlanSettings): ArticleError | undefined {
+  const limit = (settings.limits ?? DEFAULT_LIMITS).seedBytes;
+  if (seed.size <= limit) return undefined;
+  return {
+    fileName: seed.fileName,
+    line: 1,
+    reason: `the file is ${formatBytes(seed.size)}, over the ${formatBytes(limit)} a seed may have (MAX_SEED_BYTES); it was not read`,
+  };
+}
+
+/** 1 MiB, 512 KiB, 300 bytes: the way limits are set. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
 /** The result of reading one seed this run. */
 export interface ArticlePlan {
   readonly record: ArticleRecord;
@@ -208,11 +247,8 @@ export function planArticle(seed: SeedListing, bytes: Uint8Array, previous: Arti
   const { settings, now } = context;
   const decoded = decodeSeed(seed.fileName, bytes);
   const parsed = decoded.ok ? parseArticle(seed.fileName, decoded.text) : decoded;
-  if (!parsed.ok) {
-    const { line, reason } = parsed.error;
-    // The last good version stays as it was, page and all; only what was read is new.
-    return { record: { ...previous, seed: seed.signature, rejected: { line, reason } }, rejection: parsed.error };
-  }
+  // The last good version stays as it was, page and all; only what was read is new.
+  if (!parsed.ok) return rejectedArticle(seed, previous, parsed.error);
   const article = parsed.article;
   const hash = articleHash(article);
   const legacy = previous === undefined ? context.legacy?.get(itemId(settings.config.idPrefix, seed.fileName)) : undefined;
@@ -257,6 +293,8 @@ export interface SitePlan {
   /** Pages of articles no longer published: deleted after the feeds stop linking to them. */
   readonly deletes: readonly string[];
   readonly items: readonly PublishedArticle[];
+  /** Things the run should say: the feeds' size limit, when it applied. */
+  readonly warnings: readonly string[];
   /** Whether the next manifest can differ from the previous one in more than its records. */
   readonly digestsChanged: boolean;
   /** The next manifest, once the run's writes have their ETags. */
@@ -335,8 +373,16 @@ export function planSite(input: SiteInput): SitePlan {
     siteKeys.every((key) => previous.objects[key] !== undefined && objects.get(key)?.etag === previous.objects[key]!.etag);
   const model = siteIsCurrent ? undefined : buildFeedModel(feedChannel(config), items.map((entry) => entry.item), config.itemLimit);
   const site: { key: string; text: string; contentType: string }[] = [];
+  const warnings: string[] = [];
   if (model) {
-    const documents = renderFeeds(model);
+    const limit = (settings.limits ?? DEFAULT_LIMITS).feedBytes;
+    const { documents, withoutText, largestBytes, stillOver } = renderWithinLimit(model, limit);
+    if (withoutText > 0) {
+      warnings.push(
+        `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
+          (stillOver ? `; even so the largest is ${formatBytes(largestBytes)}: lower itemLimit` : ''),
+      );
+    }
     site.push(
       { key: SITE_KEYS.index, text: indexPage(items, config), contentType: CONTENT_TYPES.html },
       { key: SITE_KEYS.rss, text: documents.rss, contentType: CONTENT_TYPES.rss },
@@ -377,6 +423,7 @@ export function planSite(input: SiteInput): SitePlan {
     unchanged,
     deletes,
     items,
+    warnings,
     digestsChanged: previous.siteInput !== siteInput || previous.pageSettings !== pageSettingsDigest(settings),
     manifest(etags) {
       const articles: Record<string, ArticleRecord> = {};

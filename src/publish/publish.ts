@@ -4,7 +4,7 @@
  * published link resolvable: article pages, then the index and the feeds that link to them,
  * then deletions of pages nothing links to any more, then the manifest.
  */
-import { compareStrings, itemId } from '../article/identity.js';
+import { collisionReason, compareStrings, idCollisions, itemId } from '../article/identity.js';
 import type { EntryText } from '../feed/items.js';
 import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
 import { compareItems } from '../feed/model.js';
@@ -15,7 +15,9 @@ import {
   ARTICLES_PREFIX,
   CONTENT_TYPES,
   MissingText,
+  oversizeSeed,
   planArticle,
+  rejectedArticle,
   planSite,
   recordsAfterReads,
   seedsToRead,
@@ -112,6 +114,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
 
   // What exists: two listings of the bucket (its root and the pages), one of the seeds, and the manifest.
   let seeds: SeedListing[];
+  const collided: PublishSummary['rejected'][number][] = [];
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
   try {
@@ -121,7 +124,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       storage.list(ARTICLES_PREFIX),
       storage.get(MANIFEST_KEY),
     ]);
-    seeds = seedList;
+    // Files whose ids collide: the first in byte order is the article, the others are refused.
+    const collisions = idCollisions(seedList.map((seed) => seed.fileName));
+    for (const [fileName, first] of collisions) collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
+    seeds = seedList.filter((seed) => !collisions.has(seed.fileName));
     objects = new Map([...root, ...pages].map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
@@ -159,12 +165,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     for (let start = 0; start < fileNames.length; start += BATCH) {
       checkTime(`reading seeds (${start} of ${fileNames.length} done)`);
       const batch = fileNames.slice(start, start + BATCH);
-      const bytes = await mapWithConcurrency(batch, concurrency, (fileName) => readSeed(deps.seeds, fileName));
-      read += batch.length;
+      // A seed over the size limit is refused from its listing, never read.
+      const oversize = batch.map((fileName) => oversizeSeed(listing.get(fileName)!, settings));
+      const bytes = await mapWithConcurrency(batch, concurrency, (fileName, index) =>
+        oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName),
+      );
+      read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
       batch.forEach((fileName, index) => {
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
-        const plan = planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
+        const tooLarge = oversize[index];
+        const plan = tooLarge ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge) : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
           settings,
           now,
           force,
@@ -210,7 +221,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
-  const summaryBase = summarize(records, rejections, settings, now);
+  const summarized = summarize(records, rejections, settings, now);
+  const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));
+  const summaryBase = { ...summarized, rejected, articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length } };
   if (site.items.length === 0) {
     throw new PublishError(
       seeds.length === 0 ? 'no seed articles were found; nothing was written' : `none of the ${seeds.length} seed articles could be published; nothing was written`,
@@ -255,7 +268,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
     feedItems: site.items.length,
     objects: summaryObjects(writtenKeys, site.deletes, publishedPages - pagesWritten + site.unchanged.length),
-    warnings,
+    warnings: [...warnings, ...site.warnings],
     durationMs: Math.round(performance.now() - started),
   };
 }

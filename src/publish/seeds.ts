@@ -6,7 +6,7 @@ import type { SeedListing } from './plan.js';
 /** The `.txt` objects directly under the storage's root, with the ETag that changes with their bytes. */
 export async function listSeeds(storage: Storage): Promise<SeedListing[]> {
   const objects = await storage.list('', { recursive: false });
-  return objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag }));
+  return objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
 }
 
 /** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */

@@ -22,7 +22,7 @@ export function articlePage(entry: PublishedArticle, config: FeedConfig): string
   const body = `<article>
 <h1>${escapeHtml(item.title)}</h1>
 <p class="meta">${dateHtml(entry.day, item.published)} · ${escapeHtml(item.author.name)}</p>
-${item.contentHtml}
+${item.contentHtml ?? ''}
 </article>`;
   return page({ config, title: `${item.title} · ${config.title}`, canonicalUrl: item.url, rootPath: '../', description: item.summary, body });
 }

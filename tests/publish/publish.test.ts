@@ -657,3 +657,88 @@ describe('publish: asked to stop', () => {
     expect(site.snapshot()).toEqual(reference.snapshot());
   });
 });
+
+describe('publish: hostile seed folders', () => {
+  it('publishes one article per item id: of dup.txt and dup.TXT, or café in NFC and NFD, the first file name in byte order', async () => {
+    // Prepare
+    const nfc = 'caf\u00e9.txt';
+    const nfd = 'cafe\u0301.txt';
+    const site = memorySite(
+      {
+        'dup.txt': seed('2026-02-01', 'Lower Case', 'Text.'),
+        'dup.TXT': seed('2026-02-02', 'Upper Case', 'Text.'),
+        [nfc]: seed('2026-02-03', 'Composed', 'Text.'),
+        [nfd]: seed('2026-02-04', 'Decomposed', 'Text.'),
+      },
+      { now: MARCH_1 },
+    );
+
+    // Act
+    const summary = await site.run();
+
+    // Assess: "cafe\u0301" < "caf\u00e9" and "dup.TXT" < "dup.txt" in byte order.
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { id: string; title: string }[] };
+    expect(feed.items.map((item) => item.title).sort()).toEqual(['Decomposed', 'Upper Case']);
+    expect(new Set(feed.items.map((item) => item.id)).size).toBe(2);
+    expect(summary.rejected).toEqual([
+      { file: nfc, line: 1, reason: expect.stringContaining(`has the same item id as ${nfd}`), keptPublished: false },
+      { file: 'dup.txt', line: 1, reason: expect.stringContaining('has the same item id as dup.TXT'), keptPublished: false },
+    ]);
+    expect(summary.articles).toMatchObject({ seeds: 4, published: 2, rejected: 2 });
+  });
+
+  it('refuses a seed over the size limit from its listing, without reading it, and keeps its last good version', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    site.settings = { ...site.settings, limits: { seedBytes: 1024, feedBytes: 1024 * 1024 } };
+    await site.run();
+    const before = site.snapshot({ withManifest: false });
+    await site.writeSeed('2026-02-03-bridge.txt', seed('2026-02-03', 'Bridge Opens', 'x'.repeat(2000)));
+    await site.writeSeed('2026-02-10-huge.txt', seed('2026-02-10', 'Huge', 'y'.repeat(5000)));
+    const seedReads = recorder(site.seeds);
+
+    // Act
+    const summary = await publish({ storage: site.site, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
+
+    // Assess
+    expect(seedReads.reads).toEqual([]);
+    expect(site.snapshot({ withManifest: false })).toEqual(before);
+    expect(summary.rejected).toEqual([
+      { file: '2026-02-03-bridge.txt', line: 1, reason: expect.stringMatching(/^the file is 2\.0 KiB, over the 1 KiB a seed may have \(MAX_SEED_BYTES\); it was not read$/), keptPublished: true },
+      { file: '2026-02-10-huge.txt', line: 1, reason: expect.stringMatching(/^the file is 4\.9 KiB, over the 1 KiB/), keptPublished: false },
+    ]);
+  });
+});
+
+describe('publish: the feeds’ size limit', () => {
+  it('leaves out the full text of the oldest items until every feed fits, keeps summary and link, and says so', async () => {
+    // Prepare: ten articles of about 6 KB of text each, feeds limited to 32 KiB.
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 10; day++) {
+      const date = `2026-02-${String(day).padStart(2, '0')}`;
+      files[`${date}-long.txt`] = seed(date, `Long Read ${day}`, `Lede of read ${day}.`, `${'Body text. '.repeat(550)}`);
+    }
+    const site = memorySite(files, { now: MARCH_1 });
+    site.settings = { ...site.settings, limits: { seedBytes: 1024 * 1024, feedBytes: 32 * 1024 } };
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    for (const key of ['rss.xml', 'atom.xml', 'feed.json']) expect(site.site.objects.get(key)!.body.byteLength, key).toBeLessThanOrEqual(32 * 1024);
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string; url: string; summary: string; content_html?: string; content_text?: string }[] };
+    expect(feed.items).toHaveLength(10);
+    const withText = feed.items.filter((item) => item.content_html !== undefined).map((item) => item.title);
+    const without = feed.items.filter((item) => item.content_html === undefined);
+    expect(withText).toEqual(feed.items.slice(0, withText.length).map((item) => item.title));
+    expect(withText.length).toBeGreaterThan(0);
+    expect(without.length).toBeGreaterThan(0);
+    for (const item of without) {
+      expect(item.content_text).toMatch(/^Lede of read \d+\.$/);
+      expect(item.summary).toBe(item.content_text);
+      expect(item.url).toMatch(/^https:\/\/news\.example\.org\/articles\//);
+    }
+    expect(text(site.site.objects.get('rss.xml')!.body).match(/<content:encoded>/g)).toHaveLength(withText.length);
+    expect(summary.warnings).toEqual([`the feeds would be over 32 KiB (MAX_FEED_BYTES): the full text of the ${without.length} oldest of their 10 items is left out; their summary and link remain`]);
+  });
+});
