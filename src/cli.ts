@@ -3,10 +3,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
-import { parseCorpus, type SeedFile } from './article/corpus.js';
+import { parseCorpus } from './article/corpus.js';
 import { formatArticleError } from './article/types.js';
 import { ConfigError, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
-import { readSeedFolder } from './local/seed-folder.js';
+import { readSeedFolderReporting } from './local/seed-folder.js';
 import { DEFAULT_CACHE_CONTROL, publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { loadLimits } from './limits.js';
 import { folderPublishDependencies } from './wiring.js';
@@ -104,20 +104,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-/** The seed files, or undefined after saying why the folder cannot be read. */
-async function readSeeds(seedsDir: string, io: CliIo): Promise<SeedFile[] | undefined> {
+/** Whether the seeds folder is there; if not, says so. Checked up front, so a wrong --seeds is a usage error and not an empty site. */
+async function seedsFolderExists(seedsDir: string, io: CliIo): Promise<boolean> {
   try {
-    return await readSeedFolder(seedsDir);
+    if ((await stat(seedsDir)).isDirectory()) return true;
+    io.stderr(`--seeds: ${seedsDir} is not a folder`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${(error as Error).message}`);
-    return undefined;
   }
+  return false;
 }
 
 async function validate(seedsDir: string, io: CliIo): Promise<number> {
-  const files = await readSeeds(seedsDir, io);
-  if (!files) return 2;
+  if (!(await seedsFolderExists(seedsDir, io))) return 2;
+  const { files, skipped } = await readSeedFolderReporting(seedsDir);
+  for (const entry of skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
   for (const error of corpus.rejected) io.stdout(formatArticleError(error));
@@ -158,14 +160,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     io.stderr(`--now: "${nowText}" is not a date and time`);
     return 2;
   }
-  // Checked up front, so a wrong --seeds is a usage error and not an empty site.
-  try {
-    if (!(await stat(seedsDir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${(error as Error).message}`);
-    return 2;
-  }
+  if (!(await seedsFolderExists(seedsDir, io))) return 2;
   const cacheControl = io.env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
   const deps = folderPublishDependencies({ outDir, seedsDir, feed: config, cacheControl, maxUnpublishShare, limits, now: () => now });
   let summary: PublishSummary;
@@ -179,6 +174,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   }
   for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
+  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,41 @@ describe('cli build', () => {
     expect(lines(refused.err).at(-1)).toMatch(/would unpublish 2 of 4 published articles/);
     expect(allowedCode).toBe(0);
     expect(existsSync(join(dir, 'out', 'articles', '2026-01-03-c.html'))).toBe(false);
+  });
+
+  it('names a symbolic link or other non-file in the seeds folder as skipped, and follows none', async () => {
+    // Prepare: a link to a seed outside the folder, and a link that points nowhere.
+    await writeSeeds(GOOD);
+    await writeSeeds({ 'outside.txt': seedText('2026-02-20', 'Outside', 'Not in the folder.') }, 'elsewhere');
+    await symlink(join(dir, 'elsewhere', 'outside.txt'), join(dir, 'seeds', 'linked.txt'));
+    await symlink(join(dir, 'nowhere.txt'), join(dir, 'seeds', 'dangling.txt'));
+    const io = fakeIo(dir);
+    const checked = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+    const validateCode = await runCli(['validate', '--seeds', 'seeds'], checked);
+
+    // Assess
+    expect(code).toBe(0);
+    const skipped = ['dangling.txt: skipped: a symbolic link, not a file', 'linked.txt: skipped: a symbolic link, not a file'];
+    expect(lines(io.err)).toEqual(skipped);
+    expect((await readFeeds(join(dir, 'out'))).json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
+    expect(validateCode).toBe(0);
+    expect(lines(checked.err)).toEqual([...skipped, '2 of 2 articles are valid']);
+  });
+
+  it('refuses, on validate too, a second file with the same item id (dup.txt and dup.TXT)', async () => {
+    // Prepare
+    await writeSeeds({ ...GOOD, 'dup.txt': seedText('2026-02-03', 'Lower', 'a.'), 'dup.TXT': seedText('2026-02-04', 'Upper', 'b.') });
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(['validate', '--seeds', 'seeds'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(lines(io.out)).toEqual([expect.stringMatching(/^dup\.txt:1: has the same item id as dup\.TXT /)]);
   });
 
   it('leaves feeds from an earlier build untouched when nothing can be built now', async () => {

@@ -1,10 +1,23 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isSeedFileName, type SeedFile } from '../article/corpus.js';
+/** A folder of seed files read whole, for `cli validate`, tests and checks of the rendered feeds. */
+import type { SeedFile } from '../article/corpus.js';
+import { isSeedFileName } from '../article/corpus.js';
+import type { SkippedSeed } from '../publish/seeds.js';
+import { FolderStorage } from '../storage/folder.js';
 
-/** The seed files directly inside a folder (not its subfolders), as bytes. */
+/** The seed files directly inside a folder (not its subfolders), as bytes; links and other non-files are skipped and named. */
+export async function readSeedFolderReporting(directory: string): Promise<{ files: SeedFile[]; skipped: SkippedSeed[] }> {
+  const storage = new FolderStorage(directory, { requireRoot: true });
+  const skipped: SkippedSeed[] = [];
+  const listed = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
+  const files: SeedFile[] = [];
+  for (const { key } of listed.filter((object) => isSeedFileName(object.key))) {
+    const object = await storage.get(key);
+    if (object) files.push({ fileName: key, bytes: object.body });
+  }
+  return { files, skipped };
+}
+
+/** The same, files only. */
 export async function readSeedFolder(directory: string): Promise<SeedFile[]> {
-  const entries = await readdir(directory, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isFile() && isSeedFileName(entry.name)).map((entry) => entry.name);
-  return Promise.all(names.map(async (fileName) => ({ fileName, bytes: await readFile(join(directory, fileName)) })));
+  return (await readSeedFolderReporting(directory)).files;
 }

@@ -103,6 +103,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
 function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
   for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
+  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
   io.stdout(
     `Published ${summary.articles.published} articles (${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ` +

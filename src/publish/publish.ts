@@ -27,7 +27,7 @@ import {
   type SeedListing,
   type SitePlan,
 } from './plan.js';
-import { listSeeds, readSeed } from './seeds.js';
+import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
 
 export { CONTENT_TYPES } from './plan.js';
 
@@ -76,6 +76,8 @@ export interface PublishSummary {
   /** Every seed that cannot be published as it is now, whether read this run or earlier. */
   readonly rejected: readonly { readonly file: string; readonly line: number; readonly reason: string; readonly keptPublished: boolean }[];
   readonly held: readonly { readonly file: string; readonly date: string }[];
+  /** Entries of a seeds folder that are not files (symbolic links, devices): left out, never followed. */
+  readonly skipped: readonly SkippedSeed[];
   readonly feedItems: number;
   /** In a dry run, `written` and `deleted` are what would have been. */
   readonly objects: {
@@ -115,6 +117,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // What exists: two listings of the bucket (its root and the pages), one of the seeds, and the manifest.
   let seeds: SeedListing[];
   const collided: PublishSummary['rejected'][number][] = [];
+  let skipped: readonly SkippedSeed[] = [];
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
   try {
@@ -125,9 +128,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       storage.get(MANIFEST_KEY),
     ]);
     // Files whose ids collide: the first in byte order is the article, the others are refused.
-    const collisions = idCollisions(seedList.map((seed) => seed.fileName));
+    skipped = seedList.skipped;
+    const collisions = idCollisions(seedList.seeds.map((seed) => seed.fileName));
     for (const [fileName, first] of collisions) collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
-    seeds = seedList.filter((seed) => !collisions.has(seed.fileName));
+    seeds = seedList.seeds.filter((seed) => !collisions.has(seed.fileName));
     objects = new Map([...root, ...pages].map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
@@ -223,7 +227,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
 
   const summarized = summarize(records, rejections, settings, now);
   const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));
-  const summaryBase = { ...summarized, rejected, articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length } };
+  const summaryBase = { ...summarized, rejected, skipped, articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length } };
   if (site.items.length === 0) {
     throw new PublishError(
       seeds.length === 0 ? 'no seed articles were found; nothing was written' : `none of the ${seeds.length} seed articles could be published; nothing was written`,

@@ -3,10 +3,18 @@ import { isSeedFileName } from '../article/corpus.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeedListing } from './plan.js';
 
+/** A seed-folder entry that is not a seed file: a symbolic link, a device, a pipe. */
+export interface SkippedSeed {
+  readonly file: string;
+  readonly reason: string;
+}
+
 /** The `.txt` objects directly under the storage's root, with the ETag that changes with their bytes. */
-export async function listSeeds(storage: Storage): Promise<SeedListing[]> {
-  const objects = await storage.list('', { recursive: false });
-  return objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
+export async function listSeeds(storage: Storage): Promise<{ seeds: SeedListing[]; skipped: SkippedSeed[] }> {
+  const skipped: SkippedSeed[] = [];
+  const objects = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
+  const seeds = objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
+  return { seeds, skipped };
 }
 
 /** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */

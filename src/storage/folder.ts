@@ -92,7 +92,9 @@ export class FolderStorage implements Storage {
         throw new Error(`the folder ${this.root} does not exist`);
       }
       this.walk(folder, options.recursive !== false, (key, info) => {
-        if (key.startsWith(prefix)) listed.push({ key, etag: fileEtag(info), size: info.size });
+        if (!key.startsWith(prefix)) return;
+        if (info.isFile()) listed.push({ key, etag: fileEtag(info), size: info.size });
+        else options.skipped?.(key, info.isSymbolicLink() ? 'a symbolic link, not a file' : 'not a regular file');
       });
     } catch (error) {
       throw new StorageError('list', prefix, { cause: error });
@@ -104,7 +106,7 @@ export class FolderStorage implements Storage {
     return undefined;
   }
 
-  /** Calls `visit` with each regular file's key and stat: one `stat` per entry, no Dirent per file. */
+  /** Calls `visit` with each entry's key and lstat that is not a folder: one `lstat` per entry, no Dirent per file. */
   private walk(folder: string, recursive: boolean, visit: (key: string, info: Stats) => void): void {
     let names;
     const directory = folder === '' ? this.root : join(this.root, folder);
@@ -116,11 +118,11 @@ export class FolderStorage implements Storage {
     }
     for (const name of names) {
       if (name.startsWith(TEMP_PREFIX)) continue;
-      // lstat: a symbolic link is neither followed nor listed, as a bucket has none.
+      // lstat: a symbolic link is neither followed nor listed (a bucket has none); it is reported.
       const info = lstatSync(`${directory}/${name}`, { throwIfNoEntry: false });
       if (info?.isDirectory()) {
         if (recursive) this.walk(`${folder}${name}/`, recursive, visit);
-      } else if (info?.isFile()) visit(folder + name, info);
+      } else if (info) visit(folder + name, info);
     }
   }
 

@@ -34,6 +34,11 @@ export interface ListedObject {
 export interface ListOptions {
   /** False: only the objects directly under the prefix, not those in deeper "folders". Default true. */
   readonly recursive?: boolean;
+  /**
+   * Told of entries under the prefix that are not objects and were left out: in a folder, a
+   * symbolic link, a device or a pipe (a bucket has none). Folders are not reported.
+   */
+  readonly skipped?: (key: string, reason: string) => void;
 }
 
 export interface Storage {
