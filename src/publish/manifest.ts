@@ -75,7 +75,7 @@ export function digest(...parts: readonly (string | Uint8Array)[]): string {
  * A manifest that cannot be trusted is treated as empty: the run then rebuilds from the seeds and
  * the bucket's listing, which is safe (it rewrites what differs) and says so.
  */
-export function parseManifest(bytes: Uint8Array | undefined, etag?: string): StoredManifest {
+export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: string): StoredManifest {
   const withEtag = etag === undefined ? {} : { etag };
   if (bytes === undefined) return { manifest: EMPTY_MANIFEST, ...withEtag };
   let value: unknown;
@@ -93,20 +93,36 @@ export function parseManifest(bytes: Uint8Array | undefined, etag?: string): Sto
     }
     return { manifest: EMPTY_MANIFEST, ...withEtag, legacy };
   }
-  const problem = manifestProblem(value);
+  const problem = manifestProblem(value, now.getTime());
   if (problem) return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} ${problem}; rebuilding from the seeds and the bucket's listing` };
   return { manifest: value as Manifest, ...withEtag };
 }
 
-function manifestProblem(value: unknown): string | undefined {
+const MANIFEST_FIELDS = new Set(['version', 'pageSettings', 'siteInput', 'articles', 'objects']);
+const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'updated', 'page', 'text']);
+
+/**
+ * Why a manifest cannot be trusted, or undefined. Beyond types: a field this version does not
+ * write means another writer or a hand edit, and an edit date after `now` would put a date from
+ * the future into the feeds; either way the run rebuilds rather than publish what it says.
+ */
+function manifestProblem(value: unknown, now: number): string | undefined {
   if (!isRecord(value)) return 'is not a JSON object';
   if (value.version !== MANIFEST_VERSION) return `has unknown version ${JSON.stringify(value.version)}`;
+  const unknown = Object.keys(value).find((key) => !MANIFEST_FIELDS.has(key));
+  if (unknown !== undefined) return `has an unknown field ${JSON.stringify(unknown).slice(0, 80)}`;
   if (!isRecord(value.articles) || !isRecord(value.objects)) return 'lacks "articles" or "objects"';
   for (const field of ['pageSettings', 'siteInput'] as const) {
     if (value[field] !== undefined && typeof value[field] !== 'string') return `has a malformed ${JSON.stringify(field)}`;
   }
   for (const [key, record] of Object.entries(value.objects)) if (!isObjectRecord(record)) return `has a malformed record for ${JSON.stringify(key)}`;
-  for (const [name, record] of Object.entries(value.articles)) if (!isArticleRecord(record)) return `has a malformed record for ${JSON.stringify(name)}`;
+  for (const [name, record] of Object.entries(value.articles)) {
+    if (!isArticleRecord(record)) return `has a malformed record for ${JSON.stringify(name).slice(0, 120)}`;
+    for (const key in record) if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${JSON.stringify(name).slice(0, 120)}`;
+    if (record.updated !== undefined && Date.parse(record.updated) > now) {
+      return `says ${JSON.stringify(name).slice(0, 120)} was edited at ${record.updated}, after this run's clock`;
+    }
+  }
   return undefined;
 }
 

@@ -139,7 +139,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       cause: error,
     });
   }
-  const { manifest: previous, legacy, problem } = parseManifest(stored?.body);
+  const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 

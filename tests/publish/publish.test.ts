@@ -569,6 +569,10 @@ describe('publish: the manifest', () => {
     ['an unknown version', { version: 3, articles: {}, objects: {} }],
     ['a record of the wrong type', { version: 2, articles: { 'a.txt': { day: 20260201 } }, objects: {} }],
     ['a page without a slug', { version: 2, articles: { 'a.txt': { page: { input: 'x', etag: 'y' }, day: '2026-02-01', hash: 'h' } }, objects: {} }],
+    ['an edit date in the future', { version: 2, articles: { '2026-02-01-harbour.txt': { day: '2026-02-01', hash: 'h', updated: '2099-01-01T00:00:00.000Z' } }, objects: {} }],
+    ['an unknown field', { version: 2, articles: {}, objects: {}, owner: 'someone else' }],
+    ['an unknown field in a record', { version: 2, articles: { 'a.txt': { day: '2026-02-01', note: 'hand edit' } }, objects: {} }],
+    ['an array for the articles', { version: 2, articles: [], objects: {} }],
   ])('rebuilds, with a warning, from a manifest with %s', async (_what, manifest) => {
     // Prepare
     const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
