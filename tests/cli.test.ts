@@ -76,7 +76,7 @@ describe('cli build', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['_publish', 'articles', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['404.html', '_publish', 'articles', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
     expect((await readdir(join(dir, 'out', 'articles'))).sort()).toEqual(['2026-02-01-tram-line-reopens.html', '2026-02-10-bridge-opens.html']);
     const feeds = await readFeeds(join(dir, 'out'));
     expect(children(rssChannel(feeds.rss), 'item').map((item) => text(item.title))).toEqual(['Bridge Opens', 'Tram Line Reopens']);
@@ -84,7 +84,7 @@ describe('cli build', () => {
     expect(feeds.json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
     for (const item of feeds.json.items) expect(existsSync(join(dir, 'out', new URL(item.url!).pathname)), item.url).toBe(true);
     expect(lines(io.out)).toEqual([
-      `2 articles published to ${join(dir, 'out')} (2 in the feeds, 0 rejected, 0 held); 6 files written, 0 unchanged, 0 deleted`,
+      `2 articles published to ${join(dir, 'out')} (2 in the feeds, 0 rejected, 0 held); 7 files written, 0 unchanged, 0 deleted`,
     ]);
     expect(io.err).toEqual([]);
   });
@@ -138,8 +138,8 @@ describe('cli build', () => {
 
     // Assess
     expect([same, changed]).toEqual([0, 0]);
-    expect(lines(io.out)[0]).toMatch(/; 0 files written, 6 unchanged, 0 deleted$/);
-    expect(lines(edited.out)[0]).toMatch(/; 5 files written, 1 unchanged, 0 deleted$/);
+    expect(lines(io.out)[0]).toMatch(/; 0 files written, 7 unchanged, 0 deleted$/);
+    expect(lines(edited.out)[0]).toMatch(/; 5 files written, 2 unchanged, 0 deleted$/);
   });
 
   it('says what it would write on --dry-run, and writes nothing', async () => {
@@ -160,6 +160,7 @@ describe('cli build', () => {
       'would write rss.xml',
       'would write atom.xml',
       'would write feed.json',
+      'would write 404.html',
       expect.stringMatching(/^dry run, nothing written: 2 articles published/),
     ]);
   });

@@ -19,6 +19,7 @@ import { buildFeedModel, compareItems, type PublishedArticle } from '../feed/mod
 import { renderWithinLimit } from '../feed/fit.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
 import { indexPage } from '../site/index-page.js';
+import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { digest, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
 
@@ -39,7 +40,7 @@ export const CONTENT_TYPES = {
 export const SITE_RENDER_VERSION = 1;
 
 /** The objects besides the article pages, in the order they are written. */
-export const SITE_KEYS = { index: 'index.html', rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
+export const SITE_KEYS = { index: 'index.html', rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json', notFound: '404.html' } as const;
 
 /** Every page lives under this prefix: the only place a run ever deletes. */
 export const ARTICLES_PREFIX = 'articles/';
@@ -286,9 +287,9 @@ export function planArticle(seed: SeedListing, bytes: Uint8Array, previous: Arti
 }
 
 export interface SitePlan {
-  /** The index and the three feeds that differ from what the bucket holds, in write order. */
+  /** The index, the three feeds and the 404 page that differ from what the bucket holds, in write order. */
   readonly puts: readonly PlannedPut[];
-  /** The same four objects that are already as they should be. */
+  /** The same objects that are already as they should be. */
   readonly unchanged: readonly string[];
   /** Pages of articles no longer published: deleted after the feeds stop linking to them. */
   readonly deletes: readonly string[];
@@ -363,7 +364,7 @@ export function planSite(input: SiteInput): SitePlan {
       published,
     ),
   );
-  // Everything the index and the feeds are made from; unchanged and all four in the bucket as
+  // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
   // written, they are not rendered at all.
   const siteInput = digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items]));
   const siteKeys = Object.values(SITE_KEYS);
@@ -388,6 +389,7 @@ export function planSite(input: SiteInput): SitePlan {
       { key: SITE_KEYS.rss, text: documents.rss, contentType: CONTENT_TYPES.rss },
       { key: SITE_KEYS.atom, text: documents.atom, contentType: CONTENT_TYPES.atom },
       { key: SITE_KEYS.json, text: documents.json, contentType: CONTENT_TYPES.json },
+      { key: SITE_KEYS.notFound, text: notFoundPage(config), contentType: CONTENT_TYPES.html },
     );
   }
   const puts: PlannedPut[] = [];

@@ -32,7 +32,7 @@ export interface PageOptions {
   readonly title: string;
   /** Absolute URL of this page. */
   readonly canonicalUrl: string;
-  /** Relative path from this page to the site root: "" or "../". */
+  /** Path from this page to the site root: "" or "../", or the site URL for a page served at any path. */
   readonly rootPath: string;
   readonly description: string;
   readonly body: string;
@@ -66,7 +66,7 @@ ${alternates}
 <body>
 <div class="wrap">
 <header class="site">${
-    options.home ? `<h1>${escapeHtml(config.title)}</h1>` : `<a href="${rootPath}index.html">${escapeHtml(config.title)}</a>`
+    options.home ? `<h1>${escapeHtml(config.title)}</h1>` : `<a href="${escapeHtmlAttribute(rootPath)}index.html">${escapeHtml(config.title)}</a>`
   }<p>${escapeHtml(config.description)}</p></header>
 <main>
 ${options.body}

@@ -106,8 +106,8 @@ describe('npm start -- --once (child process)', () => {
     expect(run.stdout).toContain(`Site       http://127.0.0.1:${port}/feeds/index.html`);
     const { published, written, unchanged } = counts(run.stdout);
     expect(published).toBeGreaterThan(0);
-    // A page per article, the index and three feeds.
-    expect({ written, unchanged }).toEqual({ written: published + 4, unchanged: 0 });
+    // A page per article, the index, three feeds and the 404 page.
+    expect({ written, unchanged }).toEqual({ written: published + 5, unchanged: 0 });
 
     // The objects outlive the process: a new server on the same folder has them all.
     expect(await readdir(join(dir.path, '.local-s3'))).toContain(LOCAL_BUCKET);
@@ -115,7 +115,7 @@ describe('npm start -- --once (child process)', () => {
     try {
       const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
       const keys = (await new S3Storage({ client, bucket: LOCAL_BUCKET }).list('')).map((object) => object.key);
-      expect(keys.filter((key) => !key.startsWith('articles/'))).toEqual(['_publish/manifest.json', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
+      expect(keys.filter((key) => !key.startsWith('articles/'))).toEqual(['404.html', '_publish/manifest.json', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
       expect(keys.filter((key) => key.startsWith('articles/') && key.endsWith('.html'))).toHaveLength(published);
     } finally {
       await server.close();

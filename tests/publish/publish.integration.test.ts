@@ -131,7 +131,8 @@ describe('publish to s3rver, read back over HTTP', () => {
     // Prepare
     const published = first.puts;
     expect(published.map((put) => put.key)).toContain(MANIFEST);
-    expect(published).toHaveLength(8);
+    // Three pages, the index, three feeds, the 404 page and the manifest.
+    expect(published).toHaveLength(9);
 
     // Act
     const served = await Promise.all(published.map(async (put) => ({ put, got: await get(urlOf(put.key)) })));
@@ -196,7 +197,8 @@ describe('publish to s3rver, read back over HTTP', () => {
     const newPage = 'articles/2026-02-07-library-opens-in-a-bank-vault.html';
     expect([...second.summary.objects.writtenKeys].sort()).toEqual([newPage, 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
     expect(second.puts.map((put) => put.key).sort()).toEqual([MANIFEST, newPage, 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
-    expect(second.summary.objects.unchanged).toBe(3);
+    // The three earlier pages and the 404 page.
+    expect(second.summary.objects.unchanged).toBe(4);
     const links = await feedLinks();
     expect(links.json[0]).toEqual({ url: urlOf(newPage), title: 'Library Opens in a Bank Vault' });
     expect((await get(urlOf(newPage))).status).toBe(200);
@@ -228,7 +230,7 @@ describe('publish to s3rver: more than one LIST page', () => {
     const second = await publish({ ...deps, storage: site });
 
     // Assess
-    expect(first.objects.written).toBe(1009);
-    expect(second.objects).toMatchObject({ written: 0, unchanged: 1009 });
+    expect(first.objects.written).toBe(1010);
+    expect(second.objects).toMatchObject({ written: 0, unchanged: 1010 });
   }, 120_000);
 });

@@ -16,7 +16,9 @@ import { cloneStorage, failingFrom, linkedKeys, MANIFEST, memorySite } from './s
 const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
 const MARCH_2 = new Date('2026-03-02T06:00:00.000Z');
 const PAGE_KEYS = THREE_SLUGS.map((slug) => `articles/${slug}.html`);
-const SITE_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json'];
+const SITE_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json', '404.html'];
+/** What a change to the feeds' items rewrites besides pages: the 404 page does not show them. */
+const FEED_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json'];
 
 const FIVE_SEEDS: Readonly<Record<string, string>> = {
   ...THREE_SEEDS,
@@ -64,9 +66,27 @@ describe('publish: first run', () => {
     expect(seen.log.slice(3)).toEqual([...SITE_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
     expect(linkedKeys(site.site.objects).sort()).toEqual([...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS].sort());
     expect(summary.articles).toMatchObject({ seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 });
-    expect(summary.objects).toMatchObject({ written: 7, unchanged: 0, deleted: 0 });
+    expect(summary.objects).toMatchObject({ written: 8, unchanged: 0, deleted: 0 });
     expect(site.site.objects.get('rss.xml')?.contentType).toBe('application/rss+xml; charset=utf-8');
     expect(site.site.objects.get(PAGE_KEYS[0]!)?.cacheControl).toBe('max-age=300');
+  });
+
+  it('writes a 404 page for the edge to serve at any path, so its links are absolute', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+
+    // Act
+    await site.run();
+
+    // Assess
+    const page = site.site.objects.get('404.html')!;
+    expect(page.contentType).toBe('text/html; charset=utf-8');
+    const html = text(page.body);
+    expect(html).toContain('<h1>Page not found</h1>');
+    const hrefs = [...html.matchAll(/<a href="([^"]+)"/g)].map((match) => match[1]);
+    expect(hrefs.length).toBeGreaterThan(0);
+    for (const href of hrefs) expect(href).toMatch(/^https:\/\//);
+    expect(hrefs).toContain(`${SITE}index.html`);
   });
 
   it('gives the same bytes for the same seeds, whichever order they are listed in', async () => {
@@ -101,7 +121,7 @@ describe('publish: work follows what changed', () => {
     expect(seedReads.reads).toEqual([]);
     expect(seen.reads).toEqual([MANIFEST]);
     expect(summary.articles.read).toBe(0);
-    expect(summary.objects).toMatchObject({ written: 0, unchanged: 7, deleted: 0 });
+    expect(summary.objects).toMatchObject({ written: 0, unchanged: 8, deleted: 0 });
   });
 
   it('after one article is added, reads only it and writes its page, the index, the feeds and the manifest', async () => {
@@ -117,7 +137,7 @@ describe('publish: work follows what changed', () => {
 
     // Assess
     expect(seedReads.reads).toEqual(['2026-02-20-park.txt']);
-    expect(seen.log).toEqual(['put articles/2026-02-20-park-gates-open.html', ...SITE_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
+    expect(seen.log).toEqual(['put articles/2026-02-20-park-gates-open.html', ...FEED_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
   });
 
   it('treats a whitespace or line-ending edit as no change: the seed is read, nothing is written but the manifest', async () => {
@@ -164,7 +184,7 @@ describe('publish: work follows what changed', () => {
     const summary = await site.run();
 
     // Assess
-    expect(summary.objects.written).toBe(7);
+    expect(summary.objects.written).toBe(8);
     expect(site.snapshot({ withManifest: false })).toEqual(before);
     for (const key of [...PAGE_KEYS, ...SITE_KEYS]) expect(site.site.objects.get(key)?.cacheControl).toBe('max-age=60');
   });
@@ -179,7 +199,7 @@ describe('publish: work follows what changed', () => {
 
     // Assess
     expect(summary.articles.read).toBe(3);
-    expect(summary.objects.written).toBe(7);
+    expect(summary.objects.written).toBe(8);
   });
 });
 
@@ -263,7 +283,7 @@ describe('publish: a failure at any write', () => {
     expect(seen.log).toEqual([
       'put articles/2026-02-03-bridge-opens.html',
       'put articles/2026-02-20-park-gates-open.html',
-      ...SITE_KEYS.map((key) => `put ${key}`),
+      ...FEED_KEYS.map((key) => `put ${key}`),
       'delete articles/2026-02-07-market-hall-reopens.html',
       `put ${MANIFEST}`,
     ]);
@@ -354,7 +374,7 @@ describe('publish: unpublishing', () => {
     const summary = await site.run({}, seen.storage);
 
     // Assess
-    expect(seen.log).toEqual([...SITE_KEYS.map((key) => `put ${key}`), `delete ${PAGE_KEYS[2]}`, `put ${MANIFEST}`]);
+    expect(seen.log).toEqual([...FEED_KEYS.map((key) => `put ${key}`), `delete ${PAGE_KEYS[2]}`, `put ${MANIFEST}`]);
     expect(summary.articles).toMatchObject({ published: 4, unpublished: 1 });
     expect(linkedKeys(site.site.objects)).not.toContain(PAGE_KEYS[2]);
     expect(text(site.site.objects.get('rss.xml')!.body)).not.toContain('Schools');
@@ -526,7 +546,7 @@ describe('publish: dry run', () => {
     // Assess
     expect(site.snapshot()).toEqual(before);
     expect(summary.dryRun).toBe(true);
-    expect(summary.objects.writtenKeys).toEqual(['articles/2026-02-20-park-gates-open.html', ...SITE_KEYS]);
+    expect(summary.objects.writtenKeys).toEqual(['articles/2026-02-20-park-gates-open.html', ...FEED_KEYS]);
     expect(summary.objects.deletedKeys).toEqual([PAGE_KEYS[2]]);
   });
 });

@@ -56,8 +56,8 @@ describe('S3 requests per run, seeds in the bucket', () => {
     // Act
     await publish(deps());
 
-    // Assess: five pages, the index, three feeds and the manifest.
-    expect(requests()).toEqual({ list: 3, getSeed: 5, getOther: [MANIFEST], put: 10, delete: 0 });
+    // Assess: five pages, the index, three feeds, the 404 page and the manifest.
+    expect(requests()).toEqual({ list: 3, getSeed: 5, getOther: [MANIFEST], put: 11, delete: 0 });
   });
 
   it('unchanged: the LIST pages and the manifest, nothing else', async () => {
