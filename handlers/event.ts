@@ -8,19 +8,99 @@ export class InvalidEventError extends Error {
   }
 }
 
+/**
+ * Bounds on an event, far above the largest legitimate one (a scheduled event: about 15 keys,
+ * 3 levels, well under a kilobyte), so a hostile or mistaken payload is refused before anything
+ * walks it: no recursion to overflow, no megabyte log line.
+ */
+export const EVENT_LIMITS = { depth: 16, entries: 1000, textLength: 64 * 1024 } as const;
+
+/** At most this many unknown keys are named, each cut to this many characters. */
+const NAMED_KEYS = 3;
+const SHOWN_CHARS = 40;
+
+export interface ParsedEvent extends PublishRequest {
+  readonly trigger: 'schedule' | 'manual';
+  /**
+   * Where a scheduled event carried `force` or `dryRun` (`force`, `detail.dryRun`): the schedule
+   * always runs a plain publish and says so instead of silently dropping them.
+   */
+  readonly ignored?: readonly string[];
+}
+
 /** The two ways a run starts: the schedule, or a person with an optional force / dry run. */
-export function parsePublishEvent(event: unknown): PublishRequest & { trigger: 'schedule' | 'manual' } {
+export function parsePublishEvent(event: unknown): ParsedEvent {
   // `serverless invoke` without --data, and the console's empty test event, send nothing.
   if (event === undefined || event === null) return { trigger: 'manual' };
   if (typeof event !== 'object' || Array.isArray(event)) throw new InvalidEventError(`got ${Array.isArray(event) ? 'an array' : typeof event}`);
-  if (isScheduledEvent(event)) return { trigger: 'schedule' };
+  checkBounds(event);
+  if (isScheduledEvent(event)) {
+    const ignored: string[] = [];
+    const detail = (event as { detail?: unknown }).detail;
+    for (const [path, holder] of [['', event], ['detail.', detail]] as const) {
+      if (typeof holder !== 'object' || holder === null) continue;
+      for (const key of ['force', 'dryRun'] as const) {
+        if (Object.hasOwn(holder, key) && (holder as Record<string, unknown>)[key] !== undefined) ignored.push(`${path}${key}`);
+      }
+    }
+    return ignored.length > 0 ? { trigger: 'schedule', ignored } : { trigger: 'schedule' };
+  }
   const fields = event as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => key !== 'force' && key !== 'dryRun');
-  if (unknown.length > 0) throw new InvalidEventError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, NAMED_KEYS).map((key) => JSON.stringify(shorten(key)));
+    const more = unknown.length > NAMED_KEYS ? ` and ${unknown.length - NAMED_KEYS} more` : '';
+    throw new InvalidEventError(`unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}${more}`);
+  }
   for (const key of ['force', 'dryRun'] as const) {
-    if (fields[key] !== undefined && typeof fields[key] !== 'boolean') throw new InvalidEventError(`"${key}" must be true or false, got ${JSON.stringify(fields[key])}`);
+    if (fields[key] !== undefined && typeof fields[key] !== 'boolean') {
+      throw new InvalidEventError(`"${key}" must be true or false, got ${shorten(JSON.stringify(fields[key]) ?? String(fields[key]))}`);
+    }
   }
   return { trigger: 'manual', force: fields.force === true, dryRun: fields.dryRun === true };
+}
+
+/**
+ * Walks the event without recursion and stops at the first bound it passes: nesting depth, the
+ * number of keys and array elements, and the length of all keys and strings together.
+ */
+function checkBounds(event: object): void {
+  const stack: [value: object, depth: number][] = [[event, 1]];
+  let entries = 0;
+  let textLength = 0;
+  const count = (text: string) => {
+    textLength += text.length;
+    if (textLength > EVENT_LIMITS.textLength) throw new InvalidEventError(`more than ${EVENT_LIMITS.textLength} characters of keys and text`);
+  };
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > EVENT_LIMITS.depth) throw new InvalidEventError(`nested deeper than ${EVENT_LIMITS.depth} levels`);
+    const tooMany = () => new InvalidEventError(`more than ${EVENT_LIMITS.entries} keys and array elements`);
+    let children: Iterable<unknown>;
+    if (Array.isArray(value)) {
+      // Checked before iterating: a sparse array can claim a length of billions.
+      entries += value.length;
+      if (entries > EVENT_LIMITS.entries) throw tooMany();
+      children = value;
+    } else {
+      const values: unknown[] = [];
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        if (++entries > EVENT_LIMITS.entries) throw tooMany();
+        count(key);
+        values.push((value as Record<string, unknown>)[key]);
+      }
+      children = values;
+    }
+    for (const child of children) {
+      if (typeof child === 'string') count(child);
+      else if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
 }
 
 function isScheduledEvent(event: object): event is ScheduledEvent {

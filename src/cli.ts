@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
 import { parseCorpus } from './article/corpus.js';
 import { formatArticleError } from './article/types.js';
-import { ConfigError, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
+import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { DEFAULT_CACHE_CONTROL, publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { loadLimits } from './limits.js';
@@ -155,6 +155,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     io.stderr(new ConfigError(problems).message);
     return 2;
   }
+  for (const warning of configWarnings(config)) io.stderr(warning);
   const now = nowText === undefined ? io.now() : new Date(nowText);
   if (Number.isNaN(now.getTime())) {
     io.stderr(`--now: "${nowText}" is not a date and time`);

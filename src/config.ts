@@ -136,7 +136,8 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     return { value: fromFile[setting], where: `${source} ${path}` };
   };
 
-  const text = (setting: Setting, required: boolean, check?: (value: string) => string | undefined): string | undefined => {
+  /** `check` returns what is wrong; a Secret problem is reported without the value, which may hold a password. */
+  const text = (setting: Setting, required: boolean, check?: (value: string) => string | Secret | undefined): string | undefined => {
     const { value, where } = read(setting);
     if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
       if (required) problems.push(`${where}: is required and must not be empty`);
@@ -148,6 +149,10 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     }
     const trimmed = value.trim();
     const problem = check?.(trimmed);
+    if (problem instanceof Secret) {
+      problems.push(`${where}: ${problem.message}`);
+      return undefined;
+    }
     if (problem) {
       problems.push(`${where}: ${problem}, got ${JSON.stringify(value)}`);
       return undefined;
@@ -155,12 +160,13 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     return trimmed;
   };
 
-  const whole = (setting: Setting, fallback: number, min: number, max: number): number => {
+  /** `why` explains the bounds when they are not obvious. */
+  const whole = (setting: Setting, fallback: number, min: number, max: number, why?: string): number => {
     const { value, where } = read(setting);
     if (value === undefined) return fallback;
     const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
     if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-      problems.push(`${where}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      problems.push(`${where}: must be a whole number from ${min} to ${max}${why ? ` (${why})` : ''}, got ${JSON.stringify(value)}`);
       return fallback;
     }
     return number;
@@ -168,7 +174,7 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
 
   const title = text('title', true);
   const description = text('description', true);
-  const absoluteUrl = (value: string) => (httpUrl(value) ? undefined : 'must be an absolute http:// or https:// URL');
+  const absoluteUrl = urlProblem;
   const siteUrl = text('siteUrl', true, absoluteUrl);
   const homeUrl = text('homeUrl', false, absoluteUrl);
   const rssUrl = text('rssUrl', false, absoluteUrl);
@@ -183,11 +189,10 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   );
   const copyright = text('copyright', false);
   const icon = text('icon', false, absoluteUrl);
-  const idPrefix = text('idPrefix', true, (value) =>
-    /^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(value)
-      ? undefined
-      : 'must be a tag URI prefix such as "tag:example.org,2026:" (RFC 4151)',
-  );
+  const idPrefix = text('idPrefix', true, (value) => {
+    const problem = tagPrefixProblem(value);
+    return problem === undefined ? undefined : `must be a tag URI prefix such as "tag:example.org,2026:" (RFC 4151): ${problem}`;
+  });
   const publishTimeText = text('publishTime', false, (value) =>
     /^([01]\d|2[0-3]):[0-5]\d$/.test(value) ? undefined : 'must be a time of day as HH:MM (24-hour)',
   );
@@ -195,7 +200,13 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
     isKnownTimeZone(value) ? undefined : 'must be an IANA time zone such as "UTC" or "Europe/Kyiv"',
   );
   const itemLimit = whole('itemLimit', 50, 1, 10_000);
-  const ttlMinutes = whole('ttlMinutes', 60, 1, 7 * 24 * 60);
+  const ttlMinutes = whole(
+    'ttlMinutes',
+    60,
+    MIN_PUBLISH_INTERVAL_MINUTES,
+    7 * 24 * 60,
+    `the EventBridge schedule is rate(N minutes), which needs N of ${MIN_PUBLISH_INTERVAL_MINUTES} or more: "rate(1 minutes)" is invalid`,
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -225,17 +236,132 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
   };
 }
 
-function httpUrl(value: string): boolean {
+/** A problem that must be reported without the value it was found in. */
+class Secret {
+  constructor(readonly message: string) {}
+}
+
+const USER_INFO = 'must not contain a user name or password';
+
+/** What is wrong with a URL setting, if anything; never repeats a URL that carries a password. */
+function urlProblem(value: string): string | Secret | undefined {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.search && !url.hash;
+    url = new URL(value);
   } catch {
-    return false;
+    url = undefined;
   }
+  // Feeds and pages are public: credentials in a link would be handed to every reader.
+  if (url?.username || url?.password || looksLikeUserInfo(value)) return new Secret(USER_INFO);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.search || url.hash) {
+    return 'must be an absolute http:// or https:// URL';
+  }
+  return undefined;
+}
+
+/** An "@" before the host ends, even where the value is no http URL (`user:secret@host`): maybe a password. */
+function looksLikeUserInfo(value: string): boolean {
+  return /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?:\/\/)?[^/?#\s]*@/.test(value);
+}
+
+/** Loopback hosts, where plain http:// never leaves the machine: 127.0.0.0/8, ::1 and localhost. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * The smallest publish interval: serverless.yml schedules `rate(N minutes)`, and EventBridge
+ * accepts that only for N > 1 (one minute must be spelt `rate(1 minute)`).
+ */
+export const MIN_PUBLISH_INTERVAL_MINUTES = 2;
+
+/**
+ * What is wrong with an idPrefix as the start of an RFC 4151 tag URI, up to where the file name
+ * is appended: `tag:` authorityName `,` date `:` specific. The authority is a domain name (with a
+ * dot: one the tagging entity can own) or an e-mail address at one; the date is YYYY, YYYY-MM or
+ * YYYY-MM-DD and must exist on the calendar.
+ */
+function tagPrefixProblem(value: string): string | undefined {
+  if (!value.startsWith('tag:')) return 'it must start with "tag:"';
+  const rest = value.slice('tag:'.length);
+  const comma = rest.indexOf(',');
+  if (comma < 0) return 'the domain name or e-mail address must be followed by "," and a date';
+  const authority = rest.slice(0, comma);
+  const afterComma = rest.slice(comma + 1);
+  const colon = afterComma.indexOf(':');
+  if (colon < 0) return 'the date must be followed by ":"';
+  const date = afterComma.slice(0, colon);
+  const specific = afterComma.slice(colon + 1);
+
+  const at = authority.lastIndexOf('@');
+  const [localPart, domain] = at < 0 ? [undefined, authority] : [authority.slice(0, at), authority.slice(at + 1)];
+  if (localPart !== undefined && !/^[A-Za-z0-9._-]+$/.test(localPart)) {
+    return `${JSON.stringify(localPart)} is not the user part of an e-mail address (letters, digits, ".", "-", "_")`;
+  }
+  const domainProblem = dnsNameProblem(domain);
+  if (domainProblem) return domainProblem;
+
+  const dateMatch = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(date);
+  if (!dateMatch) return `${JSON.stringify(date)} is not a date as YYYY, YYYY-MM or YYYY-MM-DD`;
+  const [, year, month, day] = dateMatch;
+  if (month !== undefined && (Number(month) < 1 || Number(month) > 12)) return `${date} has no month ${month}`;
+  if (day !== undefined) {
+    const y = Number(year);
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(month) - 1]!;
+    if (Number(day) < 1 || Number(day) > daysInMonth) return `${date} is not a date on the calendar`;
+  }
+
+  // specific = *( pchar / "/" / "?" ); a fragment ("#") would cut off the file name appended to it.
+  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/.test(specific)) {
+    return 'after the date only letters, digits, "%XX" escapes and -._~!$&\'()*+,;=:@/? may follow';
+  }
+  return undefined;
+}
+
+function dnsNameProblem(name: string): string | undefined {
+  if (name === '') return 'a domain name or e-mail address must follow "tag:"';
+  if (name.length > 253) return 'the domain name is longer than 253 characters';
+  const labels = name.split('.');
+  for (const label of labels) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label)) {
+      return `${JSON.stringify(name)} is not a domain name (labels of letters, digits and inner hyphens, separated by dots)`;
+    }
+  }
+  if (labels.length < 2) return `${JSON.stringify(name)} is not a domain name someone can own; use one such as "example.org"`;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What is allowed but probably a mistake in a loaded config, one line each, for the caller to
+ * print or log: links over plain http:// to a host other than this machine, which feed readers
+ * and browsers may refuse or flag, and anyone on the way can alter.
+ */
+export function configWarnings(config: FeedConfig): string[] {
+  const urls: [string, string | undefined][] = [
+    ['siteUrl', config.siteUrl],
+    ['homeUrl', config.homeUrl],
+    ['feedUrls.rss', config.feedUrls.rss],
+    ['feedUrls.atom', config.feedUrls.atom],
+    ['feedUrls.json', config.feedUrls.json],
+    ['icon', config.icon],
+  ];
+  // One line per host: homeUrl and the feed URLs follow siteUrl unless set.
+  const byOrigin = new Map<string, string[]>();
+  for (const [field, value] of urls) {
+    if (value === undefined) continue;
+    const url = new URL(value);
+    if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) continue;
+    byOrigin.set(url.origin, [...(byOrigin.get(url.origin) ?? []), field]);
+  }
+  return [...byOrigin].map(
+    ([origin, fields]) =>
+      `${fields.join(', ')}: ${origin} is plain http://; feed readers and browsers may refuse or flag it and anyone on the way can alter it, so use https:// unless the site is only reached on this machine`,
+  );
 }
 
 /** Where and how a publish run writes: from environment variables only (they differ per stage). */
@@ -275,7 +401,9 @@ export function loadPublishSettings(env: Env): PublishSettings {
   const maxUnpublishShare = loadUnpublishShare(env, problems);
 
   const endpoint = value('S3_ENDPOINT');
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) problems.push(`S3_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
+  // The SDK signs with its own credentials; a password in the endpoint would only end up in logs.
+  if (endpoint !== undefined && urlProblem(endpoint) instanceof Secret) problems.push(`S3_ENDPOINT: ${USER_INFO}`);
+  else if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) problems.push(`S3_ENDPOINT: must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
   const pathStyle = value('S3_FORCE_PATH_STYLE') ?? 'false';
   if (pathStyle !== 'true' && pathStyle !== 'false') problems.push(`S3_FORCE_PATH_STYLE: must be "true" or "false", got ${JSON.stringify(pathStyle)}`);
 

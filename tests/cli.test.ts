@@ -224,6 +224,22 @@ describe('cli build', () => {
     expect(lines(io.out)).toEqual([expect.stringMatching(/^dup\.txt:1: has the same item id as dup\.TXT /)]);
   });
 
+  it('warns, and still builds, when the site is served over plain http from a host that is not this machine', async () => {
+    // Prepare
+    await writeSeeds(GOOD);
+    const io = fakeIo(dir, { env: { SITE_URL: 'http://news.example.org/' } });
+    const local = fakeIo(dir, { env: { SITE_URL: 'http://127.0.0.1:8080/' } });
+
+    // Act
+    const code = await runCli(BUILD, io);
+    const localCode = await runCli(BUILD, local);
+
+    // Assess
+    expect([code, localCode]).toEqual([0, 0]);
+    expect(lines(io.err)).toEqual([expect.stringMatching(/http:\/\/news\.example\.org/)]);
+    expect(lines(local.err)).toEqual([]);
+  });
+
   it('leaves feeds from an earlier build untouched when nothing can be built now', async () => {
     // Prepare
     await writeSeeds(GOOD);

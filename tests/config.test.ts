@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadFeedConfig, loadPublishSettings, type Env, type FeedConfig } from '../src/config.js';
+import { ConfigError, configWarnings, loadFeedConfig, loadPublishSettings, loadRuntimeConfig, type Env, type FeedConfig } from '../src/config.js';
 import { configFileJson } from './helpers/factory.js';
 
 const SOURCE = '/srv/feeds/feed.config.json';
@@ -237,7 +237,7 @@ describe('bad values, one at a time', () => {
     ['item limit "abc"', { itemLimit: 'abc' }, {}, /itemLimit: must be a whole number.*"abc"/],
     ['item limit abc in env', {}, { FEED_ITEM_LIMIT: 'abc' }, /^FEED_ITEM_LIMIT: must be a whole number.*"abc"/],
     ['item limit -1 in env', {}, { FEED_ITEM_LIMIT: '-1' }, /^FEED_ITEM_LIMIT: must be a whole number/],
-    ['ttl 0', { ttlMinutes: 0 }, {}, /ttlMinutes: must be a whole number from 1/],
+    ['ttl 0', { ttlMinutes: 0 }, {}, /ttlMinutes: must be a whole number from 2/],
     ['ttl over a week in env', {}, { PUBLISH_INTERVAL_MINUTES: '10081' }, /^PUBLISH_INTERVAL_MINUTES: must be a whole number/],
     ['time 25:00', { publishTime: '25:00' }, {}, /publishTime: must be a time of day as HH:MM/],
     ['time 24:00', { publishTime: '24:00' }, {}, /publishTime: must be a time of day/],
@@ -356,5 +356,223 @@ describe('loadPublishSettings', () => {
 
     // Assess
     expect(act).toThrow(new RegExp(`- ${variable}: `));
+  });
+});
+
+describe('URL settings with a user name or password', () => {
+  it.each<[string, Record<string, unknown>, Env, RegExp]>([
+    ['SITE_URL', {}, { SITE_URL: 'https://user:secret@news.example.org/' }, /^SITE_URL: /],
+    ['the file siteUrl', { siteUrl: 'https://user:secret@news.example.org/' }, {}, /feed\.config\.json siteUrl: /],
+    ['a user name alone', { siteUrl: 'https://secret@news.example.org/' }, {}, /siteUrl: /],
+    ['FEED_HOME_URL', {}, { FEED_HOME_URL: 'http://user:secret@www.example.org/' }, /^FEED_HOME_URL: /],
+    ['feedUrls.atom', { feedUrls: { atom: 'https://user:secret@cdn.example.org/atom.xml' } }, {}, /feedUrls\.atom: /],
+    ['FEED_RSS_URL', {}, { FEED_RSS_URL: 'https://user:secret@cdn.example.org/rss.xml' }, /^FEED_RSS_URL: /],
+    ['FEED_JSON_URL', {}, { FEED_JSON_URL: 'https://user:secret@cdn.example.org/feed.json' }, /^FEED_JSON_URL: /],
+    ['icon', { icon: 'https://user:secret@news.example.org/icon.png' }, {}, /icon: /],
+    ['a value without a scheme', {}, { SITE_URL: 'user:secret@news.example.org/' }, /^SITE_URL: /],
+  ])('rejects %s without repeating the password', (_what, fileOverrides, env, where) => {
+    // Prepare
+    const file = configFileJson(fileOverrides);
+
+    // Act
+    const error = configError(file, env);
+
+    // Assess
+    expect(error.problems).toEqual([expect.stringMatching(where)]);
+    expect(error.problems[0]).toMatch(/: must not contain a user name or password$/);
+    expect(error.message).not.toContain('secret');
+  });
+
+  it('rejects S3_ENDPOINT with a password without repeating it', () => {
+    // Act
+    const act = () => loadPublishSettings({ FEED_BUCKET: 'feeds-bucket', S3_ENDPOINT: 'http://minio:secret@127.0.0.1:9000' });
+
+    // Assess
+    expect(act).toThrow(/- S3_ENDPOINT: must not contain a user name or password$/);
+    expect(act).not.toThrow(/secret/);
+  });
+
+  it('still accepts an "@" in the path', () => {
+    // Prepare
+    const file = configFileJson({ siteUrl: 'https://social.example.org/@news/' });
+
+    // Act
+    const config = loadFeedConfig(file, {});
+
+    // Assess
+    expect(config.siteUrl).toBe('https://social.example.org/@news/');
+  });
+});
+
+describe('configWarnings', () => {
+  it('accepts http:// to another host but warns once per host, naming every field that uses it', () => {
+    // Prepare
+    const config = loadFeedConfig(configFileJson({ icon: 'http://img.example.net/icon.png' }), { SITE_URL: 'http://news.example.org/' });
+
+    // Act
+    const warnings = configWarnings(config);
+
+    // Assess
+    expect(config.siteUrl).toBe('http://news.example.org/');
+    expect(warnings).toEqual([
+      expect.stringMatching(/^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\/; .*use https:\/\//),
+      expect.stringMatching(/^icon: http:\/\/img\.example\.net is plain http:\/\//),
+    ]);
+  });
+
+  it.each([
+    'https://news.example.org/',
+    'http://127.0.0.1:4568/feeds/',
+    'http://127.20.30.40/',
+    'http://[::1]:8080/',
+    'http://localhost:4568/feeds/',
+    'http://LOCALHOST/',
+  ])('says nothing for %s', (siteUrl) => {
+    // Prepare
+    const config = loadFeedConfig(configFileJson(), { SITE_URL: siteUrl });
+
+    // Act
+    const warnings = configWarnings(config);
+
+    // Assess
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns about an http:// feed URL on a CDN even when the site is https://', () => {
+    // Prepare
+    const config = loadFeedConfig(configFileJson({ feedUrls: { rss: 'http://cdn.example.org/rss.xml' } }), {});
+
+    // Act
+    const warnings = configWarnings(config);
+
+    // Assess
+    expect(warnings).toEqual([expect.stringMatching(/^feedUrls\.rss: http:\/\/cdn\.example\.org is plain http:\/\//)]);
+  });
+
+  it('treats a host that only looks like loopback as remote', () => {
+    // Prepare
+    const config = loadFeedConfig(configFileJson(), { SITE_URL: 'http://127.0.0.1.example.org/' });
+
+    // Act
+    const warnings = configWarnings(config);
+
+    // Assess
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('idPrefix as an RFC 4151 tag', () => {
+  it.each([
+    'tag:example.org,2026:',
+    'tag:news.example-site.org,2026-02:',
+    'tag:desk@example.org,2024-02-29:',
+    'tag:desk.news_room-1@example.org,2026-12-31:',
+    'tag:example.org,2026:feeds/news/',
+    "tag:example.org,2026:a%20b/~!$&'()*+,;=:@?",
+    'tag:xn--bcher-kva.example,2026:',
+  ])('accepts %s', (idPrefix) => {
+    // Prepare
+    const file = configFileJson({ idPrefix });
+
+    // Act
+    const config = loadFeedConfig(file, {});
+
+    // Assess
+    expect(config.idPrefix).toBe(idPrefix);
+  });
+
+  it.each([
+    ['a day the month does not have', 'tag:example.org,2026-02-30:', /2026-02-30 is not a date on the calendar/],
+    ['29 February of a common year', 'tag:example.org,2025-02-29:', /2025-02-29 is not a date on the calendar/],
+    ['day 00', 'tag:example.org,2026-01-00:', /2026-01-00 is not a date on the calendar/],
+    ['month 13', 'tag:example.org,2026-13:', /2026-13 has no month 13/],
+    ['month 00', 'tag:example.org,2026-00:', /2026-00 has no month 00/],
+    ['a date with slashes', 'tag:example.org,2026/02/01:', /"2026\/02\/01" is not a date as YYYY, YYYY-MM or YYYY-MM-DD/],
+    ['a one-digit month', 'tag:example.org,2026-2:', /is not a date as YYYY/],
+    ['no date', 'tag:example.org:', /followed by "," and a date/],
+    ['no colon after the date', 'tag:example.org,2026', /the date must be followed by ":"/],
+    ['a label with a leading hyphen', 'tag:-news.example.org,2026:', /"-news\.example\.org" is not a domain name/],
+    ['a label with a trailing hyphen', 'tag:news-.example.org,2026:', /is not a domain name/],
+    ['an underscore in the domain', 'tag:news_desk.example.org,2026:', /is not a domain name/],
+    ['an empty label', 'tag:example..org,2026:', /is not a domain name/],
+    ['a label over 63 characters', `tag:${'a'.repeat(64)}.org,2026:`, /is not a domain name/],
+    ['a name without a dot', 'tag:localhost,2026:', /"localhost" is not a domain name someone can own/],
+    ['no authority', 'tag:,2026:', /a domain name or e-mail address must follow "tag:"/],
+    ['an e-mail address with a "+"', 'tag:desk+news@example.org,2026:', /"desk\+news" is not the user part of an e-mail address/],
+    ['an e-mail address at a bad domain', 'tag:desk@example_org,2026:', /is not a domain name/],
+    ['an upper-case scheme', 'TAG:example.org,2026:', /it must start with "tag:"/],
+    ['a fragment', 'tag:example.org,2026:feed#', /after the date only/],
+    ['a bad escape', 'tag:example.org,2026:a%zz', /after the date only/],
+    ['a space after the date', 'tag:example.org,2026:my feed', /after the date only/],
+  ])('rejects %s, naming the field', (_what, idPrefix, reason) => {
+    // Prepare
+    const file = configFileJson({ idPrefix });
+
+    // Act
+    const error = configError(file);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(new RegExp(`^${SOURCE.replace(/[.]/g, '\\.')} idPrefix: must be a tag URI prefix such as "tag:example\\.org,2026:" \\(RFC 4151\\): `));
+    expect(error.problems[0]).toMatch(reason);
+  });
+
+  it('names FEED_ID_PREFIX when the environment sets the bad value', () => {
+    // Prepare
+    const env = { FEED_ID_PREFIX: 'tag:example.org,2026-02-30:' };
+
+    // Act
+    const error = configError(configFileJson(), env);
+
+    // Assess
+    expect(error.problems).toEqual([expect.stringMatching(/^FEED_ID_PREFIX: must be a tag URI prefix .*2026-02-30 is not a date on the calendar, got "tag:example\.org,2026-02-30:"$/)]);
+  });
+});
+
+describe('publish interval', () => {
+  it.each<[string, Record<string, unknown>, Env, RegExp]>([
+    ['ttlMinutes 1 in the file', { ttlMinutes: 1 }, {}, /feed\.config\.json ttlMinutes: /],
+    ['PUBLISH_INTERVAL_MINUTES=1', {}, { PUBLISH_INTERVAL_MINUTES: '1' }, /^PUBLISH_INTERVAL_MINUTES: /],
+  ])('rejects %s, saying the schedule cannot run that often', (_what, fileOverrides, env, where) => {
+    // Prepare
+    const file = configFileJson(fileOverrides);
+
+    // Act
+    const error = configError(file, env);
+
+    // Assess
+    expect(error.problems).toEqual([expect.stringMatching(where)]);
+    expect(error.problems[0]).toMatch(/must be a whole number from 2 to 10080 \(the EventBridge schedule is rate\(N minutes\), which needs N of 2 or more: "rate\(1 minutes\)" is invalid\), got/);
+  });
+
+  it('accepts 2 minutes, the shortest schedule', () => {
+    // Prepare
+    const env = { PUBLISH_INTERVAL_MINUTES: '2' };
+
+    // Act
+    const config = loadFeedConfig(configFileJson(), env);
+
+    // Assess
+    expect(config.ttlMinutes).toBe(2);
+  });
+});
+
+describe('loadRuntimeConfig', () => {
+  it('rejects a SITE_URL with a password without repeating it, alongside the other problems', () => {
+    // Prepare
+    const env = { SITE_URL: 'https://deploy:hunter2@news.example.org/', FEED_BUCKET: 'feeds-bucket', PUBLISH_INTERVAL_MINUTES: '1' };
+
+    // Act
+    let error: unknown;
+    try {
+      loadRuntimeConfig(configFileJson(), env);
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['PUBLISH_INTERVAL_MINUTES', 'SITE_URL']);
+    expect((error as ConfigError).message).not.toContain('hunter2');
   });
 });

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
-import { ConfigError, loadRuntimeConfig, type Env } from '../config.js';
+import { ConfigError, configWarnings, loadRuntimeConfig, type Env } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketPublishDependencies } from '../wiring.js';
 import { createS3Client } from '../storage/s3.js';
@@ -85,6 +85,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
     const env: Env = { ...io.env, SITE_URL: siteUrl, FEED_HOME_URL: `${siteUrl}index.html`, FEED_BUCKET: LOCAL_BUCKET, SEEDS_SOURCE: 'bundle', SEEDS_DIR: resolve(io.cwd, values.seeds!) };
     const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
+    for (const warning of configWarnings(config.feed)) io.stderr(warning);
     const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
     const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
     const summary = await publish(deps, { force: values.force === true });

@@ -25,13 +25,32 @@ export interface S3ClientOptions {
   endpoint?: string;
   forcePathStyle?: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Milliseconds to open the connection (default 3 s). */
+  connectionTimeout?: number;
+  /** Milliseconds for each attempt, from sending the request to the response's headers (default 10 s). */
+  requestTimeout?: number;
+  /** Tries per call, the first included (default 3). */
+  maxAttempts?: number;
 }
 
 export function createS3Client(options: S3ClientOptions): S3Client {
+  const requestTimeout = options.requestTimeout ?? 10_000;
   const config: S3ClientConfig = {
     // s3rver predates flexible checksums and would store a streamed body with its aws-chunked framing.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Without these the SDK waits on a silent connection forever, and the run with it until the
+    // Lambda is killed mid-write. Options, not an instance: the SDK builds its NodeHttpHandler from them.
+    requestHandler: {
+      connectionTimeout: options.connectionTimeout ?? 3_000,
+      requestTimeout,
+      // Without it the installed @smithy/node-http-handler only logs a warning when requestTimeout passes.
+      throwOnRequestTimeout: true,
+      // A body that stops arriving after the headers (GetObject) fails too.
+      socketTimeout: requestTimeout,
+    },
+    // A timed-out attempt is retried (standard mode, with backoff); three attempts bound a call to about 3 × requestTimeout.
+    maxAttempts: options.maxAttempts ?? 3,
   };
   // Unset options are left out so the SDK's own defaults (AWS_REGION, the credential chain) apply.
   if (options.region !== undefined) config.region = options.region;

@@ -1,15 +1,16 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { InvalidEventError } from '../../handlers/event.js';
-import { createHandler } from '../../handlers/publish.js';
+import { createHandler, stopMargin } from '../../handlers/publish.js';
 import { ConfigError, type Env } from '../../src/config.js';
 import { PublishError } from '../../src/publish/publish.js';
 import {
   BUCKET,
   fakeBucket,
   mockS3,
+  noSuchKey,
   putCalls,
   seed,
   serviceError,
@@ -25,7 +26,8 @@ const s3 = mockS3();
 const NOW = new Date('2026-03-01T06:00:00.000Z');
 const EVENTS = join(import.meta.dirname, '..', 'fixtures', 'events');
 const MANIFEST = '_publish/manifest.json';
-const ALL_OBJECTS = 7; // three pages, the index and three feeds
+// Three pages plus the site's own objects (the index, three feeds, and any other page the plan writes).
+const ALL_OBJECTS = 8; // three pages, the index, three feeds and the 404 page
 
 let dir: TempDir;
 let seeds: string;
@@ -276,5 +278,247 @@ describe('publish handler: runs that fail', () => {
     expect(logLines()).toEqual([
       expect.objectContaining({ level: 'error', rejected: [{ file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar', keptPublished: false }] }),
     ]);
+  });
+});
+
+describe('publish handler: events too big or too deep to be real', () => {
+  /** `{"a":{"a":…}}`, `levels` objects deep, built without recursion. */
+  function nested(levels: number): Record<string, unknown> {
+    let event: Record<string, unknown> = {};
+    for (let level = 1; level < levels; level++) event = { a: event };
+    return event;
+  }
+
+  it.each([
+    ['5,000 levels of nesting', () => nested(5000), 'nested deeper than 16 levels'],
+    ['200,000 unknown keys', () => Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`key${i}`, i])), 'more than 1000 keys and array elements'],
+    ['an array of 200,000 elements', () => ({ force: Array.from({ length: 200_000 }, () => 0) }), 'more than 1000 keys and array elements'],
+    ['a megabyte of text', () => ({ force: 'x'.repeat(1024 * 1024) }), 'more than 65536 characters of keys and text'],
+    ['a scheduled event with a huge detail', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: nested(100) }), 'nested deeper than 16 levels'],
+  ])('rejects %s with a short InvalidEventError and a short log line, touching no bucket', async (_what, build, reason) => {
+    // Prepare
+    fakeBucket(s3);
+    const payload = build();
+
+    // Act
+    const error = await handlerFor()(payload).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as Error).message).toBe(`Invalid event: ${reason}. Expected an EventBridge scheduled event or {"force"?: boolean, "dryRun"?: boolean}.`);
+    expect(s3.calls()).toHaveLength(0);
+    expect(log.mock.calls).toHaveLength(1);
+    expect(String(log.mock.calls[0]![0]).length).toBeLessThan(300);
+    expect(logLines()).toEqual([{ level: 'error', message: (error as Error).message }]);
+  });
+
+  it('names at most three unknown fields, each cut short, and counts the rest', async () => {
+    // Prepare
+    const long = 'k'.repeat(500);
+    const payload = { [long]: 1, beta: 2, gamma: 3, delta: 4, epsilon: 5 };
+
+    // Act
+    const error = await handlerFor()(payload).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as Error).message).toContain(`unknown fields "${'k'.repeat(40)}…", "beta", "gamma" and 2 more.`);
+    expect(String(log.mock.calls[0]![0]).length).toBeLessThan(300);
+  });
+
+  it('cuts short a long wrong value of force', async () => {
+    // Prepare
+    const payload = { force: 'y'.repeat(10_000) };
+
+    // Act
+    const error = await handlerFor()(payload).catch((caught: unknown) => caught);
+
+    // Assess
+    expect((error as Error).message).toContain(`"force" must be true or false, got "${'y'.repeat(39)}…`);
+    expect((error as Error).message.length).toBeLessThan(200);
+  });
+
+  it('still takes a real scheduled event with its resources and an empty detail', async () => {
+    // Prepare
+    fakeBucket(s3);
+    const scheduled = { ...((await event('scheduled.json')) as object), resources: Array.from({ length: 50 }, (_, i) => `arn:aws:events:us-east-1:123456789012:rule/r${i}`) };
+
+    // Act
+    const summary = await handlerFor()(scheduled);
+
+    // Assess
+    expect(summary.articles.published).toBe(3);
+  });
+});
+
+describe('publish handler: a scheduled event that asks for force or a dry run', () => {
+  it('publishes as any scheduled run does, and says in the summary and the log which fields it ignored', async () => {
+    // Prepare
+    fakeBucket(s3);
+    const handler = handlerFor();
+    await handler(await event('scheduled.json'));
+    log.mockClear();
+    const scheduled = { ...((await event('scheduled.json')) as object), detail: { force: true, dryRun: true } };
+
+    // Act
+    const summary = await handler(scheduled);
+
+    // Assess
+    // Neither forced (nothing rewritten) nor dry (it would still have listed writes): a plain run.
+    expect(summary).toMatchObject({ force: false, dryRun: false, objects: { written: 0, unchanged: ALL_OBJECTS } });
+    const note = `the scheduled event's detail.force and detail.dryRun were ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`;
+    expect(summary.warnings).toEqual([note]);
+    expect(logLines()).toEqual([expect.objectContaining({ level: 'info', trigger: 'schedule', ignored: ['detail.force', 'detail.dryRun'], warnings: [note] })]);
+  });
+
+  it('notices force at the top level of a scheduled event too', async () => {
+    // Prepare
+    fakeBucket(s3);
+    const scheduled = { ...((await event('scheduled.json')) as object), force: true };
+
+    // Act
+    const summary = await handlerFor()(scheduled);
+
+    // Assess
+    expect(summary.force).toBe(false);
+    expect(logLines()).toEqual([expect.objectContaining({ ignored: ['force'] })]);
+  });
+
+  it('logs no ignored field for a plain scheduled event', async () => {
+    // Prepare
+    fakeBucket(s3);
+
+    // Act
+    await handlerFor()(await event('scheduled.json'));
+
+    // Assess
+    expect(logLines()[0]).not.toHaveProperty('ignored');
+    expect(logLines()[0]!.warnings).toEqual([]);
+  });
+});
+
+describe('publish handler: configuration warnings and secrets', () => {
+  it('publishes to an http:// SITE_URL and carries the warning in the summary and its log line', async () => {
+    // Prepare
+    fakeBucket(s3);
+
+    // Act
+    const summary = await handlerFor(env({ SITE_URL: 'http://news.example.org/' }))(await event('scheduled.json'));
+
+    // Assess
+    const warning = expect.stringMatching(/^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\//);
+    expect(summary.warnings).toEqual([warning]);
+    expect(logLines()).toEqual([expect.objectContaining({ level: 'info', message: 'published', warnings: [warning] })]);
+  });
+
+  it('says nothing about http:// to 127.0.0.1', async () => {
+    // Prepare
+    fakeBucket(s3);
+
+    // Act
+    const summary = await handlerFor(env({ SITE_URL: 'http://127.0.0.1:4568/feeds/' }))(await event('scheduled.json'));
+
+    // Assess
+    expect(summary.warnings).toEqual([]);
+  });
+
+  it('carries the warning on the error line of a run that fails', async () => {
+    // Prepare
+    fakeBucket(s3, {}, new Map([['rss.xml', serviceError('InternalError', 500)]]));
+
+    // Act
+    await handlerFor(env({ SITE_URL: 'http://news.example.org/' }))(await event('scheduled.json')).catch(() => undefined);
+
+    // Assess
+    expect(logLines()).toEqual([expect.objectContaining({ level: 'error', warnings: [expect.stringContaining('is plain http://')] })]);
+  });
+
+  it('rejects a SITE_URL with a password, and neither the error nor the log line repeats it', async () => {
+    // Prepare
+    fakeBucket(s3);
+
+    // Act
+    const error = await handlerFor(env({ SITE_URL: 'https://deploy:hunter2@news.example.org/' }))(await event('scheduled.json')).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(['SITE_URL: must not contain a user name or password']);
+    expect(String(log.mock.calls[0]![0])).not.toContain('hunter2');
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe('publish handler: stopping before the Lambda timeout', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** A bucket that is empty and answers every request after `ms`. */
+  function slowEmptyBucket(ms: number): void {
+    s3.on(ListObjectsV2Command).callsFake(async () => {
+      await sleep(ms);
+      return { Contents: [], IsTruncated: false };
+    });
+    s3.on(GetObjectCommand).callsFake(async () => {
+      await sleep(ms);
+      throw noSuchKey();
+    });
+    s3.on(PutObjectCommand).callsFake(async () => {
+      await sleep(ms);
+      return { ETag: '"etag"' };
+    });
+  }
+
+  it.each([
+    [60_000, 10_000],
+    [900_000, 135_000],
+    [12_000, 6_000],
+    [400, 200],
+  ])('with %i ms left, stops %i ms before the deadline', (remaining, margin) => {
+    // Act
+    const stop = stopMargin(remaining);
+
+    // Assess
+    expect(stop).toBe(margin);
+  });
+
+  it('stops between steps when the time is nearly up, writing nothing, and logs the step it stopped before', async () => {
+    // Prepare
+    slowEmptyBucket(300);
+    const context = { getRemainingTimeInMillis: () => 400 };
+
+    // Act
+    const error = await handlerFor()(await event('scheduled.json'), context).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(PublishError);
+    const message = (error as PublishError).message;
+    expect(message).toMatch(/^stopped before reading seeds\b.*: the run used its 200 ms and stopped 200 ms before the Lambda timeout; /);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(logLines()).toEqual([expect.objectContaining({ level: 'error', trigger: 'schedule', message })]);
+  });
+
+  it('publishes as usual with time to spare, and leaves no timer behind', async () => {
+    // Prepare
+    fakeBucket(s3);
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+
+    // Act
+    const summary = await handlerFor()(await event('scheduled.json'), { getRemainingTimeInMillis: () => 60_000 });
+
+    // Assess
+    expect(summary.objects.written).toBe(ALL_OBJECTS);
+    expect(timers()).toBe(before);
+  });
+
+  it('leaves no timer behind when the run fails', async () => {
+    // Prepare
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+
+    // Act
+    await handlerFor()({ forse: true }, { getRemainingTimeInMillis: () => 60_000 }).catch(() => undefined);
+
+    // Assess
+    expect(timers()).toBe(before);
   });
 });

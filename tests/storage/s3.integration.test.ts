@@ -1,5 +1,6 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { md5Etag } from '../../src/storage/etag.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
+import { StorageError } from '../../src/storage/storage.js';
 
 const bucket = 'feeds-test';
 const bigText = 'Съешь же ещё этих мягких французских булок 🥐, да выпей чаю ☕.\n'.repeat(100);
@@ -229,4 +231,92 @@ describe('checksum settings against s3rver', () => {
     expect(stored.subarray(0, 20).toString('latin1')).toMatch(/^[0-9a-f]+\r\n/);
     expect(stored.toString('latin1')).toMatch(/x-amz-checksum-[a-z0-9]+:/);
   });
+});
+
+/** A server on 127.0.0.1 that accepts every connection and never answers: S3 hanging mid-request. */
+interface SilentServer {
+  readonly endpoint: string;
+  /** Connections accepted so far: one per attempt the SDK made. */
+  readonly connections: () => number;
+  close(): Promise<void>;
+}
+
+async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const tcp: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const { port } = tcp.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    connections: () => accepted,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    },
+  };
+}
+
+describe('S3 calls against a server that never answers', () => {
+  let silent: SilentServer;
+  const clients: S3Client[] = [];
+
+  function silentClient(timeouts: { requestTimeout?: number; maxAttempts?: number } = {}): S3Client {
+    const client = createS3Client({ region: localS3Region, endpoint: silent.endpoint, forcePathStyle: true, credentials: localS3Credentials, ...timeouts });
+    clients.push(client);
+    return client;
+  }
+
+  beforeAll(async () => {
+    silent = await startSilentServer();
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    await silent.close();
+  });
+
+  it('fails a get through S3Storage with a timeout error after a bounded number of attempts', async () => {
+    // Prepare
+    const s3 = new S3Storage({ client: silentClient({ requestTimeout: 300 }), bucket });
+    const before = silent.connections();
+    const started = performance.now();
+
+    // Act
+    const error = await s3.get('rss.xml').catch((caught: unknown) => caught);
+
+    // Assess
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).message).toContain('rss.xml');
+    expect(((error as StorageError).cause as Error).name).toBe('TimeoutError');
+    expect(((error as StorageError).cause as Error).message).toMatch(/requestTimeout/);
+    // Three attempts of 300 ms plus backoff: far from hanging, and far under a 30 s test or a 60 s Lambda.
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 300 - 50);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(silent.connections() - before).toBe(3);
+  }, 15_000);
+
+  it('with the defaults, turns an overrun into an error (not a warning) and bounds each call by 3 s to connect and 10 s to answer', async () => {
+    // Prepare
+    const client = silentClient();
+    const started = performance.now();
+
+    // Act
+    // The per-call timeout shortens only the wait; whether an overrun throws comes from createS3Client.
+    const error = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'rss.xml' }), { requestTimeout: 200 }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // The NodeHttpHandler the SDK built from createS3Client's options.
+    const handler = client.config.requestHandler as unknown as { httpHandlerConfigs(): Record<string, unknown> };
+    expect(handler.httpHandlerConfigs()).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+    expect(await client.config.maxAttempts()).toBe(3);
+  }, 15_000);
 });
