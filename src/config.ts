@@ -1,4 +1,6 @@
 import { isKnownTimeZone, type PublishTime } from './article/calendar.js';
+import { loadLimits } from './limits.js';
+import type { Limits } from './publish/plan.js';
 
 /** Everything a feed says about itself, validated once at start. */
 export interface FeedConfig {
@@ -372,6 +374,8 @@ export interface PublishSettings {
   readonly cacheControl: string;
   /** A run that would unpublish more than this share of the published articles fails unless forced. */
   readonly maxUnpublishShare: number;
+  /** How large a seed and a feed may be. */
+  readonly limits: Limits;
   /** Only set to reach an S3-compatible server such as the embedded s3rver. */
   readonly s3: { readonly endpoint?: string; readonly forcePathStyle: boolean };
 }
@@ -399,6 +403,7 @@ export function loadPublishSettings(env: Env): PublishSettings {
   if (!/^[\x20-\x7E]+$/.test(cacheControl)) problems.push(`CACHE_CONTROL: must be a single-line HTTP header value, got ${JSON.stringify(env.CACHE_CONTROL)}`);
 
   const maxUnpublishShare = loadUnpublishShare(env, problems);
+  const limits = loadLimits(env, problems);
 
   const endpoint = value('S3_ENDPOINT');
   // The SDK signs with its own credentials; a password in the endpoint would only end up in logs.
@@ -413,6 +418,7 @@ export function loadPublishSettings(env: Env): PublishSettings {
     seeds: source === 'bucket' ? { from: 'bucket', prefix } : dir ? { from: 'bundle', dir } : { from: 'bundle' },
     cacheControl,
     maxUnpublishShare,
+    limits,
     s3: endpoint ? { endpoint, forcePathStyle: pathStyle === 'true' } : { forcePathStyle: pathStyle === 'true' },
   };
 }

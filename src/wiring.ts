@@ -26,7 +26,7 @@ export function bucketPublishDependencies(options: {
   return {
     storage: new S3Storage({ client, bucket: publish.bucket }),
     seeds,
-    settings: { config: feed, cacheControl: publish.cacheControl, maxUnpublishShare: publish.maxUnpublishShare },
+    settings: { config: feed, cacheControl: publish.cacheControl, maxUnpublishShare: publish.maxUnpublishShare, limits: publish.limits },
     now: options.now ?? (() => new Date()),
   };
 }

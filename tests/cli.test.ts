@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -238,6 +238,23 @@ describe('cli build', () => {
     expect([code, localCode]).toEqual([0, 0]);
     expect(lines(io.err)).toEqual([expect.stringMatching(/http:\/\/news\.example\.org/)]);
     expect(lines(local.err)).toEqual([]);
+  });
+
+  it('refuses a 50 MB seed by its size, without reading it, and builds the others', async () => {
+    // Prepare: a sparse file, 50 MB long on paper and cheap on disk.
+    await writeSeeds(GOOD);
+    const huge = join(dir, 'seeds', '2026-02-20-huge.txt');
+    await writeFile(huge, 'date 2026-02-20 Huge\n\n');
+    await truncate(huge, 50 * 1024 * 1024);
+    const io = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines(io.err)).toEqual(['2026-02-20-huge.txt:1: the file is 50 MiB, over the 1 MiB a seed may have (MAX_SEED_BYTES); it was not read']);
+    expect((await readFeeds(join(dir, 'out'))).json.items).toHaveLength(2);
   });
 
   it('leaves feeds from an earlier build untouched when nothing can be built now', async () => {

@@ -304,7 +304,7 @@ describe('loadPublishSettings', () => {
     const settings = loadPublishSettings(base);
 
     // Assess
-    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', maxUnpublishShare: 0.2, s3: { forcePathStyle: false } });
+    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', maxUnpublishShare: 0.2, limits: { seedBytes: 1048576, feedBytes: 1048576 }, s3: { forcePathStyle: false } });
   });
 
   it.each([
@@ -319,6 +319,32 @@ describe('loadPublishSettings', () => {
 
     // Assess
     expect(settings.maxUnpublishShare).toBe(share);
+  });
+
+  it.each([
+    ['MAX_SEED_BYTES', '2MiB', { seedBytes: 2097152, feedBytes: 1048576 }],
+    ['MAX_SEED_BYTES', '65536', { seedBytes: 65536, feedBytes: 1048576 }],
+    ['MAX_FEED_BYTES', '512 KiB', { seedBytes: 1048576, feedBytes: 524288 }],
+    ['MAX_FEED_BYTES', '2mb', { seedBytes: 1048576, feedBytes: 2000000 }],
+  ])('reads %s=%j', (variable, value, limits) => {
+    // Act
+    const settings = loadPublishSettings({ ...base, [variable]: value });
+
+    // Assess
+    expect(settings.limits).toEqual(limits);
+  });
+
+  it.each([
+    ['MAX_SEED_BYTES', 'big'],
+    ['MAX_SEED_BYTES', '12'],
+    ['MAX_FEED_BYTES', '1 GB of XML'],
+    ['MAX_FEED_BYTES', '1KiB'],
+  ])('rejects %s=%j, naming the variable', (variable, value) => {
+    // Act
+    const load = () => loadPublishSettings({ ...base, [variable]: value });
+
+    // Assess
+    expect(load).toThrow(new RegExp(`${variable}: must be a size of at least`));
   });
 
   it.each(['1.5', '-0.1', 'half', '150%'])('rejects UNPUBLISH_MAX_SHARE %j, naming the variable', (value) => {
