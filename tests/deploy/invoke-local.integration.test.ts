@@ -83,6 +83,24 @@ describe('serverless invoke local against s3rver', () => {
     expect(keys.some((k) => k?.startsWith('articles/') && k.endsWith('.html'))).toBe(true);
   });
 
+  it('writes HTML pages that need nothing the CSP of infra/cdn.yml blocks: no script, image, frame, form or stylesheet', async () => {
+    // Act
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const pages = (listed.Contents ?? []).map((o) => o.Key!).filter((key) => key.endsWith('.html'));
+    // Assess
+    expect(pages.length).toBeGreaterThan(1);
+    for (const key of pages) {
+      const { body } = await read(key);
+      // default-src 'none': nothing is fetched but the page itself.
+      expect(body, key).not.toMatch(/<(script|img|picture|video|audio|source|iframe|frame|object|embed|form|base)\b/i);
+      expect(body, key).not.toMatch(/<link\b[^>]*\brel=["']?(stylesheet|icon|preload|modulepreload|manifest)\b/i);
+      expect(body, key).not.toMatch(/<[^>]+\son[a-z]+\s*=/i);
+      expect(body, key).not.toMatch(/javascript:|@import|url\(/i);
+      // style-src 'unsafe-inline': the one <style> element is what styles the page.
+      expect(body, key).toMatch(/<style>[^<]+<\/style>/);
+    }
+  });
+
   it('writes an RSS 2.0 document that parses, with links under SITE_URL', async () => {
     // Act
     const rss = await read('rss.xml');

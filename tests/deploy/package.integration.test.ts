@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-policy.js';
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
@@ -21,6 +22,7 @@ interface Template {
 }
 
 const STOCK_CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const STOCK_CORS_AND_SECURITY_HEADERS = 'e61eb60c-9c35-4d20-a928-2b84e02af89c';
 const PACKAGE_TIMEOUT = 300_000;
 
 let service: ServiceCopy;
@@ -88,6 +90,7 @@ function filesUnder(dir: string): string[] {
 let first: Packaged;
 let second: Packaged;
 let every15: Packaged;
+let prod: Packaged;
 let template: Template;
 
 beforeAll(async () => {
@@ -96,11 +99,12 @@ beforeAll(async () => {
   if (service.buildOutput.code !== 0) {
     throw new Error(`build failed:\n${service.buildOutput.stdout}\n${service.buildOutput.stderr}`);
   }
-  // Act: package it three times: twice with the defaults (to prove the template is stable once
-  // normalised) and once with another publishing interval.
+  // Act: package it four times: twice with the defaults (to prove the template is stable once
+  // normalised), once with another publishing interval and once for another stage.
   first = await packageService('package-a');
   second = await packageService('package-b');
   every15 = await packageService('package-15', ['--param=publishIntervalMinutes=15']);
+  prod = await packageService('package-prod', ['--stage', 'prod']);
   template = first.template;
 }, PACKAGE_TIMEOUT);
 
@@ -134,7 +138,7 @@ describe('serverless package (offline, no credentials)', () => {
       ServerlessDeploymentBucket: 'AWS::S3::Bucket',
       ServerlessDeploymentBucketPolicy: 'AWS::S3::BucketPolicy',
       PublishLogGroup: 'AWS::Logs::LogGroup',
-      IamRoleLambdaExecution: 'AWS::IAM::Role',
+      PublishRole: 'AWS::IAM::Role',
       PublishLambdaFunction: 'AWS::Lambda::Function',
       'LambdaVersion#0': 'AWS::Lambda::Version',
       PublishLambdaEvConf: 'AWS::Lambda::EventInvokeConfig',
@@ -144,6 +148,7 @@ describe('serverless package (offline, no credentials)', () => {
       FeedBucketPolicy: 'AWS::S3::BucketPolicy',
       FeedOriginAccessControl: 'AWS::CloudFront::OriginAccessControl',
       FeedCachePolicy: 'AWS::CloudFront::CachePolicy',
+      FeedResponseHeadersPolicy: 'AWS::CloudFront::ResponseHeadersPolicy',
       FeedDistribution: 'AWS::CloudFront::Distribution',
       PublishDeadLetterQueue: 'AWS::SQS::Queue',
       AlarmTopic: 'AWS::SNS::Topic',
@@ -214,20 +219,22 @@ describe('serverless package (offline, no credentials)', () => {
       expect(template.Resources.PublishDeadLetterQueue!.Properties.MessageRetentionPeriod).toBe(1_209_600);
     });
 
-    it('keeps its logs for 30 days', () => {
+    it('keeps its logs for 30 days, in a log group created before the function', () => {
       // Assess
       expect(template.Resources.PublishLogGroup!.Properties).toEqual({
         LogGroupName: '/aws/lambda/feedpress-dev-publish',
         RetentionInDays: 30,
       });
+      // The role may not create log groups: this one must exist when the function first runs.
+      expect(template.Resources.PublishLambdaFunction!.DependsOn).toContain('PublishLogGroup');
     });
   });
 
   describe('IAM', () => {
     // The function's role; serverless' deployment bucket and its policy are not the function's.
-    const roleStatements = (): Json[] => {
+    const roleStatements = (of: Template = template): Json[] => {
       const statements: Json[] = [];
-      for (const [id, resource] of Object.entries(template.Resources)) {
+      for (const [id, resource] of Object.entries(of.Resources)) {
         if (resource.Type === 'AWS::IAM::Role') {
           for (const policy of resource.Properties.Policies ?? []) statements.push(...asArray(policy.PolicyDocument.Statement));
           expect(resource.Properties.ManagedPolicyArns ?? [], `${id} has no managed policies`).toEqual([]);
@@ -239,10 +246,13 @@ describe('serverless package (offline, no credentials)', () => {
       return statements;
     };
 
-    it('has one role, the function’s', () => {
+    it('has one role, the function’s, assumable by Lambda only', () => {
       // Assess
-      expect(ofType(template, 'AWS::IAM::Role')).toEqual(['IamRoleLambdaExecution']);
-      expect(template.Resources.PublishLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
+      expect(ofType(template, 'AWS::IAM::Role')).toEqual(['PublishRole']);
+      expect(template.Resources.PublishLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['PublishRole', 'Arn'] });
+      expect(template.Resources.PublishRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
     });
 
     it('has no wildcard action or resource, and nothing but Allow statements', () => {
@@ -283,25 +293,40 @@ describe('serverless package (offline, no credentials)', () => {
       expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([objectsArn]);
     });
 
-    it('allows sqs:SendMessage on the dead-letter queue and log writes to this service’s log groups, nothing else', () => {
+    it('allows sqs:SendMessage on the dead-letter queue, nothing else outside S3 and the logs', () => {
       // Act
-      const others = roleStatements().filter((s) => !asArray(s.Action).some((a: string) => a.startsWith('s3:')));
+      const others = roleStatements().filter((s) => !asArray(s.Action).some((a: string) => /^(s3|logs):/.test(a)));
       // Assess
-      const sqs = others.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('sqs:')));
-      expect(sqs).toHaveLength(1);
-      expect(asArray(sqs[0].Action)).toEqual(['sqs:SendMessage']);
-      expect(asArray(sqs[0].Resource)).toEqual([{ 'Fn::GetAtt': ['PublishDeadLetterQueue', 'Arn'] }]);
-      const logs = others.filter((s) => !sqs.includes(s));
-      expect(logs.length).toBeGreaterThan(0);
-      for (const statement of logs) {
-        for (const action of asArray(statement.Action)) expect(action).toMatch(/^logs:(CreateLogStream|CreateLogGroup|TagResource|PutLogEvents)$/);
-        for (const resource of asArray(statement.Resource)) {
-          expect(resource['Fn::Sub']).toMatch(
-            /^arn:\$\{AWS::Partition\}:logs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:log-group:\/aws\/lambda\/feedpress-dev/,
-          );
-        }
-      }
+      expect(others).toHaveLength(1);
+      expect(asArray(others[0].Action)).toEqual(['sqs:SendMessage']);
+      expect(asArray(others[0].Resource)).toEqual([{ 'Fn::GetAtt': ['PublishDeadLetterQueue', 'Arn'] }]);
     });
+
+    // The log group (and its streams) of this stage's function exactly: no wildcard that would
+    // also match another stage's log groups (feedpress-dev* covers feedpress-dev2-publish).
+    for (const stage of ['dev', 'prod']) {
+      it(`lets the ${stage} function write to its own log group only`, () => {
+        // Arrange
+        const packaged = stage === 'prod' ? prod : first;
+        const resources = packaged.template.Resources;
+        const functionName = `feedpress-${stage}-publish`;
+        const logGroupName = `/aws/lambda/${functionName}`;
+        // Act
+        const logs = roleStatements(packaged.template).filter((s) => asArray(s.Action).some((a: string) => a.startsWith('logs:')));
+        // Assess
+        expect(resources.PublishLambdaFunction!.Properties.FunctionName).toBe(functionName);
+        expect(resources.PublishLogGroup!.Properties.LogGroupName).toBe(logGroupName);
+        expect(logs.length).toBeGreaterThan(0);
+        const actions = logs.flatMap((s) => asArray(s.Action)).sort();
+        expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+        for (const statement of logs) {
+          expect(asArray(statement.Action).every((a: string) => a.startsWith('logs:')), JSON.stringify(statement)).toBe(true);
+          expect(asArray(statement.Resource)).toEqual([
+            { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*` },
+          ]);
+        }
+      });
+    }
   });
 
   describe('the feed bucket', () => {
@@ -344,15 +369,60 @@ describe('serverless package (offline, no credentials)', () => {
       const allow = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement.filter(
         (s: Json) => s.Effect === 'Allow',
       );
-      expect(allow).toHaveLength(1);
-      expect(allow[0]).toMatchObject({
-        Principal: { Service: 'cloudfront.amazonaws.com' },
-        Action: 's3:GetObject',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/*']] },
-      });
-      expect(allow[0].Condition.StringEquals['AWS:SourceArn']['Fn::Sub']).toBe(
-        'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${FeedDistribution}',
+      expect(allow.map((s: Json) => s.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
+      for (const statement of allow) {
+        expect(statement.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
+        expect(statement.Condition.StringEquals['AWS:SourceArn']['Fn::Sub']).toBe(
+          'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${FeedDistribution}',
+        );
+      }
+      expect(allow[0].Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['FeedBucket', 'Arn'] }, '/*']] });
+      expect(allow[1].Resource).toEqual({ 'Fn::GetAtt': ['FeedBucket', 'Arn'] });
+    });
+
+    it('lets CloudFront list only published keys, so that S3 can tell it a key is missing', () => {
+      // Assess
+      const list = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement.find(
+        (s: Json) => s.Effect === 'Allow' && s.Action === 's3:ListBucket',
       );
+      expect(list.Condition.StringLike).toEqual({ 's3:prefix': '?*' });
+      expect(list.Condition.StringNotLike).toEqual({ 's3:prefix': ['seeds/*', '_publish/*'] });
+    });
+  });
+
+  describe('what S3 answers CloudFront', () => {
+    // S3's own rule, applied to the packaged bucket policy (tests/deploy/bucket-policy.ts).
+    const statements = (): Json[] => template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement;
+
+    it('serves published objects', () => {
+      // Assess
+      for (const key of ['index.html', 'rss.xml', 'feed.json', '404.html', 'articles/some-article.html']) {
+        expect(s3AnswerToCloudFront(statements(), key, true), key).toBe(200);
+      }
+    });
+
+    it('answers 404, not 403, for a missing published key', () => {
+      // Assess
+      for (const key of ['articles/not-yet.html', 'no-such-page', 'rss.xml.bak', 'seeds', '_publish']) {
+        expect(s3AnswerToCloudFront(statements(), key, false), key).toBe(404);
+      }
+    });
+
+    it('answers 403 in the seeds folder and _publish/, whether the key exists or not', () => {
+      // Assess
+      for (const key of ['seeds/2030-01-01-held-back.txt', 'seeds/missing.txt', '_publish/manifest.json', '_publish/missing']) {
+        expect(s3AnswerToCloudFront(statements(), key, true), key).toBe(403);
+        expect(s3AnswerToCloudFront(statements(), key, false), key).toBe(403);
+      }
+    });
+
+    it('lets no listing of the whole bucket or of the held-back folders through, and no other distribution anything', () => {
+      // Assess
+      for (const prefix of [undefined, '', 'seeds/', 'seeds/2030', '_publish/']) {
+        expect(cloudFrontMayList(statements(), prefix), String(prefix)).toBe(false);
+      }
+      expect(s3AnswerToCloudFront(statements(), 'index.html', true, EXAMPLE.otherDistributionArn)).toBe(403);
+      expect(s3AnswerToCloudFront(statements(), 'missing.html', false, EXAMPLE.otherDistributionArn)).toBe(403);
     });
   });
 
@@ -402,11 +472,71 @@ describe('serverless package (offline, no credentials)', () => {
       expect(config.CacheBehaviors ?? []).toEqual([]);
     });
 
+    it('answers a missing object with the 404.html page and status 404, cached for a minute', () => {
+      // Assess
+      const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
+      expect(config.CustomErrorResponses).toEqual([
+        { ErrorCode: 404, ResponseCode: 404, ResponsePagePath: '/404.html', ErrorCachingMinTTL: 60 },
+      ]);
+    });
+
+    describe('response headers', () => {
+      const policy = (): Json => template.Resources.FeedResponseHeadersPolicy!.Properties.ResponseHeadersPolicyConfig;
+
+      it('come from this stack’s own policy, on every response (there is one cache behavior)', () => {
+        // Assess
+        const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
+        expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: 'FeedResponseHeadersPolicy' });
+        expect(config.CacheBehaviors ?? []).toEqual([]);
+        expect(policy().Name).toBe('feedpress-dev-security-headers');
+        expect(prod.template.Resources.FeedResponseHeadersPolicy!.Properties.ResponseHeadersPolicyConfig.Name).toBe(
+          'feedpress-prod-security-headers',
+        );
+      });
+
+      it('carry a CSP that allows the pages’ inline styles and nothing else: no script, frame, form or base', () => {
+        // Assess
+        const csp = policy().SecurityHeadersConfig.ContentSecurityPolicy;
+        expect(csp.Override).toBe(true);
+        expect(csp.ContentSecurityPolicy).toBe(
+          "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        );
+        const directives = new Map<string, string>(
+          csp.ContentSecurityPolicy.split(';').map((d: string) => {
+            const [name, ...values] = d.trim().split(/\s+/);
+            return [name!, values.join(' ')] as const;
+          }),
+        );
+        expect(directives.get('default-src')).toBe("'none'");
+        expect(directives.has('script-src')).toBe(false);
+      });
+
+      it('carry nosniff, HSTS for a year with subdomains, a referrer policy and no framing', () => {
+        // Assess
+        const headers = policy().SecurityHeadersConfig;
+        expect(headers.ContentTypeOptions).toEqual({ Override: true });
+        expect(headers.StrictTransportSecurity).toEqual({ AccessControlMaxAgeSec: 31_536_000, IncludeSubdomains: true, Override: true });
+        expect(headers.ReferrerPolicy).toEqual({ ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true });
+        expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+        expect(headers).not.toHaveProperty('XSSProtection');
+      });
+
+      it('let browser-based readers fetch the feeds from any origin, without credentials', () => {
+        // Assess
+        expect(policy().CorsConfig).toMatchObject({
+          AccessControlAllowOrigins: { Items: ['*'] },
+          AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+          AccessControlAllowCredentials: false,
+        });
+      });
+    });
+
     it('caches with its own policy that honours Cache-Control, not the stock CachingOptimized one', () => {
       // Assess
       const behavior = template.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior;
       expect(behavior.CachePolicyId).toEqual({ Ref: 'FeedCachePolicy' });
       expect(JSON.stringify(template)).not.toContain(STOCK_CACHING_OPTIMIZED);
+      expect(JSON.stringify(template)).not.toContain(STOCK_CORS_AND_SECURITY_HEADERS);
       const policy = template.Resources.FeedCachePolicy!.Properties.CachePolicyConfig;
       expect(policy).toMatchObject({ MinTTL: 0, DefaultTTL: 300, MaxTTL: 86_400 });
       expect(policy.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
