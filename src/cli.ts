@@ -7,7 +7,8 @@ import { parseCorpus } from './article/corpus.js';
 import { formatArticleError } from './article/types.js';
 import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
-import { DEFAULT_CACHE_CONTROL, publish, PublishError, type PublishSummary } from './publish/publish.js';
+import { publish, PublishError, type PublishSummary } from './publish/publish.js';
+import { DEFAULT_CACHE_CONTROL } from './site-files.js';
 import { loadLimits } from './limits.js';
 import { folderPublishDependencies } from './wiring.js';
 

@@ -1,5 +1,6 @@
 import { decodeSeed, parseArticle } from './parse.js';
-import { assignSlugs, collisionReason, compareStrings, idCollisions, itemId } from './identity.js';
+import { compareStrings } from '../text/order.js';
+import { assignSlugs, collisionReason, idCollisions, itemId } from './identity.js';
 import type { Article, ArticleError } from './types.js';
 
 export interface SeedFile {

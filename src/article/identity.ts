@@ -1,3 +1,4 @@
+import { compareStrings } from '../text/order.js';
 import type { Article } from './types.js';
 
 /**
@@ -85,7 +86,3 @@ export function uniqueSlug(base: string, used: ReadonlySet<string>): string {
   return candidate;
 }
 
-/** Byte-order comparison (UTF-16 code units), the same on every machine and locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -4,11 +4,12 @@ import { articleBodyHtml } from '../article/html.js';
 import { feedId, itemId } from '../article/identity.js';
 import type { Article } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
+import { ARTICLES_PREFIX } from '../site-files.js';
 import type { FeedChannel, PublishedArticle } from './model.js';
 
 /** Where an article's page lives, relative to the site root (and the bucket root): its object key. */
 export function articlePath(slug: string): string {
-  return `articles/${slug}.html`;
+  return `${ARTICLES_PREFIX}${slug}.html`;
 }
 
 /** The same path as a relative link: the slug may hold any script, so it is percent-encoded. */

@@ -1,4 +1,4 @@
-import { compareStrings } from '../article/identity.js';
+import { compareStrings } from '../text/order.js';
 
 export interface Person {
   readonly name: string;

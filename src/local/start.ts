@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
-import { ConfigError, configWarnings, loadRuntimeConfig, type Env } from '../config.js';
+import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketPublishDependencies } from '../wiring.js';
 import { createS3Client } from '../storage/s3.js';
@@ -89,7 +89,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
     const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
     const summary = await publish(deps, { force: values.force === true });
-    report(summary, siteUrl, io);
+    report(summary, config.feed, io);
     return { code: 0, started: { server, siteUrl, summary }, once: values.once === true };
   } catch (error) {
     await server.close();
@@ -101,7 +101,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   }
 }
 
-function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
+function report(summary: PublishSummary, feed: FeedConfig, io: StartIo): void {
   for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
@@ -110,7 +110,8 @@ function report(summary: PublishSummary, siteUrl: string, io: StartIo): void {
     `Published ${summary.articles.published} articles (${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ` +
       `${summary.articles.held} held): ${summary.objects.written} objects written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted.`,
   );
-  io.stdout(`\n  RSS 2.0    ${siteUrl}rss.xml\n  Atom 1.0   ${siteUrl}atom.xml\n  JSON Feed  ${siteUrl}feed.json\n  Site       ${siteUrl}index.html\n`);
+  const { rss, atom, json } = feed.feedUrls;
+  io.stdout(`\n  RSS 2.0    ${rss}\n  Atom 1.0   ${atom}\n  JSON Feed  ${json}\n  Site       ${feed.homeUrl}\n`);
 }
 
 if (isEntryPoint(import.meta.url)) {

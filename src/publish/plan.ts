@@ -10,7 +10,9 @@
  *     the next manifest.
  */
 import { createHash } from 'node:crypto';
-import { baseSlug, compareStrings, itemId, uniqueSlug } from '../article/identity.js';
+import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
+import { SITE_FILES } from '../site-files.js';
+import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
@@ -39,11 +41,6 @@ export const CONTENT_TYPES = {
  */
 export const SITE_RENDER_VERSION = 1;
 
-/** The objects besides the article pages, in the order they are written. */
-export const SITE_KEYS = { index: 'index.html', rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json', notFound: '404.html' } as const;
-
-/** Every page lives under this prefix: the only place a run ever deletes. */
-export const ARTICLES_PREFIX = 'articles/';
 
 /** A seed as a listing shows it. */
 export interface SeedListing {
@@ -367,7 +364,7 @@ export function planSite(input: SiteInput): SitePlan {
   // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
   // written, they are not rendered at all.
   const siteInput = digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items]));
-  const siteKeys = Object.values(SITE_KEYS);
+  const siteKeys = Object.values(SITE_FILES);
   const siteIsCurrent =
     !force &&
     previous.siteInput === siteInput &&
@@ -385,11 +382,11 @@ export function planSite(input: SiteInput): SitePlan {
       );
     }
     site.push(
-      { key: SITE_KEYS.index, text: indexPage(items, config), contentType: CONTENT_TYPES.html },
-      { key: SITE_KEYS.rss, text: documents.rss, contentType: CONTENT_TYPES.rss },
-      { key: SITE_KEYS.atom, text: documents.atom, contentType: CONTENT_TYPES.atom },
-      { key: SITE_KEYS.json, text: documents.json, contentType: CONTENT_TYPES.json },
-      { key: SITE_KEYS.notFound, text: notFoundPage(config), contentType: CONTENT_TYPES.html },
+      { key: SITE_FILES.index, text: indexPage(items, config), contentType: CONTENT_TYPES.html },
+      { key: SITE_FILES.rss, text: documents.rss, contentType: CONTENT_TYPES.rss },
+      { key: SITE_FILES.atom, text: documents.atom, contentType: CONTENT_TYPES.atom },
+      { key: SITE_FILES.json, text: documents.json, contentType: CONTENT_TYPES.json },
+      { key: SITE_FILES.notFound, text: notFoundPage(config), contentType: CONTENT_TYPES.html },
     );
   }
   const puts: PlannedPut[] = [];

@@ -4,15 +4,17 @@
  * published link resolvable: article pages, then the index and the feeds that link to them,
  * then deletions of pages nothing links to any more, then the manifest.
  */
-import { collisionReason, compareStrings, idCollisions, itemId } from '../article/identity.js';
+import { collisionReason, idCollisions, itemId } from '../article/identity.js';
+import { ARTICLES_PREFIX } from '../site-files.js';
+import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
 import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
 import { compareItems } from '../feed/model.js';
-import { describeError, PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
+import { describeError } from '../errors.js';
+import { PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord } from './manifest.js';
 import {
-  ARTICLES_PREFIX,
   CONTENT_TYPES,
   MissingText,
   oversizeSeed,
@@ -30,8 +32,6 @@ import {
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
 
 export { CONTENT_TYPES } from './plan.js';
-
-export const DEFAULT_CACHE_CONTROL = 'max-age=300';
 
 /** Seeds are read and their pages written this many at a time, so memory follows the batch, not the archive. */
 const BATCH = 64;

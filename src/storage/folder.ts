@@ -47,7 +47,7 @@ export class FolderStorage implements Storage {
       if (info === undefined) return undefined;
       const body = readFileSync(path);
       // A plain Uint8Array, as the S3 backend returns, so callers and tests see the same type from both.
-      return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: fileEtag(info), metadata: {} };
+      return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: fileEtag(info) };
     } catch (error) {
       if (isAbsent(error)) return undefined;
       throw new StorageError('get', key, { cause: error });

@@ -10,7 +10,6 @@ import {
 import { md5Etag } from './etag.js';
 import {
   compareKeys,
-  lowerCaseKeys,
   PreconditionFailedError,
   StorageError,
   type ListedObject,
@@ -88,7 +87,6 @@ export class S3Storage implements Storage {
         body,
         etag: out.ETag ?? '',
         ...optionalHeaders(out.ContentType, out.CacheControl),
-        metadata: lowerCaseKeys(out.Metadata),
       };
     } catch (error) {
       if (isMissingKey(error)) return undefined;
@@ -107,7 +105,6 @@ export class S3Storage implements Storage {
           ContentLength: body.byteLength,
           ContentType: options.contentType,
           ...(options.cacheControl !== undefined && { CacheControl: options.cacheControl }),
-          ...(options.metadata !== undefined && { Metadata: lowerCaseKeys(options.metadata) }),
           ...(options.ifMatch !== undefined && { IfMatch: options.ifMatch }),
           ...(options.ifNoneMatch !== undefined && { IfNoneMatch: options.ifNoneMatch }),
         }),

@@ -1,13 +1,14 @@
 /**
- * The only thing the publish code knows about where objects live. Three implementations:
- * `s3.ts` (a bucket, real or s3rver), `folder.ts` (a local directory) and `memory.ts` (tests).
+ * The only thing the publish code knows about where objects live. Two implementations:
+ * `s3.ts` (a bucket, real or s3rver) and `folder.ts` (a local directory); tests add one in memory.
  * Keys are bucket-style paths with forward slashes and no leading slash ("articles/x.html").
  */
+import { describeError } from '../errors.js';
+import { compareStrings } from '../text/order.js';
+
 export interface PutOptions {
   readonly contentType: string;
   readonly cacheControl?: string;
-  /** Small string metadata; keys are lower-case. */
-  readonly metadata?: Readonly<Record<string, string>>;
   /** Write only if the object's current ETag is this one (a compare-and-swap). */
   readonly ifMatch?: string;
   /** `*`: write only if there is no object under the key yet. */
@@ -20,7 +21,6 @@ export interface StoredObject {
   readonly etag: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
-  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /** One entry of a listing: enough to tell whether an object changed without reading it. */
@@ -82,20 +82,8 @@ export class PreconditionFailedError extends StorageError {
   }
 }
 
-/** An error as one line: its name when it says something, then its message. */
-export function describeError(cause: unknown): string {
-  if (cause instanceof Error) return cause.name && cause.name !== 'Error' ? `${cause.name}: ${cause.message}` : cause.message;
-  return String(cause);
-}
 
-/** Byte order of keys (UTF-16 code units, which matches UTF-8 byte order for the keys we write). */
+/** Listings in byte order of their keys, whatever the backend returned. */
 export function compareKeys(a: { readonly key: string }, b: { readonly key: string }): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-// S3 lower-cases user metadata names on the wire anyway; doing it in every backend makes them agree.
-export function lowerCaseKeys(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record ?? {})) out[name.toLowerCase()] = value;
-  return out;
+  return compareStrings(a.key, b.key);
 }

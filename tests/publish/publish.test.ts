@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseArticle } from '../../src/article/parse.js';
 import { publish, PublishError } from '../../src/publish/publish.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { seed, SITE, testFeedConfig, text, THREE_SEEDS, THREE_SLUGS, utf8 } from './support.js';
 import { cloneStorage, failingFrom, linkedKeys, MANIFEST, memorySite } from './support-site.js';

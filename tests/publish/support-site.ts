@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { FeedConfig } from '../../src/config.js';
 import { publish, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { SITE, testFeedConfig, text, utf8 } from './support.js';
 

@@ -1,6 +1,6 @@
-/** Objects in a Map, with S3's ETags and conditions: for tests and benchmarks that want no I/O. */
-import { md5Etag } from './etag.js';
-import { compareKeys, lowerCaseKeys, PreconditionFailedError, type ListedObject, type ListOptions, type PutOptions, type Storage, type StoredObject } from './storage.js';
+/** A Storage in a Map, with S3's ETags and conditions: for tests of the publish run that want no I/O. */
+import { md5Etag } from '../../src/storage/etag.js';
+import { compareKeys, PreconditionFailedError, type ListedObject, type ListOptions, type PutOptions, type Storage, type StoredObject } from '../../src/storage/storage.js';
 
 export class MemoryStorage implements Storage {
   readonly objects = new Map<string, StoredObject>();
@@ -21,7 +21,6 @@ export class MemoryStorage implements Storage {
       etag,
       contentType: options.contentType,
       ...(options.cacheControl !== undefined ? { cacheControl: options.cacheControl } : {}),
-      metadata: lowerCaseKeys(options.metadata),
     });
     return { etag };
   }

@@ -1,0 +1,18 @@
+/**
+ * Where the published site's objects live, relative to the site URL and the bucket root, and
+ * the headers every one of them gets unless configured: one place for the names the publish
+ * run writes, the config's default feed URLs and what `npm start` prints.
+ */
+export const SITE_FILES = {
+  index: 'index.html',
+  rss: 'rss.xml',
+  atom: 'atom.xml',
+  json: 'feed.json',
+  notFound: '404.html',
+} as const;
+
+/** Every article page is under this prefix: the only place a run ever deletes. */
+export const ARTICLES_PREFIX = 'articles/';
+
+/** `Cache-Control` of every published object when `CACHE_CONTROL` does not say otherwise. */
+export const DEFAULT_CACHE_CONTROL = 'max-age=300';
