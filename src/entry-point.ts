@@ -1,3 +1,4 @@
+/** Whether a module runs as the program (`node dist/cli/index.mjs`) rather than being imported. */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 

@@ -1,3 +1,4 @@
+/** `npm run cli`: build into a folder through the publish run, and validate, with exit codes and messages. */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** Calendar days as seeds write them, and the instant a day is published at a time in a zone. */
 import type { CalendarDate } from './types.js';
 
 /** `YYYY-MM-DD` to a date that exists on the calendar, or undefined (2026-02-30, 2026-13-01 …). */

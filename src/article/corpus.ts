@@ -1,3 +1,4 @@
+/** A folder's worth of seed files parsed at once, with ids and slugs: for `cli validate` and whole-corpus builds. */
 import { decodeSeed, parseArticle } from './parse.js';
 import { compareStrings } from '../text/order.js';
 import { assignSlugs, collisionReason, idCollisions, itemId } from './identity.js';

@@ -1,3 +1,4 @@
+/** An article's body as the HTML fragment every feed and its page carry. */
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 import type { Article, Block, PhotoCreditBlock } from './types.js';
 

@@ -1,3 +1,4 @@
+/** What names an article for good: its item id (from the file name) and its page slug. */
 import { compareStrings } from '../text/order.js';
 import type { Article } from './types.js';
 

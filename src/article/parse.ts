@@ -1,3 +1,4 @@
+/** Seed text to a typed article: decoding, normalising and classifying each block. */
 import { stripXmlForbidden } from '../text/xml-chars.js';
 import { parseCalendarDate } from './calendar.js';
 import type { ArticleError, Block, ParseResult } from './types.js';

@@ -1,3 +1,4 @@
+/** The one typed model between articles and the three feed formats, and the order of its items. */
 import { compareStrings } from '../text/order.js';
 
 export interface Person {

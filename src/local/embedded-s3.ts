@@ -1,3 +1,4 @@
+/** An S3 server (s3rver) inside this process, for `npm start` and the tests: no Docker, no account. */
 import S3rver from 's3rver';
 import { installListPagination } from './s3rver-pagination.js';
 

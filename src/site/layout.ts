@@ -1,3 +1,4 @@
+/** The shell every HTML page shares: head, autodiscovery links, header, footer and the inline style. */
 import type { FeedConfig } from '../config.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 

@@ -1,3 +1,4 @@
+/** The one place that knows how S3 computes an ETag from bytes. */
 import { createHash } from 'node:crypto';
 
 /**

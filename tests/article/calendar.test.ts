@@ -1,3 +1,4 @@
+/** Calendar days and publish instants, daylight-saving changes included. */
 import { describe, expect, it } from 'vitest';
 import { MIDNIGHT_UTC, isKnownTimeZone, parseCalendarDate, publishInstant, type PublishTime } from '../../src/article/calendar.js';
 import type { CalendarDate } from '../../src/article/types.js';

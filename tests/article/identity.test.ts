@@ -1,3 +1,4 @@
+/** Item ids from file names, slugs from titles, and which files collide. */
 import { describe, expect, it } from 'vitest';
 import { parseCorpus } from '../../src/article/corpus.js';
 import { assignSlugs, baseSlug, feedId, itemId, uniqueSlug } from '../../src/article/identity.js';

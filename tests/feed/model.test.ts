@@ -1,3 +1,4 @@
+/** The feed model: item order, the item limit, and feed entries made from published articles. */
 import { describe, expect, it } from 'vitest';
 import { parseCalendarDate } from '../../src/article/calendar.js';
 import type { Article } from '../../src/article/types.js';

@@ -1,3 +1,4 @@
+/** Whole-corpus builds: held articles, rejections, determinism, and the feed of the newest items. */
 import { describe, expect, it } from 'vitest';
 import type { PublishedArticle } from '../../src/feed/model.js';
 import { buildFeeds } from '../../src/publish/build.js';

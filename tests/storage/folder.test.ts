@@ -1,3 +1,4 @@
+/** FolderStorage: bytes, ETags from file times, conditional puts, listings and key safety. */
 import { readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

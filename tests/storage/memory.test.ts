@@ -1,3 +1,4 @@
+/** The in-memory Storage the publish tests use: it must behave like S3 for them to mean anything. */
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { PreconditionFailedError, StorageError } from '../../src/storage/storage.js';

@@ -1,3 +1,4 @@
+/** S3Storage against a real S3 server (s3rver): bytes, ETags, deletes, listings and timeouts. */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';

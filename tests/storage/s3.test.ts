@@ -1,3 +1,4 @@
+/** S3Storage against a mocked client: the exact requests sent and how each S3 error is read. */
 import {
   DeleteObjectCommand,
   GetObjectCommand,
