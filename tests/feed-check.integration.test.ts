@@ -3,6 +3,10 @@
  * Schematron rules, feedparser, the W3C feed validator, rss-parser, feedsmith, a JSON Feed 1.1
  * schema, newsboat) on feeds built by the CLI. Its first run installs Debian and npm packages,
  * which can take minutes; later runs take about a minute each.
+ *
+ * The checker and the corpus generator live in ../shared, beside the repository. Without them
+ * the tests are skipped with the reason printed in the run output; under CI=true a missing
+ * one is a failure instead, so a CI run can never pass without having checked the feeds.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,13 +14,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { runCli } from '../src/cli.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CHECK = resolve(REPO, '../shared/feed-check/check');
 const GEN_CORPUS = resolve(REPO, '../shared/bench/gen-corpus.mjs');
 const TWENTY_MINUTES = 20 * 60_000;
+const IN_CI = /^(true|1)$/i.test(process.env.CI ?? '');
+
+interface SharedTool {
+  readonly path: string;
+  readonly what: string;
+}
+const CHECKER: SharedTool = { path: CHECK, what: 'the shared feed checker' };
+const GENERATOR: SharedTool = { path: GEN_CORPUS, what: 'the shared corpus generator' };
+const missingTools = [CHECKER, GENERATOR].filter((tool) => !existsSync(tool.path));
+
+/**
+ * Stops the test when a tool from ../shared is missing: a skip with the reason outside CI,
+ * a failure naming the missing path under CI=true.
+ */
+function requireTool(ctx: TestContext, tool: SharedTool): void {
+  if (existsSync(tool.path)) return;
+  if (IN_CI) throw new Error(`CI=true and ${tool.what} is missing: ${tool.path} does not exist. CI must run the shared feed checks; provide ../shared beside the repository.`);
+  ctx.skip(`${tool.what} is not at ${tool.path}`);
+}
 
 interface Run {
   readonly code: number | null;
@@ -59,6 +82,10 @@ const failures = (output: string) => output.split('\n').filter((line) => line.st
 let work: string;
 
 beforeAll(async () => {
+  // The default reporter does not print skip notes, so say once why the tests are skipped.
+  if (!IN_CI && missingTools.length > 0) {
+    console.warn(`Shared feed checks skipped: ${missingTools.map((tool) => `${tool.what} is not at ${tool.path}`).join('; ')}.`);
+  }
   work = await mkdtemp(join(tmpdir(), 'feedpress-feed-check-'));
 });
 
@@ -70,7 +97,7 @@ describe('the shared feed checker', () => {
   it(
     'passes every check on the feeds built from seeds/',
     async (ctx) => {
-      if (!existsSync(CHECK)) ctx.skip(`skipped: the shared feed checker is not at ${CHECK}`);
+      requireTool(ctx, CHECKER);
 
       // Prepare
       const out = join(work, 'seeds-feeds');
@@ -92,8 +119,8 @@ describe('the shared feed checker', () => {
   it(
     'passes every check on the feeds built from a generated corpus of 300 articles',
     async (ctx) => {
-      if (!existsSync(CHECK)) ctx.skip(`skipped: the shared feed checker is not at ${CHECK}`);
-      if (!existsSync(GEN_CORPUS)) ctx.skip(`skipped: the corpus generator is not at ${GEN_CORPUS}`);
+      requireTool(ctx, CHECKER);
+      requireTool(ctx, GENERATOR);
 
       // Prepare
       const seeds = join(work, 'generated-seeds');
@@ -119,8 +146,8 @@ describe('the shared feed checker', () => {
   it(
     'passes every check on feeds over their size limit, whose oldest items lost their full text',
     async (ctx) => {
-      if (!existsSync(CHECK)) ctx.skip(`skipped: the shared feed checker is not at ${CHECK}`);
-      if (!existsSync(GEN_CORPUS)) ctx.skip(`skipped: the corpus generator is not at ${GEN_CORPUS}`);
+      requireTool(ctx, CHECKER);
+      requireTool(ctx, GENERATOR);
 
       // Prepare
       const seeds = join(work, 'limited-seeds');

@@ -2,7 +2,12 @@
  * RSS 2.0, Atom 1.0 and JSON Feed 1.1 from one FeedModel, rendered by the `feed` package.
  *
  * `feed` 6.0.0 is what users expect to find underneath, but some of its output is wrong for
- * us. Rather than fork it, this module fixes its input and output:
+ * us. Rather than fork it, this module fixes its input and output. It is pinned to exactly
+ * 6.0.0 in package.json because every workaround below was written against that version's
+ * output: before upgrading, re-run the "bare package" tests in tests/feed/render.test.ts (each
+ * shows one of these bugs in the bare package), revisit each workaround here, then update the
+ * version test beside them.
+ *
  *  - XML 1.0 forbidden characters (U+0000, U+000B …) pass through it: they are removed first.
  *  - Its XML writer splits only the first `]]>` out of a CDATA section: every `]]>` is
  *    marked before rendering and split correctly afterwards.

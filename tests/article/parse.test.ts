@@ -28,8 +28,15 @@ describe('parseArticle on the real seed', () => {
     expect(article.title).toBe('Next Russia–Ukraine–US Negotiations Set for Early February');
   });
 
-  it('finds 3 headings, 5 quotations and 1 photo credit, in order', () => {
-    expect(kinds(article.blocks)).toEqual([
+  it('finds 3 headings, 4 quotations and 1 photo credit, in order', () => {
+    // Prepare: the seed has 16 body paragraphs; exactly four open with a quote mark (all with `"`, all closing with `”`).
+    const text = realSeedText;
+
+    // Act
+    const blocks = parsed(text, REAL_SEED).blocks;
+
+    // Assess
+    expect(kinds(blocks)).toEqual([
       'paragraph',
       'photo-credit',
       'heading',
@@ -47,10 +54,17 @@ describe('parseArticle on the real seed', () => {
       'paragraph',
       'paragraph',
     ]);
-    expect(article.blocks.filter((b) => b.kind === 'heading').map((b) => (b as { text: string }).text)).toEqual([
+    expect(blocks.filter((b) => b.kind === 'heading').map((b) => (b as { text: string }).text)).toEqual([
       'Scheduling Issues and New Dates',
       "Moscow's Position on Presidential Talks",
       'Reaction from Kyiv and International Context',
+    ]);
+    const firstWords = (b: Block) => (b as { text: string }).text.split(' ').slice(0, 4).join(' ');
+    expect(blocks.filter((b) => b.kind === 'quotation').map(firstWords)).toEqual([
+      '"They were indeed initially',
+      '"Now it will be',
+      '"Zelensky proposes contacts. Putin',
+      '"Of course, it is',
     ]);
   });
 

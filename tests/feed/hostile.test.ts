@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { itemId } from '../../src/article/identity.js';
 import { readSeedFolder } from '../../src/local/seed-folder.js';
 import { buildFeeds, type Build } from '../../src/publish/build.js';
 import { ID_PREFIX, makeConfig } from '../helpers/factory.js';
@@ -60,7 +59,8 @@ beforeAll(async () => {
   const jsonItems = (JSON.parse(documents.json) as JsonFeed).items;
   byFile = new Map(
     Object.keys(ACCEPTED).map((fileName) => {
-      const id = itemId(ID_PREFIX, fileName);
+      // An item's id is the prefix, `articles/` and the file name without `.txt` (every name here is plain ASCII).
+      const id = `${ID_PREFIX}articles/${fileName.slice(0, -'.txt'.length)}`;
       const find = <T>(list: T[], idOf: (entry: T) => string): T => {
         const found = list.filter((entry) => idOf(entry) === id);
         if (found.length !== 1) throw new Error(`${found.length} entries with id ${id}`);
