@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import feedConfigFile from '../feed.config.json' with { type: 'json' };
 import { configWarnings, loadRuntimeConfig, type Env } from '../src/config.js';
@@ -7,8 +9,11 @@ import { bucketPublishDependencies } from '../src/wiring.js';
 import { createS3Client } from '../src/storage/s3.js';
 import { parsePublishEvent, type ParsedEvent } from './event.js';
 
-/** The part of Lambda's context the handler reads. */
-export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'>;
+/**
+ * The part of Lambda's context the handler reads: the time left, and what the log lines carry
+ * (request id, function name, ARN and memory). A test may give only some of it.
+ */
+export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>;
 
 /**
  * How long before Lambda's deadline the run is asked to stop: 10 s, or 15 % of the time left
@@ -20,45 +25,76 @@ export function stopMargin(remainingMs: number): number {
   return Math.min(margin, Math.floor(remainingMs / 2));
 }
 
-/** Lambda entry point: parse the event, load config, publish, log one JSON line. */
-export function createHandler(env: Env, overrides: Partial<PublishDependencies> = {}) {
-  let deps: PublishDependencies | undefined;
-  let warnings: string[] = [];
-  // Validated on the first invocation and kept for the life of the container; a bad
-  // configuration fails every invocation with the same message naming each variable.
-  const dependencies = () => {
-    if (!deps) {
+/** What every run of a container shares: built on the first invocation, then reused. */
+type Runtime = { ok: true; deps: PublishDependencies; warnings: string[] } | { ok: false; error: unknown };
+
+/**
+ * The logger, the configuration, the S3 client and the publish dependencies, each made once per
+ * handler (so once per Lambda container). The configuration is validated on the first invocation
+ * rather than at import, so a bad one fails every invocation, each logged, with the same
+ * ConfigError naming each variable; and the client is made then too, after the import that a
+ * cold start times.
+ */
+function createRuntime(env: Env, overrides: Partial<PublishDependencies>) {
+  const logger = new Logger({
+    serviceName: env.POWERTOOLS_SERVICE_NAME || 'feedpress',
+    // The Logger checks the name (any case; an unknown one leaves INFO). Lambda's own log level,
+    // AWS_LAMBDA_LOG_LEVEL, wins over it.
+    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as LogLevel } : {}),
+  });
+  let runtime: Runtime | undefined;
+  const build = (): Runtime => {
+    try {
       const config = loadRuntimeConfig(feedConfigFile, env);
-      warnings = configWarnings(config.feed);
       const client = createS3Client({
         ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
         ...(config.publish.s3.endpoint ? { endpoint: config.publish.s3.endpoint } : {}),
         forcePathStyle: config.publish.s3.forcePathStyle,
       });
-      deps = {
-        ...bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: fileURLToPath(new URL('./seeds/', import.meta.url)) }),
-        ...overrides,
-      };
+      const defaultSeedsDir = fileURLToPath(new URL('./seeds/', import.meta.url));
+      const deps = { ...bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir }), ...overrides };
+      return { ok: true, deps, warnings: configWarnings(config.feed) };
+    } catch (error) {
+      return { ok: false, error };
     }
-    return deps;
   };
+  return {
+    logger,
+    /** The dependencies and the configuration's warnings; throws the configuration's error, the same one every time. */
+    dependencies(): { deps: PublishDependencies; warnings: string[] } {
+      runtime ??= build();
+      if (!runtime.ok) throw runtime.error;
+      return runtime;
+    },
+    /** The warnings to repeat on an error line: none while the configuration is bad. */
+    warnings(): string[] {
+      return runtime?.ok ? runtime.warnings : [];
+    },
+  };
+}
+
+/** A Lambda handler: parse the event, publish with the container's dependencies, log one line. */
+export function createHandler(env: Env, overrides: Partial<PublishDependencies> = {}) {
+  const runtime = createRuntime(env, overrides);
+  const { logger } = runtime;
 
   return async (event: unknown, context?: InvocationContext): Promise<PublishSummary> => {
+    // Request id, function name and cold start on every line of this invocation.
+    if (context) logger.addContext(context as Context);
     let request: ParsedEvent | undefined;
     const deadline = stopBeforeDeadline(context);
     try {
       request = parsePublishEvent(event);
       const { trigger, ignored, ...publishRequest } = request;
-      const summary = await publish(dependencies(), { ...publishRequest, ...(deadline ? { signal: deadline.signal } : {}) });
-      const notes = [...warnings, ...ignoredNotes(ignored), ...summary.warnings];
-      const result: PublishSummary = { ...summary, warnings: notes };
-      log({ level: 'info', message: 'published', trigger, ...(ignored ? { ignored } : {}), ...result });
+      const { deps, warnings } = runtime.dependencies();
+      const summary = await publish(deps, { ...publishRequest, ...(deadline ? { signal: deadline.signal } : {}) });
+      const result: PublishSummary = { ...summary, warnings: [...warnings, ...ignoredNotes(ignored), ...summary.warnings] };
+      logger.info({ message: 'published', trigger, ...(ignored ? { ignored } : {}), ...result });
       return result;
     } catch (error) {
       // Thrown on: Lambda's retries, the failure destination and the error alarm all see it.
-      const notes = [...warnings, ...ignoredNotes(request?.ignored)];
-      log({
-        level: 'error',
+      const notes = [...runtime.warnings(), ...ignoredNotes(request?.ignored)];
+      logger.error({
         message: error instanceof Error ? error.message : String(error),
         ...(request ? { trigger: request.trigger } : {}),
         ...(request?.ignored ? { ignored: request.ignored } : {}),
@@ -92,8 +128,5 @@ function ignoredNotes(ignored: readonly string[] | undefined): string[] {
   return [`the scheduled event's ${ignored.join(' and ')} ${ignored.length > 1 ? 'were' : 'was'} ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`];
 }
 
-function log(entry: Record<string, unknown>): void {
-  console.log(JSON.stringify(entry));
-}
-
+/** The Lambda entry point. Its logger, S3 client and dependencies live as long as the container. */
 export const handler = createHandler(process.env);
