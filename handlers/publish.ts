@@ -5,8 +5,7 @@ import type { Context } from 'aws-lambda';
 import feedConfigFile from '../feed.config.json' with { type: 'json' };
 import { configWarnings, loadRuntimeConfig, type Env } from '../src/config.js';
 import { publish, PublishError, type PublishDependencies, type PublishSummary } from '../src/publish/publish.js';
-import { bucketPublishDependencies } from '../src/wiring.js';
-import { createS3Client } from '../src/storage/s3.js';
+import { bucketClient, bucketPublishDependencies } from '../src/wiring.js';
 import { parsePublishEvent, type ParsedEvent } from './event.js';
 
 /**
@@ -46,11 +45,7 @@ function createRuntime(env: Env, overrides: Partial<PublishDependencies>) {
   const build = (): Runtime => {
     try {
       const config = loadRuntimeConfig(feedConfigFile, env);
-      const client = createS3Client({
-        ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-        ...(config.publish.s3.endpoint ? { endpoint: config.publish.s3.endpoint } : {}),
-        forcePathStyle: config.publish.s3.forcePathStyle,
-      });
+      const client = bucketClient(config.publish, env.AWS_REGION ? { region: env.AWS_REGION } : {});
       const defaultSeedsDir = fileURLToPath(new URL('./seeds/', import.meta.url));
       const deps = { ...bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir }), ...overrides };
       return { ok: true, deps, warnings: configWarnings(config.feed) };

@@ -7,7 +7,23 @@ import type { FeedConfig, PublishSettings } from './config.js';
 import type { Limits } from './publish/plan.js';
 import type { PublishDependencies } from './publish/publish.js';
 import { FolderStorage } from './storage/folder.js';
-import { S3Storage } from './storage/s3.js';
+import { createS3Client, S3Storage } from './storage/s3.js';
+
+/**
+ * The S3 client for the settings' bucket: the endpoint and path style the settings name (an
+ * S3-compatible server), the region and credentials the caller has (Lambda's environment, or
+ * the embedded server's fixed keys); left out, the SDK's own chain applies.
+ */
+export function bucketClient(
+  publish: PublishSettings,
+  access: { region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+): S3Client {
+  return createS3Client({
+    ...access,
+    ...(publish.s3.endpoint ? { endpoint: publish.s3.endpoint } : {}),
+    forcePathStyle: publish.s3.forcePathStyle,
+  });
+}
 
 /** Publish into the settings' bucket, from seeds bundled in a folder or kept under a prefix of the same bucket. */
 export function bucketPublishDependencies(options: {

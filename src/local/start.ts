@@ -8,8 +8,7 @@ import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
-import { bucketPublishDependencies } from '../wiring.js';
-import { createS3Client } from '../storage/s3.js';
+import { bucketClient, bucketPublishDependencies } from '../wiring.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
 export const DEFAULT_PORT = 4568;
@@ -83,10 +82,19 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   try {
     const configFile = resolve(io.cwd, 'feed.config.json');
     // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
-    const env: Env = { ...io.env, SITE_URL: siteUrl, FEED_HOME_URL: `${siteUrl}index.html`, FEED_BUCKET: LOCAL_BUCKET, SEEDS_SOURCE: 'bundle', SEEDS_DIR: resolve(io.cwd, values.seeds!) };
+    const env: Env = {
+      ...io.env,
+      SITE_URL: siteUrl,
+      FEED_HOME_URL: `${siteUrl}index.html`,
+      FEED_BUCKET: LOCAL_BUCKET,
+      SEEDS_SOURCE: 'bundle',
+      SEEDS_DIR: resolve(io.cwd, values.seeds!),
+      S3_ENDPOINT: server.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+    };
     const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
     for (const warning of configWarnings(config.feed)) io.stderr(warning);
-    const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+    const client = bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
     const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
     const summary = await publish(deps, { force: values.force === true });
     report(summary, config.feed, io);
