@@ -186,4 +186,29 @@ describe('startLocal (in process, serving)', () => {
     const home = await fetch(parsed.rss.channel.link);
     expect(home.status).toBe(200);
   });
+
+  it('answers a reader polling with If-None-Match with 304 Not Modified, also after an unchanged republish', async () => {
+    // Prepare
+    const io = { cwd: dir.path, env: {}, stdout: () => {}, stderr: () => {} };
+    const result = await startLocal(['--port', '0'], io);
+    started = result.started;
+    const url = `${started!.siteUrl}rss.xml`;
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    const lastModified = first.headers.get('last-modified');
+    await first.arrayBuffer();
+    await started!.server.close();
+    const again = await startLocal(['--port', String(started!.server.port)], io);
+    started = again.started;
+
+    // Act
+    const conditional = await fetch(url, { headers: { 'If-None-Match': etag! } });
+    const byDate = await fetch(url, { headers: { 'If-Modified-Since': lastModified! } });
+
+    // Assess
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(again.started!.summary.objects.written).toBe(0);
+    expect(conditional.status).toBe(304);
+    expect(byDate.status).toBe(304);
+  });
 });
