@@ -1,4 +1,8 @@
-import type { ScheduledEvent } from 'aws-lambda';
+/**
+ * What the publish function is invoked with: an EventBridge scheduled event, or a person's
+ * `{"force"?: boolean, "dryRun"?: boolean}`; bounded in size first, then read with valibot.
+ */
+import * as v from 'valibot';
 import type { PublishRequest } from '../src/publish/publish.js';
 
 export class InvalidEventError extends Error {
@@ -28,16 +32,22 @@ export interface ParsedEvent extends PublishRequest {
   readonly ignored?: readonly string[];
 }
 
+/** What EventBridge sends on a schedule; its other fields (time, resources, detail) are not read. */
+const SCHEDULED_EVENT = v.looseObject({ source: v.literal('aws.events'), 'detail-type': v.literal('Scheduled Event') });
+
+/** What a person may send: every field is optional, and no other is taken. */
+const MANUAL_EVENT = v.strictObject({ force: v.optional(v.boolean()), dryRun: v.optional(v.boolean()) });
+
 /** The two ways a run starts: the schedule, or a person with an optional force / dry run. */
 export function parsePublishEvent(event: unknown): ParsedEvent {
   // `serverless invoke` without --data, and the console's empty test event, send nothing.
   if (event === undefined || event === null) return { trigger: 'manual' };
   if (typeof event !== 'object' || Array.isArray(event)) throw new InvalidEventError(`got ${Array.isArray(event) ? 'an array' : typeof event}`);
+  // Before any schema walks it: the walk below has no bounds of its own.
   checkBounds(event);
-  if (isScheduledEvent(event)) {
+  if (v.is(SCHEDULED_EVENT, event)) {
     const ignored: string[] = [];
-    const detail = (event as { detail?: unknown }).detail;
-    for (const [path, holder] of [['', event], ['detail.', detail]] as const) {
+    for (const [path, holder] of [['', event], ['detail.', event.detail]] as const) {
       if (typeof holder !== 'object' || holder === null) continue;
       for (const key of ['force', 'dryRun'] as const) {
         if (Object.hasOwn(holder, key) && (holder as Record<string, unknown>)[key] !== undefined) ignored.push(`${path}${key}`);
@@ -45,19 +55,18 @@ export function parsePublishEvent(event: unknown): ParsedEvent {
     }
     return ignored.length > 0 ? { trigger: 'schedule', ignored } : { trigger: 'schedule' };
   }
-  const fields = event as Record<string, unknown>;
-  const unknown = Object.keys(fields).filter((key) => key !== 'force' && key !== 'dryRun');
-  if (unknown.length > 0) {
+  const result = v.safeParse(MANUAL_EVENT, event);
+  if (result.success) return { trigger: 'manual', force: result.output.force === true, dryRun: result.output.dryRun === true };
+  // strictObject names only the first unknown key (as an issue that expected "never"); the message names a few and counts the rest.
+  if (result.issues.some((issue) => issue.expected === 'never')) {
+    const unknown = Object.keys(event).filter((key) => !Object.hasOwn(MANUAL_EVENT.entries, key));
     const named = unknown.slice(0, NAMED_KEYS).map((key) => JSON.stringify(shorten(key)));
     const more = unknown.length > NAMED_KEYS ? ` and ${unknown.length - NAMED_KEYS} more` : '';
     throw new InvalidEventError(`unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}${more}`);
   }
-  for (const key of ['force', 'dryRun'] as const) {
-    if (fields[key] !== undefined && typeof fields[key] !== 'boolean') {
-      throw new InvalidEventError(`"${key}" must be true or false, got ${shorten(JSON.stringify(fields[key]) ?? String(fields[key]))}`);
-    }
-  }
-  return { trigger: 'manual', force: fields.force === true, dryRun: fields.dryRun === true };
+  const [issue] = result.issues;
+  const key = String(issue.path?.[0]?.key);
+  throw new InvalidEventError(`${JSON.stringify(key)} must be true or false, got ${shorten(JSON.stringify(issue.input) ?? String(issue.input))}`);
 }
 
 /**
@@ -101,9 +110,4 @@ function checkBounds(event: object): void {
 
 function shorten(text: string): string {
   return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
-}
-
-function isScheduledEvent(event: object): event is ScheduledEvent {
-  const candidate = event as Partial<ScheduledEvent>;
-  return candidate.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event';
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, loadFeedConfig, loadPublishSettings, loadRuntimeConfig, type Env, type FeedConfig } from '../src/config.js';
+import { ConfigError, configWarnings, loadFeedConfig, loadPublishSettings, loadRuntimeConfig, loadUnpublishShare, type Env, type FeedConfig } from '../src/config.js';
+import { DEFAULT_LIMITS, loadLimits } from '../src/limits.js';
 import { configFileJson } from './helpers/factory.js';
 
 const SOURCE = '/srv/feeds/feed.config.json';
@@ -600,5 +601,162 @@ describe('loadRuntimeConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['PUBLISH_INTERVAL_MINUTES', 'SITE_URL']);
     expect((error as ConfigError).message).not.toContain('hunter2');
+  });
+});
+
+describe('how each problem is worded', () => {
+  it('names every unknown field, at every level, not only the first', () => {
+    // Prepare
+    const file = { ...configFileJson(), ttl: 5, titel: 'x', author: { name: 'Desk', mail: 'a@example.org', url: 'x' } };
+
+    // Act
+    const error = configError(file);
+
+    // Assess
+    expect(error.problems.map((problem) => problem.replace(/: .*/, '')).sort()).toEqual([`${SOURCE} author.mail`, `${SOURCE} author.url`, `${SOURCE} titel`, `${SOURCE} ttl`]);
+  });
+
+  it('says a group of settings must be an object, and names what is then missing from it', () => {
+    // Prepare
+    const file = configFileJson({ author: 'News Desk', feedUrls: ['https://cdn.example.org/rss.xml'] });
+
+    // Act
+    const error = configError(file);
+
+    // Assess
+    expect([...error.problems].sort()).toEqual([
+      `${SOURCE} author.name: is required and must not be empty`,
+      `${SOURCE} author: must be an object`,
+      `${SOURCE} feedUrls: must be an object`,
+    ]);
+  });
+
+  it('shows a wrong value as it was given, spaces and all', () => {
+    // Prepare
+    const env = { FEED_LANGUAGE: ' english ' };
+
+    // Act
+    const error = configError(configFileJson(), env);
+
+    // Assess
+    expect(error.problems).toEqual(['FEED_LANGUAGE: must be a language tag such as "en" or "uk-UA", got " english "']);
+  });
+
+  it('takes a variable of spaces as set, and names it as the empty one', () => {
+    // Prepare
+    const env = { FEED_TITLE: '   ' };
+
+    // Act
+    const error = configError(configFileJson(), env);
+
+    // Assess
+    expect(error.problems).toEqual(['FEED_TITLE: is required and must not be empty']);
+  });
+
+  it('treats null in the file as unset: the default for an optional setting, "required" for another', () => {
+    // Prepare
+    const file = configFileJson({ copyright: null, timeZone: null, description: null });
+
+    // Act
+    const error = configError(file);
+
+    // Assess
+    expect(error.problems).toEqual([`${SOURCE} description: is required and must not be empty`]);
+  });
+
+  it('names the bucket variable and the value for a bucket name S3 would refuse', () => {
+    // Act
+    const act = () => loadPublishSettings({ FEED_BUCKET: 'Not_A_Bucket' });
+
+    // Assess
+    expect(act).toThrow(/- FEED_BUCKET: must be a valid S3 bucket name, got "Not_A_Bucket"$/m);
+  });
+
+  it('checks SEEDS_PREFIX only for seeds in the bucket, and alongside every other problem', () => {
+    // Act
+    const bundled = loadPublishSettings({ FEED_BUCKET: 'feeds-bucket', SEEDS_PREFIX: 'no-slash' });
+    let error: unknown;
+    try {
+      loadPublishSettings({ SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: 'no-slash', S3_FORCE_PATH_STYLE: 'yes' });
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // Assess
+    expect(bundled.seeds).toEqual({ from: 'bundle' });
+    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['FEED_BUCKET', 'S3_FORCE_PATH_STYLE', 'SEEDS_PREFIX']);
+  });
+
+  it('reads every publish setting, trimmed where a value can hold no spaces', () => {
+    // Prepare
+    const env = {
+      FEED_BUCKET: ' feeds-bucket ',
+      SEEDS_DIR: ' /var/seeds ',
+      CACHE_CONTROL: ' no-cache ',
+      S3_ENDPOINT: ' http://127.0.0.1:4568 ',
+      S3_FORCE_PATH_STYLE: ' true ',
+      UNPUBLISH_MAX_SHARE: '30 %',
+      MAX_SEED_BYTES: '64 KiB',
+    };
+
+    // Act
+    const settings = loadPublishSettings(env);
+
+    // Assess
+    expect(settings).toEqual({
+      bucket: 'feeds-bucket',
+      seeds: { from: 'bundle', dir: '/var/seeds' },
+      cacheControl: 'no-cache',
+      maxUnpublishShare: 0.3,
+      limits: { seedBytes: 65536, feedBytes: 1048576 },
+      s3: { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true },
+    });
+  });
+});
+
+describe('loadUnpublishShare and loadLimits, as the CLI calls them', () => {
+  it('add their problems to the caller\'s list and return the defaults', () => {
+    // Prepare
+    const problems = ['an earlier problem'];
+    const env = { UNPUBLISH_MAX_SHARE: 'half', MAX_FEED_BYTES: '1KiB' };
+
+    // Act
+    const share = loadUnpublishShare(env, problems);
+    const limits = loadLimits(env, problems);
+
+    // Assess
+    expect(share).toBe(0.2);
+    expect(limits).toEqual(DEFAULT_LIMITS);
+    expect(problems).toEqual([
+      'an earlier problem',
+      'UNPUBLISH_MAX_SHARE: must be a share from 0 to 1 (e.g. 0.2) or a percentage (e.g. 20%), got "half"',
+      'MAX_FEED_BYTES: must be a size of at least 16384 bytes, such as 1048576, 512KiB or 1MiB, got "1KiB"',
+    ]);
+  });
+
+  it('read nothing wrong from an empty environment', () => {
+    // Prepare
+    const problems: string[] = [];
+
+    // Act
+    const share = loadUnpublishShare({}, problems);
+    const limits = loadLimits({ MAX_SEED_BYTES: '' }, problems);
+
+    // Assess
+    expect([share, limits, problems]).toEqual([0.2, { seedBytes: 1048576, feedBytes: 1048576 }, []]);
+  });
+});
+
+describe('loadRuntimeConfig with everything right', () => {
+  it('returns the feed, with SITE_URL as its site, and the publish settings', () => {
+    // Prepare
+    const env = { SITE_URL: 'https://cdn.example.org/news', FEED_BUCKET: 'feeds-bucket' };
+
+    // Act
+    const { feed, publish } = loadRuntimeConfig(configFileJson(), env);
+
+    // Assess
+    expect(feed.siteUrl).toBe('https://cdn.example.org/news/');
+    expect(publish.bucket).toBe('feeds-bucket');
   });
 });

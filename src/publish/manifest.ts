@@ -4,6 +4,7 @@
  * run can tell what changed without reading seeds or objects that did not.
  */
 import { createHash } from 'node:crypto';
+import * as v from 'valibot';
 import type { EntryText } from '../feed/items.js';
 
 export const MANIFEST_KEY = '_publish/manifest.json';
@@ -84,66 +85,115 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
   } catch {
     return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} is not valid JSON; rebuilding from the seeds and the bucket's listing` };
   }
-  if (isRecord(value) && value.version === 1 && isRecord(value.articles)) {
-    const legacy = new Map<string, { hash: string; updated?: string }>();
-    for (const [id, record] of Object.entries(value.articles)) {
-      if (isRecord(record) && typeof record.hash === 'string') {
-        legacy.set(id, typeof record.updated === 'string' ? { hash: record.hash, updated: record.updated } : { hash: record.hash });
-      }
-    }
-    return { manifest: EMPTY_MANIFEST, ...withEtag, legacy };
+  const legacy = v.safeParse(LEGACY_MANIFEST, value, { abortEarly: true });
+  if (legacy.success) return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: legacyArticles(legacy.output.articles) };
+  // abortEarly: one reason is enough to rebuild, and a broken manifest is not walked to its end.
+  const result = v.safeParse(manifestSchema(now.getTime()), value, { abortEarly: true });
+  if (!result.success) {
+    return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} ${manifestProblem(result.issues[0])}; rebuilding from the seeds and the bucket's listing` };
   }
-  const problem = manifestProblem(value, now.getTime());
-  if (problem) return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} ${problem}; rebuilding from the seeds and the bucket's listing` };
-  return { manifest: value as Manifest, ...withEtag };
+  return { manifest: result.output, ...withEtag };
 }
 
-const MANIFEST_FIELDS = new Set(['version', 'pageSettings', 'siteInput', 'articles', 'objects']);
-const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'updated', 'page', 'text']);
+/** A JSON object: valibot's object and record schemas also take arrays, which no manifest holds. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The first version kept each item's hash and edit date; the rest of it is rebuilt. */
+const LEGACY_MANIFEST = v.object({ version: v.literal(1), articles: v.custom<Record<string, unknown>>(isJsonObject) });
+// A record without a hash says nothing to keep; an `updated` that is no string is dropped alone.
+const LEGACY_ARTICLE = v.object({ hash: v.string(), updated: v.fallback(v.optional(v.string()), undefined) });
+
+function legacyArticles(articles: Readonly<Record<string, unknown>>): LegacyArticles {
+  const legacy = new Map<string, { hash: string; updated?: string }>();
+  for (const [id, record] of Object.entries(articles)) {
+    const parsed = v.safeParse(LEGACY_ARTICLE, record);
+    if (!parsed.success) continue;
+    const { hash, updated } = parsed.output;
+    legacy.set(id, updated === undefined ? { hash } : { hash, updated });
+  }
+  return legacy;
+}
+
+const OBJECT_RECORD = v.object({ input: v.string(), etag: v.string() }) satisfies v.GenericSchema<unknown, ObjectRecord>;
 
 /**
- * Why a manifest cannot be trusted, or undefined. Beyond types: a field this version does not
- * write means another writer or a hand edit, and an edit date after `now` would put a date from
- * the future into the feeds; either way the run rebuilds rather than publish what it says.
+ * The shape this version writes. Beyond types: a field it does not write means another writer or
+ * a hand edit, and an edit date after `now` would put a date from the future into the feeds;
+ * either way the run rebuilds rather than publish what it says.
  */
-function manifestProblem(value: unknown, now: number): string | undefined {
-  if (!isRecord(value)) return 'is not a JSON object';
-  if (value.version !== MANIFEST_VERSION) return `has unknown version ${JSON.stringify(value.version)}`;
-  const unknown = Object.keys(value).find((key) => !MANIFEST_FIELDS.has(key));
-  if (unknown !== undefined) return `has an unknown field ${JSON.stringify(unknown).slice(0, 80)}`;
-  if (!isRecord(value.articles) || !isRecord(value.objects)) return 'lacks "articles" or "objects"';
-  for (const field of ['pageSettings', 'siteInput'] as const) {
-    if (value[field] !== undefined && typeof value[field] !== 'string') return `has a malformed ${JSON.stringify(field)}`;
-  }
-  for (const [key, record] of Object.entries(value.objects)) if (!isObjectRecord(record)) return `has a malformed record for ${JSON.stringify(key)}`;
-  for (const [name, record] of Object.entries(value.articles)) {
-    if (!isArticleRecord(record)) return `has a malformed record for ${JSON.stringify(name).slice(0, 120)}`;
-    for (const key in record) if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${JSON.stringify(name).slice(0, 120)}`;
-    if (record.updated !== undefined && Date.parse(record.updated) > now) {
-      return `says ${JSON.stringify(name).slice(0, 120)} was edited at ${record.updated}, after this run's clock`;
-    }
-  }
-  return undefined;
+function manifestSchema(now: number): v.GenericSchema<unknown, Manifest> {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isJsonObject),
+    v.strictObject({
+      version: v.literal(MANIFEST_VERSION),
+      pageSettings: v.optional(v.string()),
+      siteInput: v.optional(v.string()),
+      // Typed here, proved by the check that follows: see articleProblem.
+      articles: v.pipe(
+        v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed) return;
+          for (const name of Object.keys(dataset.value)) {
+            const problem = articleProblem(name, dataset.value[name], now);
+            if (problem === undefined) continue;
+            addIssue({ message: problem });
+            return;
+          }
+        }),
+      ),
+      objects: v.pipe(v.custom<Record<string, unknown>>(isJsonObject), v.record(v.string(), OBJECT_RECORD)),
+    }),
+  );
 }
 
-function isObjectRecord(value: unknown): value is ObjectRecord {
-  return isRecord(value) && typeof value.input === 'string' && typeof value.etag === 'string';
+/** Why the manifest cannot be trusted, in words, from where its first issue is. */
+function manifestProblem(issue: v.BaseIssue<unknown> | undefined): string {
+  // articleProblem words its own.
+  if (issue?.type === 'raw_check') return issue.message;
+  const [field, name] = (issue?.path ?? []).map((item) => String(item.key));
+  if (field === undefined) return 'is not a JSON object';
+  if (field === 'version') return `has unknown version ${JSON.stringify(issue?.input)}`;
+  // strictObject says it expected "never" for a key it has no entry for.
+  if (issue?.expected === 'never') return `has an unknown field ${JSON.stringify(field).slice(0, 80)}`;
+  if (name !== undefined) return `has a malformed record for ${JSON.stringify(name)}`;
+  return field === 'articles' || field === 'objects' ? 'lacks "articles" or "objects"' : `has a malformed ${JSON.stringify(field)}`;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'updated', 'page', 'text']);
+
+/**
+ * What is wrong with one article record, or undefined. Plain checks written by hand rather than a
+ * valibot schema, because they run for every article of the archive on every run: for 10,000
+ * records, a strictObject of the same fields made parseManifest 1.8 times as slow (36 ms against
+ * 21 ms; validating alone took 21 ms against 6 ms, JSON.parse being the other 15 ms). The
+ * manifest around them, and each record's `page`, are checked by valibot.
+ */
+function articleProblem(name: string, value: unknown, now: number): string | undefined {
+  if (!isArticleRecord(value)) return `has a malformed record for ${quote(name)}`;
+  for (const key in value) if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${quote(name)}`;
+  if (value.updated !== undefined && Date.parse(value.updated) > now) return `says ${quote(name)} was edited at ${value.updated}, after this run's clock`;
+  return undefined;
+}
+
+/** A file name as JSON, cut short: a hand-edited manifest may hold any key. */
+function quote(name: string): string {
+  return JSON.stringify(name).slice(0, 120);
+}
 
 function isArticleRecord(value: unknown): value is ArticleRecord {
-  if (!isRecord(value)) return false;
+  if (!isJsonObject(value)) return false;
   const { seed, hash, day, slug, updated, page, rejected, text } = value;
-  // Called for every article of the archive on every run: plain checks, no closures.
   if (seed !== undefined && typeof seed !== 'string') return false;
   if (hash !== undefined && typeof hash !== 'string') return false;
   if (day !== undefined && (typeof day !== 'string' || !DAY.test(day))) return false;
   if (slug !== undefined && (typeof slug !== 'string' || slug === '' || slug.includes('/'))) return false;
   if (updated !== undefined && (typeof updated !== 'string' || Number.isNaN(Date.parse(updated)))) return false;
-  if (page !== undefined && !isObjectRecord(page)) return false;
-  if (rejected !== undefined && !(isRecord(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string')) return false;
-  if (text !== undefined && !(isRecord(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')) return false;
+  if (page !== undefined && !v.is(OBJECT_RECORD, page)) return false;
+  if (rejected !== undefined && !(isJsonObject(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string')) return false;
+  if (text !== undefined && !(isJsonObject(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')) return false;
   // A published article has a slug, a day and a hash; nothing else can render it.
   return page === undefined || (slug !== undefined && day !== undefined && hash !== undefined);
 }
@@ -161,8 +211,4 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
     .map((field) => `\n ${JSON.stringify(field)}: ${JSON.stringify(manifest[field])},`)
     .join('');
   return Buffer.from(`{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

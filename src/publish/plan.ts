@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { SITE_FILES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
@@ -50,16 +51,6 @@ export interface SeedListing {
   /** Bytes, as listed: a seed over the limit is refused without being read. */
   readonly size: number;
 }
-
-/** How large a seed and a feed may be. */
-export interface Limits {
-  /** A seed over this many bytes is refused before it is read. */
-  readonly seedBytes: number;
-  /** A feed document (RSS, Atom or JSON) over this many bytes drops the full text of its oldest items. */
-  readonly feedBytes: number;
-}
-
-export const DEFAULT_LIMITS: Limits = { seedBytes: 1024 * 1024, feedBytes: 1024 * 1024 };
 
 /** What a run is asked to produce, beside the seeds. */
 export interface PlanSettings {

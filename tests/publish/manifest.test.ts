@@ -1,0 +1,181 @@
+/**
+ * Reading the manifest a run left in the bucket: what is trusted, the reason given for each
+ * manifest that is not (the run then rebuilds), the first version's records carried over, and
+ * a manifest that round-trips through serializeManifest.
+ */
+import { describe, expect, it } from 'vitest';
+import { EMPTY_MANIFEST, MANIFEST_KEY, parseManifest, serializeManifest, type Manifest } from '../../src/publish/manifest.js';
+
+const NOW = new Date('2026-03-01T06:00:00.000Z');
+const REBUILDING = "; rebuilding from the seeds and the bucket's listing";
+
+/** A string is the bytes as they are (to write JSON that is broken); anything else is written as JSON. */
+function bytes(value: unknown): Uint8Array {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** A manifest of this version with one article, the one record each test changes. */
+function withArticle(record: unknown, name = '2026-02-01-harbour.txt'): Record<string, unknown> {
+  return { version: 2, articles: { [name]: record }, objects: {} };
+}
+
+const PUBLISHED = {
+  seed: '"etag-1"',
+  hash: 'h1',
+  day: '2026-02-01',
+  slug: '2026-02-01-harbour',
+  page: { input: 'i1', etag: '"page-1"' },
+};
+
+describe('parseManifest with a manifest it trusts', () => {
+  it('round-trips every kind of record through serializeManifest, byte for byte', () => {
+    // Prepare
+    const manifest: Manifest = {
+      version: 2,
+      pageSettings: 'p1',
+      siteInput: 's1',
+      articles: {
+        '2026-02-01-harbour.txt': { ...PUBLISHED, updated: '2026-02-20T10:00:00.000Z', text: { title: 'Harbour', lede: 'Boats.', html: '<p>Boats.</p>' } },
+        '2026-02-03-bridge.txt': { seed: '"etag-2"', rejected: { line: 3, reason: 'the title is empty' }, hash: 'h2', day: '2026-02-03', slug: '2026-02-03-bridge' },
+        '2026-01-05-gone.txt': { slug: '2026-01-05-gone' },
+      },
+      objects: { 'rss.xml': { input: 'r', etag: '"rss"' }, 'index.html': { input: 'x', etag: '"index"' } },
+    };
+    const stored = serializeManifest(manifest);
+
+    // Act
+    const parsed = parseManifest(stored, NOW, '"manifest-etag"');
+
+    // Assess
+    expect(parsed).toEqual({ manifest, etag: '"manifest-etag"' });
+    expect(Buffer.from(serializeManifest(parsed.manifest)).equals(Buffer.from(stored))).toBe(true);
+  });
+
+  it('takes the empty manifest as it is', () => {
+    // Act
+    const parsed = parseManifest(serializeManifest(EMPTY_MANIFEST), NOW);
+
+    // Assess
+    expect(parsed).toEqual({ manifest: EMPTY_MANIFEST });
+  });
+
+  it('starts empty, without a problem, when there is no manifest yet', () => {
+    // Act
+    const parsed = parseManifest(undefined, NOW);
+
+    // Assess
+    expect(parsed).toEqual({ manifest: EMPTY_MANIFEST });
+  });
+
+  it('accepts an edit made at this run\'s very instant', () => {
+    // Prepare
+    const stored = bytes(withArticle({ ...PUBLISHED, updated: NOW.toISOString() }));
+
+    // Act
+    const parsed = parseManifest(stored, NOW);
+
+    // Assess
+    expect(parsed.problem).toBeUndefined();
+  });
+});
+
+describe('parseManifest with a manifest it does not trust', () => {
+  it.each<[string, unknown, string]>([
+    ['bytes that are not JSON', '{"version": 2, "articles": ', 'is not valid JSON'],
+    ['an array', [], 'is not a JSON object'],
+    ['a JSON string', '"manifest"', 'is not a JSON object'],
+    ['null', null, 'is not a JSON object'],
+    ['a version from the future', { version: 3, articles: {}, objects: {} }, 'has unknown version 3'],
+    ['no version', { articles: {}, objects: {} }, 'has unknown version undefined'],
+    ['a first-version manifest without articles', { version: 1 }, 'has unknown version 1'],
+    ['an unknown field', { version: 2, articles: {}, objects: {}, owner: 'someone else' }, 'has an unknown field "owner"'],
+    ['no objects', { version: 2, articles: {} }, 'lacks "articles" or "objects"'],
+    ['an array for the articles', { version: 2, articles: [], objects: {} }, 'lacks "articles" or "objects"'],
+    ['a number for pageSettings', { version: 2, pageSettings: 5, articles: {}, objects: {} }, 'has a malformed "pageSettings"'],
+    ['an object record without an ETag', { version: 2, articles: {}, objects: { 'rss.xml': { input: 'r' } } }, 'has a malformed record for "rss.xml"'],
+    ['an article record that is an array', withArticle([]), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a day that is a number', withArticle({ day: 20260201 }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a day in another format', withArticle({ day: '01.02.2026' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['an empty slug', withArticle({ slug: '' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a slug with a "/"', withArticle({ slug: 'a/b' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['an edit date that is no date', withArticle({ updated: 'yesterday' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a page without an ETag', withArticle({ ...PUBLISHED, page: { input: 'i1' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a page without a slug', withArticle({ ...PUBLISHED, slug: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a page without a day', withArticle({ ...PUBLISHED, day: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a page without a hash', withArticle({ ...PUBLISHED, hash: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['a rejection without a line', withArticle({ rejected: { reason: 'bad' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['entry text without its HTML', withArticle({ ...PUBLISHED, text: { title: 'T', lede: 'L' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    ['an unknown field in a record', withArticle({ day: '2026-02-01', note: 'hand edit' }), 'has an unknown field "note" in the record for "2026-02-01-harbour.txt"'],
+    [
+      'an edit date after the clock',
+      withArticle({ ...PUBLISHED, updated: '2099-01-01T00:00:00.000Z' }),
+      'says "2026-02-01-harbour.txt" was edited at 2099-01-01T00:00:00.000Z, after this run\'s clock',
+    ],
+  ])('rebuilds from %s, saying why', (_what, value, reason) => {
+    // Prepare
+    const stored = bytes(value);
+
+    // Act
+    const parsed = parseManifest(stored, NOW, '"manifest-etag"');
+
+    // Assess
+    expect(parsed).toEqual({ manifest: EMPTY_MANIFEST, etag: '"manifest-etag"', problem: `${MANIFEST_KEY} ${reason}${REBUILDING}` });
+  });
+
+  it('names the first bad article of many', () => {
+    // Prepare
+    const articles: Record<string, unknown> = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`2026-02-01-${String(i).padStart(4, '0')}.txt`, { ...PUBLISHED }]));
+    articles['2026-02-01-0500.txt'] = { ...PUBLISHED, day: 1 };
+
+    // Act
+    const parsed = parseManifest(bytes({ version: 2, articles, objects: {} }), NOW);
+
+    // Assess
+    expect(parsed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "2026-02-01-0500.txt"${REBUILDING}`);
+  });
+
+  it('cuts a long file name or field name short in the reason', () => {
+    // Prepare
+    const name = `${'n'.repeat(500)}.txt`;
+    const field = 'f'.repeat(500);
+
+    // Act
+    const malformed = parseManifest(bytes(withArticle({ day: 1 }, name)), NOW);
+    const unknown = parseManifest(bytes(withArticle({ [field]: 1 }, name)), NOW);
+
+    // Assess
+    expect(malformed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "${'n'.repeat(119)}${REBUILDING}`);
+    expect(unknown.problem).toBe(`${MANIFEST_KEY} has an unknown field "${'f'.repeat(79)} in the record for "${'n'.repeat(119)}${REBUILDING}`);
+  });
+});
+
+describe('parseManifest with a manifest of the first version', () => {
+  it('starts empty but keeps each item\'s hash and edit date, so edit dates survive the upgrade', () => {
+    // Prepare
+    const stored = bytes({
+      version: 1,
+      articles: {
+        'tag:news.example.org,2026:2026-02-01-harbour': { hash: 'h1', updated: '2026-02-20T10:00:00.000Z' },
+        'tag:news.example.org,2026:2026-02-03-bridge': { hash: 'h2' },
+        'tag:news.example.org,2026:2026-02-05-odd': { hash: 'h3', updated: 20260220 },
+        'tag:news.example.org,2026:2026-02-07-no-hash': { updated: '2026-02-20T10:00:00.000Z' },
+        'tag:news.example.org,2026:2026-02-09-not-a-record': 'h5',
+      },
+    });
+
+    // Act
+    const parsed = parseManifest(stored, NOW, '"v1"');
+
+    // Assess
+    expect(parsed.manifest).toBe(EMPTY_MANIFEST);
+    expect(parsed.etag).toBe('"v1"');
+    expect(parsed.problem).toBeUndefined();
+    expect(parsed.legacy).toEqual(
+      new Map([
+        ['tag:news.example.org,2026:2026-02-01-harbour', { hash: 'h1', updated: '2026-02-20T10:00:00.000Z' }],
+        ['tag:news.example.org,2026:2026-02-03-bridge', { hash: 'h2' }],
+        ['tag:news.example.org,2026:2026-02-05-odd', { hash: 'h3' }],
+      ]),
+    );
+  });
+});
