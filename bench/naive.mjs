@@ -12,7 +12,7 @@ if (!seedsDir || !outDir) {
   console.error('usage: node bench/naive.mjs SEEDS_DIR OUT_DIR');
   process.exit(2);
 }
-const escape = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeHtml = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 const site = 'https://feeds.example.org/';
 
 const articles = [];
@@ -42,8 +42,8 @@ const feed = new Feed({
 });
 for (const a of articles) {
   const link = `${site}articles/${a.slug}.html`;
-  const content = a.paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n');
-  feed.addItem({ title: a.title, id: link, link, date: a.date, description: escape(a.paragraphs[0] ?? ''), content });
+  const content = a.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  feed.addItem({ title: a.title, id: link, link, date: a.date, description: escapeHtml(a.paragraphs[0] ?? ''), content });
 }
 // `feed` renders every item it holds; a feed carries only the newest 50.
 feed.items = feed.items.slice(0, 50);

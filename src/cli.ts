@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
 import { parseCorpus } from './article/corpus.js';
 import { formatArticleError } from './article/types.js';
-import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env } from './config.js';
+import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { DEFAULT_CACHE_CONTROL } from './site-files.js';
@@ -139,7 +139,7 @@ interface BuildArgs {
 
 async function build(args: BuildArgs, io: CliIo): Promise<number> {
   const { seedsDir, outDir, configFile, nowText } = args;
-  let config;
+  let config: FeedConfig | undefined;
   const problems: string[] = [];
   try {
     config = loadFeedConfig(JSON.parse(await readFile(configFile, 'utf8')), io.env, configFile);

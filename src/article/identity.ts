@@ -11,7 +11,7 @@ export function itemId(idPrefix: string, fileName: string): string {
   const stem = fileName.normalize('NFC').replace(/\.txt$/i, '');
   // Percent-encode everything outside RFC 3986 unreserved characters so the id is a valid URI;
   // that also means no article id can contain a `/` of its own and equal `feedId`.
-  return `${idPrefix}articles/` + encodeURIComponent(stem).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${idPrefix}articles/${encodeURIComponent(stem).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 /**

@@ -55,7 +55,10 @@ export function publishedAt(day: string, config: Pick<FeedConfig, 'publishTime'>
 /** The same instant in milliseconds, for the loops over a whole archive (no Date to allocate). */
 export function publishedInstant(day: string, config: Pick<FeedConfig, 'publishTime'>): number {
   let byDay = instants.get(config.publishTime);
-  if (byDay === undefined) instants.set(config.publishTime, (byDay = new Map()));
+  if (byDay === undefined) {
+    byDay = new Map();
+    instants.set(config.publishTime, byDay);
+  }
   let instant = byDay.get(day);
   if (instant === undefined) {
     const date = parseCalendarDate(day);

@@ -39,21 +39,25 @@ export interface Started {
   readonly summary: PublishSummary;
 }
 
+function parseStartArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      once: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      seeds: { type: 'string', default: 'seeds' },
+      data: { type: 'string', default: '.local-s3' },
+      force: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
 /** Starts the embedded S3 and publishes once; the caller decides whether to keep serving. */
 export async function startLocal(argv: readonly string[], io: StartIo): Promise<{ code: number; started?: Started; once: boolean }> {
-  let values;
+  let values: ReturnType<typeof parseStartArgs>['values'];
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        once: { type: 'boolean', default: false },
-        port: { type: 'string' },
-        seeds: { type: 'string', default: 'seeds' },
-        data: { type: 'string', default: '.local-s3' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    ({ values } = parseStartArgs(argv));
   } catch (error) {
     io.stderr(`${(error as Error).message}\n\n${HELP}`);
     return { code: 2, once: true };

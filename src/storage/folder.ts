@@ -108,7 +108,7 @@ export class FolderStorage implements Storage {
 
   /** Calls `visit` with each entry's key and lstat that is not a folder: one `lstat` per entry, no Dirent per file. */
   private walk(folder: string, recursive: boolean, visit: (key: string, info: Stats) => void): void {
-    let names;
+    let names: string[];
     const directory = folder === '' ? this.root : join(this.root, folder);
     try {
       names = readdirSync(directory);

@@ -9,6 +9,7 @@ const XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/g
  * Almost every text has none of them, and a scan for the usual suspects is far cheaper than
  * the full Unicode-aware replace; surrogates (emoji) send the text the careful way.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters XML forbids is the point.
 const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 export function stripXmlForbidden(text: string): string {

@@ -6,7 +6,7 @@
  * allowed to list the bucket with the key as s3:prefix, else 403).
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
 type Json = any;
 
 export const EXAMPLE = {

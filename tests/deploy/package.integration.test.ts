@@ -12,7 +12,7 @@ import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-polic
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
 type Json = any;
 interface Template {
   Resources: Record<string, { Type: string; Properties?: Json; Condition?: string; DependsOn?: Json; DeletionPolicy?: string }>;

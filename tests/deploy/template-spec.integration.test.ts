@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareServiceCopy, serverless, type ServiceCopy } from './support.js';
 import { formatIssue, loadTemplateChecker, type TemplateChecker } from './template-spec.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
 type Json = any;
 
 const STAGES = ['dev', 'prod'] as const;

@@ -145,7 +145,10 @@ class ValueChecker {
       case 'string':
         // CloudFormation writes a number or a boolean given for a string property as a string.
         if (typeof value === 'number' || typeof value === 'boolean') return;
-        if (typeof value !== 'string') return this.report(path, `expected a string, got ${show(value)}`);
+        if (typeof value !== 'string') {
+          this.report(path, `expected a string, got ${show(value)}`);
+          return;
+        }
         if (type.allowedValues && !isSubstitution(value) && !type.allowedValues.includes(value)) {
           this.report(path, `${JSON.stringify(value)} is not one of ${type.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
         }
@@ -156,9 +159,15 @@ class ValueChecker {
         // CloudFormation also takes a number written as a string ("30"), as YAML often has it.
         const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
         const expected = type.type === 'integer' ? 'an integer' : 'a number';
-        if (typeof number !== 'number' || !Number.isFinite(number)) return this.report(path, `expected ${expected}, got ${show(value)}`);
+        if (typeof number !== 'number' || !Number.isFinite(number)) {
+          this.report(path, `expected ${expected}, got ${show(value)}`);
+          return;
+        }
         if (type.type === 'integer') {
-          if (!Number.isInteger(number)) return this.report(path, `expected ${expected}, got ${show(value)}`);
+          if (!Number.isInteger(number)) {
+            this.report(path, `expected ${expected}, got ${show(value)}`);
+            return;
+          }
           if (type.allowedValues && !type.allowedValues.includes(number)) {
             this.report(path, `${number} is not one of ${type.allowedValues.join(', ')}`);
           }
@@ -168,7 +177,8 @@ class ValueChecker {
       case 'boolean':
         // "true" and "false" are what CloudFormation itself turns into booleans.
         if (typeof value === 'boolean' || value === 'true' || value === 'false' || isSubstitution(value)) return;
-        return this.report(path, `expected a boolean, got ${show(value)}`);
+        this.report(path, `expected a boolean, got ${show(value)}`);
+        return;
       case 'date-time':
         if (typeof value !== 'string') this.report(path, `expected a date-time string, got ${show(value)}`);
         return;
@@ -179,17 +189,25 @@ class ValueChecker {
         // Free-form (policy documents and the like): any JSON value.
         return;
       case 'tag':
-        return this.checkProperties(value, TAG_PROPERTIES, path, 'Tag');
+        this.checkProperties(value, TAG_PROPERTIES, path, 'Tag');
+        return;
       case 'ref': {
         const definition: TypeDefinition = this.db.get('typeDefinition', type.reference);
-        return this.checkProperties(value, definition.properties, path, definition.name);
+        this.checkProperties(value, definition.properties, path, definition.name);
+        return;
       }
       case 'array':
-        if (!Array.isArray(value)) return this.report(path, `expected ${describeType(type, this.db)}, got ${show(value)}`);
-        value.forEach((element, index) => this.checkValue(element, type.element, `${path}.${index}`));
+        if (!Array.isArray(value)) {
+          this.report(path, `expected ${describeType(type, this.db)}, got ${show(value)}`);
+          return;
+        }
+        for (const [index, element] of value.entries()) this.checkValue(element, type.element, `${path}.${index}`);
         return;
       case 'map':
-        if (!isObject(value)) return this.report(path, `expected ${describeType(type, this.db)}, got ${show(value)}`);
+        if (!isObject(value)) {
+          this.report(path, `expected ${describeType(type, this.db)}, got ${show(value)}`);
+          return;
+        }
         for (const [key, element] of Object.entries(value)) this.checkValue(element, type.element, `${path}.${key}`);
         return;
       case 'union': {
@@ -276,7 +294,7 @@ function checkReferences(
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((element, index) => checkReferences(element, `${path}.${index}`, context, report));
+    for (const [index, element] of value.entries()) checkReferences(element, `${path}.${index}`, context, report);
     return;
   }
   if (!isObject(value)) return;

@@ -76,7 +76,7 @@ export function configFileJson(overrides: Record<string, unknown> = {}): Record<
 
 /** Seed text: the header line, then blank-line separated paragraphs. */
 export function seedText(date: string, title: string, ...paragraphs: string[]): string {
-  return [`date ${date} ${title}`, ...paragraphs].join('\n\n') + '\n';
+  return `${[`date ${date} ${title}`, ...paragraphs].join('\n\n')}\n`;
 }
 
 export function seedFile(fileName: string, content: string | Uint8Array): SeedFile {

@@ -3,7 +3,7 @@
  * keys, following NextContinuationToken the way any S3 client does. s3rver's own tokens use
  * single DES, which the OpenSSL 3 in Node 20 refuses, so these pages used to answer 500.
  */
-import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createCipheriv, getCiphers, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';

@@ -53,7 +53,7 @@ export function testFeedConfig(overrides: Record<string, unknown> = {}, siteUrl 
 
 /** Seed text: the header line, then blank-line separated paragraphs. */
 export function seed(date: string, title: string, ...paragraphs: string[]): string {
-  return [`date ${date} ${title}`, ...paragraphs].join('\n\n') + '\n';
+  return `${[`date ${date} ${title}`, ...paragraphs].join('\n\n')}\n`;
 }
 
 /** A small, valid seed set: three articles a few days apart, one with text that needs escaping. */
