@@ -80,9 +80,13 @@ function childEnv() {
 }
 
 async function timeImport(file) {
-  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', importTimer(file)], { env: childEnv(), timeout: 60_000 });
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', importTimer(file)], {
+    env: childEnv(),
+    timeout: 60_000,
+  });
   const [wallMs, cpuMs] = JSON.parse(stdout);
-  if (!Number.isFinite(wallMs) || !Number.isFinite(cpuMs)) throw new Error(`importing ${file} printed ${JSON.stringify(stdout)}, not times`);
+  if (!Number.isFinite(wallMs) || !Number.isFinite(cpuMs))
+    throw new Error(`importing ${file} printed ${JSON.stringify(stdout)}, not times`);
   return { wallMs, cpuMs };
 }
 
@@ -95,9 +99,18 @@ async function packageZip(repoRoot, dir) {
   // No AWS credentials or profile reach the CLI, and it reports nothing anywhere.
   const env = {};
   for (const [key, value] of Object.entries(process.env)) if (!/^AWS_/.test(key) || key === 'AWS_CA_BUNDLE') env[key] = value;
-  Object.assign(env, { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'), AWS_CONFIG_FILE: join(dir, 'no-aws-config'), SLS_TELEMETRY_DISABLED: '1' });
+  Object.assign(env, {
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    SLS_TELEMETRY_DISABLED: '1',
+  });
   const out = join(dir, 'package');
-  await execFileAsync(process.execPath, [serverlessBin, 'package', '--package', out], { cwd: dir, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+  await execFileAsync(process.execPath, [serverlessBin, 'package', '--package', out], {
+    cwd: dir,
+    env,
+    timeout: 240_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return statSync(join(out, 'feedpress.zip')).size;
 }
 
@@ -107,12 +120,21 @@ async function packageZip(repoRoot, dir) {
  * target is ≤ 1) and `ownCodeRatio` (lambda / minimalSame); and the deployment zip's size when
  * `zip` is not false and the serverless CLI is installed.
  */
-export async function coldStart({ runs = 15, repoRoot = defaultRepoRoot, tmpRoot = tmpdir(), zip = true, keep = false, log = () => {} } = {}) {
+export async function coldStart({
+  runs = 15,
+  repoRoot = defaultRepoRoot,
+  tmpRoot = tmpdir(),
+  zip = true,
+  keep = false,
+  log = () => {},
+} = {}) {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a whole number ≥ 1, got ${runs}`);
   const dir = mkdtempSync(join(tmpRoot, 'feedpress-cold-start-'));
   try {
     log('building the publish bundle…');
-    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', join(dir, 'dist'), 'publish'], { cwd: repoRoot });
+    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', join(dir, 'dist'), 'publish'], {
+      cwd: repoRoot,
+    });
 
     log('building the minimal handler…');
     const { esbuildOptions } = await import(pathToFileURL(join(repoRoot, 'scripts', 'build.mjs')).href);
@@ -177,7 +199,8 @@ export async function coldStart({ runs = 15, repoRoot = defaultRepoRoot, tmpRoot
 /** The result as a Markdown table and the target lines. */
 export function formatColdStart(result) {
   const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-  const row = (label, r) => `| ${label} | ${r.wallMs.toFixed(1)} | ${r.minWallMs.toFixed(1)}–${r.maxWallMs.toFixed(1)} | ${r.cpuMs.toFixed(1)} | ${kib(r.bundleBytes)} |`;
+  const row = (label, r) =>
+    `| ${label} | ${r.wallMs.toFixed(1)} | ${r.minWallMs.toFixed(1)}–${r.maxWallMs.toFixed(1)} | ${r.cpuMs.toFixed(1)} | ${kib(r.bundleBytes)} |`;
   const lines = [
     `Importing each bundle in a fresh node process (${result.node}), median of ${result.runs}:`,
     '',

@@ -18,13 +18,20 @@ const site = 'https://feeds.example.org/';
 const articles = [];
 for (const name of readdirSync(seedsDir)) {
   // Line 1 is `date YYYY-MM-DD Title`; a BOM or stray leading whitespace is common in hand-typed files.
-  const [header, ...rest] = readFileSync(join(seedsDir, name), 'utf8').replace(/^\uFEFF/, '').trimStart().split(/\r?\n/);
+  const [header, ...rest] = readFileSync(join(seedsDir, name), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .split(/\r?\n/);
   const match = /^date\s+(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(header.trim());
   if (!match) continue;
   // Line breaks inside a paragraph are left as they are: HTML reads them as spaces. (Collapsing
   // them with .replace(/\s+/g, ' ') would make V8 keep each result as a tree of small pieces and
   // quadruple this script's memory at 10,000 articles: a baseline that slow would flatter us.)
-  const paragraphs = rest.join('\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  const paragraphs = rest
+    .join('\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   articles.push({ slug: name.replace(/\.txt$/, ''), date: new Date(`${match[1]}T00:00:00Z`), title: match[2], paragraphs });
 }
 articles.sort((a, b) => b.date - a.date);

@@ -151,9 +151,12 @@ export async function measureRequests(options: { generator: string; size: number
     const corpus = join(tmp, 'corpus');
     log(`generating ${options.size} articles`);
     const generated = spawnSync(process.execPath, [options.generator, corpus, String(options.size)], { encoding: 'utf8' });
-    if (generated.status !== 0) throw new Error(`corpus generator failed: ${(generated.stderr || generated.error?.message || '').trim().split('\n')[0]}`);
+    if (generated.status !== 0)
+      throw new Error(`corpus generator failed: ${(generated.stderr || generated.error?.message || '').trim().split('\n')[0]}`);
     // Date-prefixed file names: name order is date order.
-    const names = readdirSync(corpus).filter((name) => name.endsWith('.txt')).sort();
+    const names = readdirSync(corpus)
+      .filter((name) => name.endsWith('.txt'))
+      .sort();
     if (names.length !== options.size) throw new Error(`the generator wrote ${names.length} seeds, not ${options.size}`);
 
     const s3Dir = join(tmp, 's3');
@@ -169,7 +172,9 @@ export async function measureRequests(options: { generator: string; size: number
     log(`uploading ${names.length} seeds to ${s3.endpoint}/${BUCKET}/${SEEDS_PREFIX}`);
     await inPool(names, 32, (name) => putSeed(SEEDS_PREFIX + name, readFileSync(join(corpus, name))));
 
-    const feed = loadFeedConfig(JSON.parse(readFileSync(join(repoRoot, 'feed.config.json'), 'utf8')), { SITE_URL: 'https://bench.example.org/' });
+    const feed = loadFeedConfig(JSON.parse(readFileSync(join(repoRoot, 'feed.config.json'), 'utf8')), {
+      SITE_URL: 'https://bench.example.org/',
+    });
     const deps = bucketPublishDependencies({
       client,
       feed,
@@ -231,7 +236,9 @@ export async function measureRequests(options: { generator: string; size: number
         },
         ms,
       });
-      log(`  ${scenario.name.padEnd(9)} LIST ${requests.list}, GET seeds ${requests.seedGet}, GET other ${requests.otherGet}, PUT ${requests.put}, DELETE ${requests.delete} (${ms.toFixed(0)} ms)`);
+      log(
+        `  ${scenario.name.padEnd(9)} LIST ${requests.list}, GET seeds ${requests.seedGet}, GET other ${requests.otherGet}, PUT ${requests.put}, DELETE ${requests.delete} (${ms.toFixed(0)} ms)`,
+      );
     }
 
     const unchanged = results.find((r) => r.name === 'unchanged')!.requests;

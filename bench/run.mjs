@@ -98,7 +98,9 @@ if (chosen.build) {
   cliLabel = `\`node ${[...chosen.nodeArgs, script.startsWith('..') ? resolve(repoRoot, chosen.script) : script, ...cliArgs('SEEDS', 'OUT')].join(' ')}\``;
 }
 if (!existsSync(resolve(repoRoot, cli.script))) {
-  fail(`${cli.script} does not exist${options.cli === 'dist' ? ': run `node scripts/build.mjs cli` first, or leave --cli out to bundle it now' : ''}`);
+  fail(
+    `${cli.script} does not exist${options.cli === 'dist' ? ': run `node scripts/build.mjs cli` first, or leave --cli out to bundle it now' : ''}`,
+  );
 }
 
 function fail(message) {
@@ -268,8 +270,12 @@ function hugoBuild(dir, size) {
     'baseURL = "https://feeds.example.org/"\ntitle = "Dispatches"\ndisableKinds = ["taxonomy", "term"]\n[services.rss]\nlimit = 50\n',
   );
   mkdirSync(join(site, 'layouts', '_default'), { recursive: true });
-  writeFileSync(join(site, 'layouts', '_default', 'single.html'), '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}\n');
-  const list = '<!doctype html><title>{{ .Site.Title }}</title><ul>{{ range .Site.RegularPages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>\n';
+  writeFileSync(
+    join(site, 'layouts', '_default', 'single.html'),
+    '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}\n',
+  );
+  const list =
+    '<!doctype html><title>{{ .Site.Title }}</title><ul>{{ range .Site.RegularPages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>\n';
   writeFileSync(join(site, 'layouts', '_default', 'list.html'), list);
   writeFileSync(join(site, 'layouts', 'index.html'), list);
   // Hugo is not a node process: its peak RSS comes from GNU time when that is installed.
@@ -303,10 +309,14 @@ const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
 const lines = [];
 const print = (line = '') => lines.push(line);
 
-print(`Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
-  `Node ${process.version}, ${os.type()} ${os.release()}; ${new Date().toISOString().slice(0, 10)}.`);
-print(`Our CLI: ${cliLabel}. Baseline: \`node bench/naive.mjs SEEDS OUT\`. ` +
-  `Each figure is the median of ${runs} run${runs === 1 ? '' : 's'} of a whole process: wall time and peak RSS.`);
+print(
+  `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+    `Node ${process.version}, ${os.type()} ${os.release()}; ${new Date().toISOString().slice(0, 10)}.`,
+);
+print(
+  `Our CLI: ${cliLabel}. Baseline: \`node bench/naive.mjs SEEDS OUT\`. ` +
+    `Each figure is the median of ${runs} run${runs === 1 ? '' : 's'} of a whole process: wall time and peak RSS.`,
+);
 print();
 
 const scenarios = [
@@ -317,7 +327,9 @@ const scenarios = [
 ];
 const hasHugo = results.some((r) => r.hugo);
 if (hasHugo) scenarios.push(['hugo', 'Hugo full build (RSS + pages, reference)']);
-print(`| scenario | ${results.map((r) => `${count(r.size)}: ms | ${count(r.size)}: peak MiB | ${count(r.size)}: × naive (time / RSS)`).join(' | ')} |`);
+print(
+  `| scenario | ${results.map((r) => `${count(r.size)}: ms | ${count(r.size)}: peak MiB | ${count(r.size)}: × naive (time / RSS)`).join(' | ')} |`,
+);
 print(`| --- | ${results.map(() => '---: | ---: | ---:').join(' | ')} |`);
 for (const [key, label] of scenarios) {
   const cells = results.map((r) => {
@@ -329,16 +341,20 @@ for (const [key, label] of scenarios) {
   print(`| ${label} | ${cells.join(' | ')} |`);
 }
 print();
-print(`Files written by our CLI per run (median): ${results
-  .map((r) => `${count(r.size)}: first ${count(r.first.written)}, unchanged ${r.unchanged.written}, one added ${r.added.written}`)
-  .join('; ')}.`);
+print(
+  `Files written by our CLI per run (median): ${results
+    .map((r) => `${count(r.size)}: first ${count(r.first.written)}, unchanged ${r.unchanged.written}, one added ${r.added.written}`)
+    .join('; ')}.`,
+);
 // How each scenario grows with the corpus, between consecutive sizes: the question the old
 // in-process benchmark answered for Lambda sizing.
 for (let i = 1; i < results.length; i++) {
   const [a, b] = [results[i - 1], results[i]];
   const grow = (key) => `${ratio(b[key].ms / a[key].ms)} time / ${ratio(b[key].kib / a[key].kib)} RSS`;
-  print(`Growth, ${count(b.size)} vs ${count(a.size)} articles (×${(b.size / a.size).toFixed(0)}): naive ${grow('naive')}; ` +
-    `first publish ${grow('first')}; nothing changed ${grow('unchanged')}; one added ${grow('added')}.`);
+  print(
+    `Growth, ${count(b.size)} vs ${count(a.size)} articles (×${(b.size / a.size).toFixed(0)}): naive ${grow('naive')}; ` +
+      `first publish ${grow('first')}; nothing changed ${grow('unchanged')}; one added ${grow('added')}.`,
+  );
 }
 if (!onPath('hugo')) print('Hugo: not on PATH, no Hugo row.');
 for (const note of notes) print(note);
@@ -356,9 +372,12 @@ target(big.unchanged.kib / big.naive.kib, TARGETS.unchangedRss, 'rebuild, nothin
 target(big.first.ms / big.naive.ms, TARGETS.firstTime, 'first full publish: wall time vs naive');
 target(big.added.ms / big.naive.ms, TARGETS.addedTime, 'one article added: wall time vs naive');
 if (big !== small) {
-  target(ours(big) / ours(small), TARGETS.rssGrowth,
+  target(
+    ours(big) / ours(small),
+    TARGETS.rssGrowth,
     `our CLI's peak RSS (max over its scenarios), ${count(big.size)} vs ${count(small.size)} articles` +
-      `${big.size === 10000 && small.size === 1000 ? '' : ' (set for 10,000 vs 1,000)'}: ${mib(ours(big))} vs ${mib(ours(small))} MiB`);
+      `${big.size === 10000 && small.size === 1000 ? '' : ' (set for 10,000 vs 1,000)'}: ${mib(ours(big))} vs ${mib(ours(small))} MiB`,
+  );
 }
 
 // The table and targets go out now: a failing extra section below must not lose them.

@@ -42,12 +42,16 @@ const MANUAL_EVENT = v.strictObject({ force: v.optional(v.boolean()), dryRun: v.
 export function parsePublishEvent(event: unknown): ParsedEvent {
   // `serverless invoke` without --data, and the console's empty test event, send nothing.
   if (event === undefined || event === null) return { trigger: 'manual' };
-  if (typeof event !== 'object' || Array.isArray(event)) throw new InvalidEventError(`got ${Array.isArray(event) ? 'an array' : typeof event}`);
+  if (typeof event !== 'object' || Array.isArray(event))
+    throw new InvalidEventError(`got ${Array.isArray(event) ? 'an array' : typeof event}`);
   // Before any schema walks it: the walk below has no bounds of its own.
   checkBounds(event);
   if (v.is(SCHEDULED_EVENT, event)) {
     const ignored: string[] = [];
-    for (const [path, holder] of [['', event], ['detail.', event.detail]] as const) {
+    for (const [path, holder] of [
+      ['', event],
+      ['detail.', event.detail],
+    ] as const) {
       if (typeof holder !== 'object' || holder === null) continue;
       for (const key of ['force', 'dryRun'] as const) {
         if (Object.hasOwn(holder, key) && (holder as Record<string, unknown>)[key] !== undefined) ignored.push(`${path}${key}`);
@@ -66,7 +70,9 @@ export function parsePublishEvent(event: unknown): ParsedEvent {
   }
   const [issue] = result.issues;
   const key = String(issue.path?.[0]?.key);
-  throw new InvalidEventError(`${JSON.stringify(key)} must be true or false, got ${shorten(JSON.stringify(issue.input) ?? String(issue.input))}`);
+  throw new InvalidEventError(
+    `${JSON.stringify(key)} must be true or false, got ${shorten(JSON.stringify(issue.input) ?? String(issue.input))}`,
+  );
 }
 
 /**
@@ -79,7 +85,8 @@ function checkBounds(event: object): void {
   let textLength = 0;
   const count = (text: string) => {
     textLength += text.length;
-    if (textLength > EVENT_LIMITS.textLength) throw new InvalidEventError(`more than ${EVENT_LIMITS.textLength} characters of keys and text`);
+    if (textLength > EVENT_LIMITS.textLength)
+      throw new InvalidEventError(`more than ${EVENT_LIMITS.textLength} characters of keys and text`);
   };
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;

@@ -120,7 +120,9 @@ function stopBeforeDeadline(context: InvocationContext | undefined): { signal: A
 
 function ignoredNotes(ignored: readonly string[] | undefined): string[] {
   if (!ignored || ignored.length === 0) return [];
-  return [`the scheduled event's ${ignored.join(' and ')} ${ignored.length > 1 ? 'were' : 'was'} ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`];
+  return [
+    `the scheduled event's ${ignored.join(' and ')} ${ignored.length > 1 ? 'were' : 'was'} ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`,
+  ];
 }
 
 /** The Lambda entry point. Its logger, S3 client and dependencies live as long as the container. */

@@ -103,8 +103,7 @@ exports.handler = async (event, context) => (await import('./index.mjs')).handle
 // An entry point is a handlers/*.ts file that exports `handler`; the other files there are
 // modules the entry points import (e.g. event parsing) and get bundled into them.
 const exportsHandler = (source) =>
-  /export\s+(?:const|let|var|(?:async\s+)?function)\s+handler\b/.test(source) ||
-  /export\s*\{[^}]*\bhandler\b[^}]*\}/.test(source);
+  /export\s+(?:const|let|var|(?:async\s+)?function)\s+handler\b/.test(source) || /export\s*\{[^}]*\bhandler\b[^}]*\}/.test(source);
 
 function handlerNames() {
   if (!existsSync(handlersDir)) return [];

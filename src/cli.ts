@@ -174,7 +174,8 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     io.stderr(error.message);
     return 1;
   }
-  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
+  for (const bad of summary.rejected)
+    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);

@@ -11,7 +11,19 @@
 import * as v from 'valibot';
 import { isKnownTimeZone } from './article/calendar.js';
 import { isLoopbackHost, tagPrefixProblem, urlProblem, USER_INFO } from './config/checks.js';
-import { ConfigError, matches, orElse, readSettings, reason, required, Secret, setting, settingsObject, TEXT, type Env } from './config/settings.js';
+import {
+  ConfigError,
+  matches,
+  orElse,
+  readSettings,
+  reason,
+  required,
+  Secret,
+  setting,
+  settingsObject,
+  TEXT,
+  type Env,
+} from './config/settings.js';
 import { loadLimits, type Limits } from './limits.js';
 
 export { ConfigError, type Env } from './config/settings.js';
@@ -53,9 +65,15 @@ const FEED_SETTINGS = {
   'feedUrls.rss': setting('FEED_RSS_URL', URL_SETTING),
   'feedUrls.atom': setting('FEED_ATOM_URL', URL_SETTING),
   'feedUrls.json': setting('FEED_JSON_URL', URL_SETTING),
-  language: setting('FEED_LANGUAGE', v.pipe(TEXT, required(), matches(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "uk-UA"'))),
+  language: setting(
+    'FEED_LANGUAGE',
+    v.pipe(TEXT, required(), matches(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "uk-UA"')),
+  ),
   'author.name': setting('FEED_AUTHOR_NAME', v.pipe(TEXT, required())),
-  'author.email': setting('FEED_AUTHOR_EMAIL', v.pipe(TEXT, matches(/^[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+$/, 'must be an e-mail address'))),
+  'author.email': setting(
+    'FEED_AUTHOR_EMAIL',
+    v.pipe(TEXT, matches(/^[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+$/, 'must be an e-mail address')),
+  ),
   copyright: setting('FEED_COPYRIGHT', TEXT),
   itemLimit: setting('FEED_ITEM_LIMIT', whole(1, 10_000, 50)),
   icon: setting('FEED_ICON', URL_SETTING),
@@ -79,7 +97,13 @@ const FEED_SETTINGS = {
       v.transform((time = '00:00') => ({ hour: Number(time.slice(0, 2)), minute: Number(time.slice(3)) })),
     ),
   ),
-  timeZone: setting('FEED_TIME_ZONE', v.pipe(TEXT, reason((zone) => (isKnownTimeZone(zone) ? undefined : 'must be an IANA time zone such as "UTC" or "Europe/Kyiv"')))),
+  timeZone: setting(
+    'FEED_TIME_ZONE',
+    v.pipe(
+      TEXT,
+      reason((zone) => (isKnownTimeZone(zone) ? undefined : 'must be an IANA time zone such as "UTC" or "Europe/Kyiv"')),
+    ),
+  ),
   ttlMinutes: setting(
     'PUBLISH_INTERVAL_MINUTES',
     whole(
@@ -170,12 +194,22 @@ export function configWarnings(config: FeedConfig): string[] {
 
 /** The publish settings: from environment variables only (they differ per stage). */
 const PUBLISH_SETTINGS = {
-  bucket: setting('FEED_BUCKET', v.pipe(TEXT, required('is required (the name of the bucket the feeds are written to)'), matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'))),
+  bucket: setting(
+    'FEED_BUCKET',
+    v.pipe(
+      TEXT,
+      required('is required (the name of the bucket the feeds are written to)'),
+      matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    ),
+  ),
   seedsSource: setting('SEEDS_SOURCE', v.pipe(TEXT, orElse('bundle'), v.picklist(['bundle', 'bucket'], 'must be "bundle" or "bucket"'))),
   // As given, not trimmed: an empty prefix is a value (a wrong one), not a missing one.
   seedsPrefix: setting('SEEDS_PREFIX', v.optional(v.string(), 'seeds/')),
   seedsDir: setting('SEEDS_DIR', TEXT),
-  cacheControl: setting('CACHE_CONTROL', v.pipe(TEXT, orElse('max-age=300'), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value'))),
+  cacheControl: setting(
+    'CACHE_CONTROL',
+    v.pipe(TEXT, orElse('max-age=300'), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value')),
+  ),
   s3Endpoint: setting(
     'S3_ENDPOINT',
     v.pipe(
@@ -187,7 +221,10 @@ const PUBLISH_SETTINGS = {
       }),
     ),
   ),
-  s3ForcePathStyle: setting('S3_FORCE_PATH_STYLE', v.pipe(TEXT, orElse('false'), v.picklist(['true', 'false'], 'must be "true" or "false"'))),
+  s3ForcePathStyle: setting(
+    'S3_FORCE_PATH_STYLE',
+    v.pipe(TEXT, orElse('false'), v.picklist(['true', 'false'], 'must be "true" or "false"')),
+  ),
 };
 
 const PUBLISH = v.pipe(

@@ -30,7 +30,11 @@ function fakeIo(cwd: string, options: { env?: Env; now?: string } = {}): FakeIo 
 }
 
 /** Every line written, split on newlines (one call may print several lines). */
-const lines = (written: readonly string[]) => written.join('\n').split('\n').filter((line) => line !== '');
+const lines = (written: readonly string[]) =>
+  written
+    .join('\n')
+    .split('\n')
+    .filter((line) => line !== '');
 
 const ARTICLE_ERROR_LINE = /^[^:\s][^:]*\.txt:\d+: \S.*$/;
 
@@ -77,8 +81,19 @@ describe('cli build', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['404.html', '_publish', 'articles', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
-    expect((await readdir(join(dir, 'out', 'articles'))).sort()).toEqual(['2026-02-01-tram-line-reopens.html', '2026-02-10-bridge-opens.html']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([
+      '404.html',
+      '_publish',
+      'articles',
+      'atom.xml',
+      'feed.json',
+      'index.html',
+      'rss.xml',
+    ]);
+    expect((await readdir(join(dir, 'out', 'articles'))).sort()).toEqual([
+      '2026-02-01-tram-line-reopens.html',
+      '2026-02-10-bridge-opens.html',
+    ]);
     const feeds = await readFeeds(join(dir, 'out'));
     expect(children(rssChannel(feeds.rss), 'item').map((item) => text(item.title))).toEqual(['Bridge Opens', 'Tram Line Reopens']);
     expect(children(atomFeed(feeds.atom), 'entry')).toHaveLength(2);
@@ -168,7 +183,12 @@ describe('cli build', () => {
 
   it('removes the page of a deleted seed, but refuses to remove more than UNPUBLISH_MAX_SHARE without --force', async () => {
     // Prepare
-    await writeSeeds({ ...GOOD, 'a.txt': seedText('2026-01-01', 'A', 'a.'), 'b.txt': seedText('2026-01-02', 'B', 'b.'), 'c.txt': seedText('2026-01-03', 'C', 'c.') });
+    await writeSeeds({
+      ...GOOD,
+      'a.txt': seedText('2026-01-01', 'A', 'a.'),
+      'b.txt': seedText('2026-01-02', 'B', 'b.'),
+      'c.txt': seedText('2026-01-03', 'C', 'c.'),
+    });
     expect(await runCli(BUILD, fakeIo(dir))).toBe(0);
     await rm(join(dir, 'seeds', 'a.txt'));
     const one = fakeIo(dir);
@@ -254,7 +274,9 @@ describe('cli build', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(lines(io.err)).toEqual(['2026-02-20-huge.txt:1: the file is 50 MiB, over the 1 MiB a seed may have (MAX_SEED_BYTES); it was not read']);
+    expect(lines(io.err)).toEqual([
+      '2026-02-20-huge.txt:1: the file is 50 MiB, over the 1 MiB a seed may have (MAX_SEED_BYTES); it was not read',
+    ]);
     expect((await readFeeds(join(dir, 'out'))).json.items).toHaveLength(2);
   });
 
@@ -484,22 +506,25 @@ describe('cli --help', () => {
     'PUBLISH_INTERVAL_MINUTES',
   ];
 
-  it.each([[['--help']], [['-h']], [['help']], [['build', '--help']], [['validate', '-h']]])('%j documents both commands, their options and the environment, exit 0', async (argv) => {
-    // Prepare
-    const io = fakeIo(dir);
+  it.each([[['--help']], [['-h']], [['help']], [['build', '--help']], [['validate', '-h']]])(
+    '%j documents both commands, their options and the environment, exit 0',
+    async (argv) => {
+      // Prepare
+      const io = fakeIo(dir);
 
-    // Act
-    const code = await runCli(argv, io);
+      // Act
+      const code = await runCli(argv, io);
 
-    // Assess
-    expect(code).toBe(0);
-    const help = io.out.join('\n');
-    expect(help).toMatch(/^\s+build\s+\S/m);
-    expect(help).toMatch(/^\s+validate\s+\S/m);
-    for (const option of ['--seeds DIR', '--out DIR', '--config FILE', '--now ISO-TIME']) expect(help).toContain(option);
-    for (const variable of ENV_VARIABLES) expect(help).toMatch(new RegExp(`\\b${variable}\\b`));
-    expect(io.err).toEqual([]);
-  });
+      // Assess
+      expect(code).toBe(0);
+      const help = io.out.join('\n');
+      expect(help).toMatch(/^\s+build\s+\S/m);
+      expect(help).toMatch(/^\s+validate\s+\S/m);
+      for (const option of ['--seeds DIR', '--out DIR', '--config FILE', '--now ISO-TIME']) expect(help).toContain(option);
+      for (const variable of ENV_VARIABLES) expect(help).toMatch(new RegExp(`\\b${variable}\\b`));
+      expect(io.err).toEqual([]);
+    },
+  );
 
   it('prints the help and exits 2 when no command is given', async () => {
     // Prepare

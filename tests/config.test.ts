@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, loadFeedConfig, loadPublishSettings, loadRuntimeConfig, loadUnpublishShare, type Env, type FeedConfig } from '../src/config.js';
+import {
+  ConfigError,
+  configWarnings,
+  loadFeedConfig,
+  loadPublishSettings,
+  loadRuntimeConfig,
+  loadUnpublishShare,
+  type Env,
+  type FeedConfig,
+} from '../src/config.js';
 import { DEFAULT_LIMITS, loadLimits } from '../src/limits.js';
 import { configFileJson } from './helpers/factory.js';
 
@@ -56,7 +65,11 @@ describe('loadFeedConfig with a valid file', () => {
     const file = configFileJson({
       title: '  Example News  ',
       homeUrl: 'https://www.example.org/',
-      feedUrls: { rss: 'https://cdn.example.org/rss.xml', atom: 'https://cdn.example.org/atom.xml', json: 'https://cdn.example.org/feed.json' },
+      feedUrls: {
+        rss: 'https://cdn.example.org/rss.xml',
+        atom: 'https://cdn.example.org/atom.xml',
+        json: 'https://cdn.example.org/feed.json',
+      },
       copyright: '© 2026 Example',
       itemLimit: 20,
       icon: 'https://news.example.org/icon.png',
@@ -72,7 +85,11 @@ describe('loadFeedConfig with a valid file', () => {
     expect(config).toMatchObject({
       title: 'Example News',
       homeUrl: 'https://www.example.org/',
-      feedUrls: { rss: 'https://cdn.example.org/rss.xml', atom: 'https://cdn.example.org/atom.xml', json: 'https://cdn.example.org/feed.json' },
+      feedUrls: {
+        rss: 'https://cdn.example.org/rss.xml',
+        atom: 'https://cdn.example.org/atom.xml',
+        json: 'https://cdn.example.org/feed.json',
+      },
       author: { name: 'News Desk', email: 'desk@example.org' },
       copyright: '© 2026 Example',
       itemLimit: 20,
@@ -99,7 +116,12 @@ describe('environment overrides', () => {
   it.each<[string, string, (config: FeedConfig) => unknown, unknown]>([
     ['FEED_TITLE', 'From Env', (c) => c.title, 'From Env'],
     ['FEED_DESCRIPTION', 'Described by env', (c) => c.description, 'Described by env'],
-    ['SITE_URL', 'https://env.example.org', (c) => [c.siteUrl, c.feedUrls.rss], ['https://env.example.org/', 'https://env.example.org/rss.xml']],
+    [
+      'SITE_URL',
+      'https://env.example.org',
+      (c) => [c.siteUrl, c.feedUrls.rss],
+      ['https://env.example.org/', 'https://env.example.org/rss.xml'],
+    ],
     ['FEED_HOME_URL', 'https://home.example.org/', (c) => c.homeUrl, 'https://home.example.org/'],
     ['FEED_RSS_URL', 'https://cdn.example.org/r.xml', (c) => c.feedUrls.rss, 'https://cdn.example.org/r.xml'],
     ['FEED_ATOM_URL', 'https://cdn.example.org/a.xml', (c) => c.feedUrls.atom, 'https://cdn.example.org/a.xml'],
@@ -116,7 +138,14 @@ describe('environment overrides', () => {
     ['PUBLISH_INTERVAL_MINUTES', '15', (c) => c.ttlMinutes, 15],
   ])('%s overrides the file', (variable, value, select, expected) => {
     // Prepare
-    const file = configFileJson({ copyright: '© File', icon: 'https://news.example.org/file.png', publishTime: '06:00', timeZone: 'UTC', ttlMinutes: 30, itemLimit: 40 });
+    const file = configFileJson({
+      copyright: '© File',
+      icon: 'https://news.example.org/file.png',
+      publishTime: '06:00',
+      timeZone: 'UTC',
+      ttlMinutes: 30,
+      itemLimit: 40,
+    });
     const fromFile = select(loadFeedConfig(file, {}));
 
     // Act
@@ -189,7 +218,11 @@ describe('ConfigError', () => {
     for (const problem of error.problems) expect(problem).toMatch(/is required/);
   });
 
-  it.each([['an array', []], ['null', null], ['a string', 'title: x']])('says when the file is %s, not an object', (_what, file) => {
+  it.each([
+    ['an array', []],
+    ['null', null],
+    ['a string', 'title: x'],
+  ])('says when the file is %s, not an object', (_what, file) => {
     // Prepare
     const input: unknown = file;
 
@@ -214,7 +247,9 @@ describe('ConfigError', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual(['feed.config.json language: must be a language tag such as "en" or "uk-UA", got "en_US"']);
+    expect((error as ConfigError).problems).toEqual([
+      'feed.config.json language: must be a language tag such as "en" or "uk-UA", got "en_US"',
+    ]);
   });
 });
 
@@ -267,7 +302,12 @@ describe('bad values, one at a time', () => {
 describe('loadFeedConfig guards against silent mistakes', () => {
   it('reports a misspelt field instead of quietly using the default', () => {
     // Prepare
-    const file = { ...configFileJson(), itemlimit: 10, author: { name: 'Desk', mail: 'desk@example.org' }, feedUrls: { rs: 'https://x.example/rss' } };
+    const file = {
+      ...configFileJson(),
+      itemlimit: 10,
+      author: { name: 'Desk', mail: 'desk@example.org' },
+      feedUrls: { rs: 'https://x.example/rss' },
+    };
 
     // Act
     const error = configError(file);
@@ -305,7 +345,14 @@ describe('loadPublishSettings', () => {
     const settings = loadPublishSettings(base);
 
     // Assess
-    expect(settings).toEqual({ bucket: 'feeds-bucket', seeds: { from: 'bundle' }, cacheControl: 'max-age=300', maxUnpublishShare: 0.2, limits: { seedBytes: 1048576, feedBytes: 1048576 }, s3: { forcePathStyle: false } });
+    expect(settings).toEqual({
+      bucket: 'feeds-bucket',
+      seeds: { from: 'bundle' },
+      cacheControl: 'max-age=300',
+      maxUnpublishShare: 0.2,
+      limits: { seedBytes: 1048576, feedBytes: 1048576 },
+      s3: { forcePathStyle: false },
+    });
   });
 
   it.each([
@@ -364,14 +411,17 @@ describe('loadPublishSettings', () => {
     expect(settings.seeds).toEqual({ from: 'bucket', prefix: 'drafts/seeds/' });
   });
 
-  it.each(['', 'seeds', '/seeds/', 'a//b/'])('rejects SEEDS_PREFIX %j for bucket seeds: they would mix with what readers fetch', (prefix) => {
-    // Act
-    const act = () => loadPublishSettings({ ...base, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: prefix });
+  it.each(['', 'seeds', '/seeds/', 'a//b/'])(
+    'rejects SEEDS_PREFIX %j for bucket seeds: they would mix with what readers fetch',
+    (prefix) => {
+      // Act
+      const act = () => loadPublishSettings({ ...base, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: prefix });
 
-    // Assess
-    expect(act).toThrow(ConfigError);
-    expect(act).toThrow(/SEEDS_PREFIX: must be a folder-like key prefix ending in "\/"/);
-  });
+      // Assess
+      expect(act).toThrow(ConfigError);
+      expect(act).toThrow(/SEEDS_PREFIX: must be a folder-like key prefix ending in "\/"/);
+    },
+  );
 
   it.each([
     ['FEED_BUCKET', { FEED_BUCKET: 'Not_A_Bucket' }],
@@ -442,7 +492,9 @@ describe('configWarnings', () => {
     // Assess
     expect(config.siteUrl).toBe('http://news.example.org/');
     expect(warnings).toEqual([
-      expect.stringMatching(/^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\/; .*use https:\/\//),
+      expect.stringMatching(
+        /^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\/; .*use https:\/\//,
+      ),
       expect.stringMatching(/^icon: http:\/\/img\.example\.net is plain http:\/\//),
     ]);
   });
@@ -540,7 +592,9 @@ describe('idPrefix as an RFC 4151 tag', () => {
 
     // Assess
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(new RegExp(`^${SOURCE.replace(/[.]/g, '\\.')} idPrefix: must be a tag URI prefix such as "tag:example\\.org,2026:" \\(RFC 4151\\): `));
+    expect(error.problems[0]).toMatch(
+      new RegExp(`^${SOURCE.replace(/[.]/g, '\\.')} idPrefix: must be a tag URI prefix such as "tag:example\\.org,2026:" \\(RFC 4151\\): `),
+    );
     expect(error.problems[0]).toMatch(reason);
   });
 
@@ -552,7 +606,11 @@ describe('idPrefix as an RFC 4151 tag', () => {
     const error = configError(configFileJson(), env);
 
     // Assess
-    expect(error.problems).toEqual([expect.stringMatching(/^FEED_ID_PREFIX: must be a tag URI prefix .*2026-02-30 is not a date on the calendar, got "tag:example\.org,2026-02-30:"$/)]);
+    expect(error.problems).toEqual([
+      expect.stringMatching(
+        /^FEED_ID_PREFIX: must be a tag URI prefix .*2026-02-30 is not a date on the calendar, got "tag:example\.org,2026-02-30:"$/,
+      ),
+    ]);
   });
 });
 
@@ -569,7 +627,9 @@ describe('publish interval', () => {
 
     // Assess
     expect(error.problems).toEqual([expect.stringMatching(where)]);
-    expect(error.problems[0]).toMatch(/must be a whole number from 2 to 10080 \(the EventBridge schedule is rate\(N minutes\), which needs N of 2 or more: "rate\(1 minutes\)" is invalid\), got/);
+    expect(error.problems[0]).toMatch(
+      /must be a whole number from 2 to 10080 \(the EventBridge schedule is rate\(N minutes\), which needs N of 2 or more: "rate\(1 minutes\)" is invalid\), got/,
+    );
   });
 
   it('accepts 2 minutes, the shortest schedule', () => {
@@ -599,7 +659,10 @@ describe('loadRuntimeConfig', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['PUBLISH_INTERVAL_MINUTES', 'SITE_URL']);
+    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'PUBLISH_INTERVAL_MINUTES',
+      'SITE_URL',
+    ]);
     expect((error as ConfigError).message).not.toContain('hunter2');
   });
 });
@@ -613,7 +676,12 @@ describe('how each problem is worded', () => {
     const error = configError(file);
 
     // Assess
-    expect(error.problems.map((problem) => problem.replace(/: .*/, '')).sort()).toEqual([`${SOURCE} author.mail`, `${SOURCE} author.url`, `${SOURCE} titel`, `${SOURCE} ttl`]);
+    expect(error.problems.map((problem) => problem.replace(/: .*/, '')).sort()).toEqual([
+      `${SOURCE} author.mail`,
+      `${SOURCE} author.url`,
+      `${SOURCE} titel`,
+      `${SOURCE} ttl`,
+    ]);
   });
 
   it('says a group of settings must be an object, and names what is then missing from it', () => {
@@ -684,7 +752,11 @@ describe('how each problem is worded', () => {
 
     // Assess
     expect(bundled.seeds).toEqual({ from: 'bundle' });
-    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['FEED_BUCKET', 'S3_FORCE_PATH_STYLE', 'SEEDS_PREFIX']);
+    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'FEED_BUCKET',
+      'S3_FORCE_PATH_STYLE',
+      'SEEDS_PREFIX',
+    ]);
   });
 
   it('reads every publish setting, trimmed where a value can hold no spaces', () => {
@@ -715,7 +787,7 @@ describe('how each problem is worded', () => {
 });
 
 describe('loadUnpublishShare and loadLimits, as the CLI calls them', () => {
-  it('add their problems to the caller\'s list and return the defaults', () => {
+  it("add their problems to the caller's list and return the defaults", () => {
     // Prepare
     const problems = ['an earlier problem'];
     const env = { UNPUBLISH_MAX_SHARE: 'half', MAX_FEED_BYTES: '1KiB' };

@@ -37,7 +37,10 @@ const missingTools = [CHECKER, GENERATOR].filter((tool) => !existsSync(tool.path
  */
 function requireTool(ctx: TestContext, tool: SharedTool): void {
   if (existsSync(tool.path)) return;
-  if (IN_CI) throw new Error(`CI=true and ${tool.what} is missing: ${tool.path} does not exist. CI must run the shared feed checks; provide ../shared beside the repository.`);
+  if (IN_CI)
+    throw new Error(
+      `CI=true and ${tool.what} is missing: ${tool.path} does not exist. CI must run the shared feed checks; provide ../shared beside the repository.`,
+    );
   ctx.skip(`${tool.what} is not at ${tool.path}`);
 }
 
@@ -60,15 +63,22 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
 }
 
 /** Builds the three feeds with the CLI, as a user would; returns the CLI's stdout and stderr. */
-async function buildWithCli(seeds: string, out: string, env: Record<string, string> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+async function buildWithCli(
+  seeds: string,
+  out: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const io = { out: [] as string[], err: [] as string[] };
-  const code = await runCli(['build', '--seeds', seeds, '--out', out, '--config', join(REPO, 'feed.config.json'), '--now', '2026-06-01T00:00:00Z'], {
-    stdout: (line) => io.out.push(line),
-    stderr: (line) => io.err.push(line),
-    env,
-    cwd: REPO,
-    now: () => new Date('2026-06-01T00:00:00Z'),
-  });
+  const code = await runCli(
+    ['build', '--seeds', seeds, '--out', out, '--config', join(REPO, 'feed.config.json'), '--now', '2026-06-01T00:00:00Z'],
+    {
+      stdout: (line) => io.out.push(line),
+      stderr: (line) => io.err.push(line),
+      env,
+      cwd: REPO,
+      now: () => new Date('2026-06-01T00:00:00Z'),
+    },
+  );
   return { code, ...io };
 }
 

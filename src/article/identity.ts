@@ -86,4 +86,3 @@ export function uniqueSlug(base: string, used: ReadonlySet<string>): string {
   for (let n = 2; used.has(candidate); n++) candidate = `${base}-${n}`;
   return candidate;
 }
-

@@ -65,7 +65,13 @@ const WITHHELD = '(withheld)';
  * every problem to `problems`, naming the file field or the variable, the file's unknown fields
  * included. Returns the schema's output, or undefined when anything was wrong.
  */
-export function readSettings<S extends v.GenericSchema>(settings: Settings, schema: S, env: Env, problems: string[], file?: ConfigFile): v.InferOutput<S> | undefined {
+export function readSettings<S extends v.GenericSchema>(
+  settings: Settings,
+  schema: S,
+  env: Env,
+  problems: string[],
+  file?: ConfigFile,
+): v.InferOutput<S> | undefined {
   const found = problems.length;
   if (file) {
     const shape = v.safeParse(fileShape(Object.keys(settings), 'must hold a JSON object'), file.json);

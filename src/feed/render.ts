@@ -68,10 +68,7 @@ const TEXT_ESCAPES = {
 
 function finishXml(xml: string, format: keyof typeof TEXT_ESCAPES): string {
   const { ampersand, lessThan } = TEXT_ESCAPES[format];
-  const out = xml
-    .replaceAll(CDATA_SPLIT, ']]><![CDATA[')
-    .replaceAll(TEXT_AMPERSAND, ampersand)
-    .replaceAll(TEXT_LESS_THAN, lessThan);
+  const out = xml.replaceAll(CDATA_SPLIT, ']]><![CDATA[').replaceAll(TEXT_AMPERSAND, ampersand).replaceAll(TEXT_LESS_THAN, lessThan);
   if (hasXmlForbidden(out)) throw new Error('feed output contains characters XML 1.0 forbids');
   return `${out}\n`;
 }
@@ -129,10 +126,12 @@ export function renderAtom(model: FeedModel): string {
     ...(model.icon ? { favicon: model.icon } : {}),
   });
   for (const item of model.items) feed.addItem(atomItem(item));
-  const xml = feed.atom1().replace(
-    '<feed xmlns="http://www.w3.org/2005/Atom">',
-    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtmlAttribute(model.language)}">`,
-  );
+  const xml = feed
+    .atom1()
+    .replace(
+      '<feed xmlns="http://www.w3.org/2005/Atom">',
+      `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtmlAttribute(model.language)}">`,
+    );
   return finishXml(xml, 'atom');
 }
 
@@ -200,7 +199,9 @@ export function renderJsonFeed(model: FeedModel): string {
       // From the model: the package writes a summary only beside full content.
       summary: model.items[index]!.summary,
       // JSON Feed needs one of the two: an item without its full text carries its summary as text.
-      ...(model.items[index]!.contentHtml === undefined ? { content_text: model.items[index]!.summary } : { content_html: item.content_html }),
+      ...(model.items[index]!.contentHtml === undefined
+        ? { content_text: model.items[index]!.summary }
+        : { content_html: item.content_html }),
       date_published: item.date_published,
       date_modified: item.date_modified,
       authors: [jsonAuthor(model.items[index]!.author)],

@@ -78,7 +78,11 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     server = await startEmbeddedS3({ directory: resolve(io.cwd, values.data!), port, bucket: LOCAL_BUCKET });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port N` : `cannot start the local S3: ${(error as Error).message}`);
+    io.stderr(
+      code === 'EADDRINUSE'
+        ? `port ${port} is in use; pick another with --port N`
+        : `cannot start the local S3: ${(error as Error).message}`,
+    );
     return { code: 1, once: true };
   }
 
@@ -99,7 +103,12 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
     for (const warning of configWarnings(config.feed)) io.stderr(warning);
     const client = bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
-    const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: resolve(io.cwd, values.seeds!) });
+    const deps = bucketPublishDependencies({
+      client,
+      feed: config.feed,
+      publish: config.publish,
+      defaultSeedsDir: resolve(io.cwd, values.seeds!),
+    });
     const summary = await publish(deps, { force: values.force === true });
     report(summary, config.feed, io);
     return { code: 0, started: { server, siteUrl, summary }, once: values.once === true };
@@ -114,7 +123,8 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
 }
 
 function report(summary: PublishSummary, feed: FeedConfig, io: StartIo): void {
-  for (const bad of summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
+  for (const bad of summary.rejected)
+    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
   for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);

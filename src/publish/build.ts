@@ -42,9 +42,15 @@ export function buildFeeds(files: readonly SeedFile[], options: BuildOptions): B
       continue;
     }
     const updated = options.updatedAt?.get(article.fileName)?.toISOString();
-    published.push(publishedArticle({ fileName: article.fileName, day: article.date.iso, slug, updated, text: entryText(article) }, config, at));
+    published.push(
+      publishedArticle({ fileName: article.fileName, day: article.date.iso, slug, updated, text: entryText(article) }, config, at),
+    );
   }
   published.sort((a, b) => compareItems(a.item, b.item));
-  const model = buildFeedModel(feedChannel(config), published.map((entry) => entry.item), config.itemLimit);
+  const model = buildFeedModel(
+    feedChannel(config),
+    published.map((entry) => entry.item),
+    config.itemLimit,
+  );
   return { corpus, published, held, ...(model ? { feed: { model, documents: renderFeeds(model) } } : {}) };
 }

@@ -83,14 +83,22 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} is not valid JSON; rebuilding from the seeds and the bucket's listing` };
+    return {
+      manifest: EMPTY_MANIFEST,
+      ...withEtag,
+      problem: `${MANIFEST_KEY} is not valid JSON; rebuilding from the seeds and the bucket's listing`,
+    };
   }
   const legacy = v.safeParse(LEGACY_MANIFEST, value, { abortEarly: true });
   if (legacy.success) return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: legacyArticles(legacy.output.articles) };
   // abortEarly: one reason is enough to rebuild, and a broken manifest is not walked to its end.
   const result = v.safeParse(manifestSchema(now.getTime()), value, { abortEarly: true });
   if (!result.success) {
-    return { manifest: EMPTY_MANIFEST, ...withEtag, problem: `${MANIFEST_KEY} ${manifestProblem(result.issues[0])}; rebuilding from the seeds and the bucket's listing` };
+    return {
+      manifest: EMPTY_MANIFEST,
+      ...withEtag,
+      problem: `${MANIFEST_KEY} ${manifestProblem(result.issues[0])}; rebuilding from the seeds and the bucket's listing`,
+    };
   }
   return { manifest: result.output, ...withEtag };
 }
@@ -173,8 +181,10 @@ const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'upda
  */
 function articleProblem(name: string, value: unknown, now: number): string | undefined {
   if (!isArticleRecord(value)) return `has a malformed record for ${quote(name)}`;
-  for (const key in value) if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${quote(name)}`;
-  if (value.updated !== undefined && Date.parse(value.updated) > now) return `says ${quote(name)} was edited at ${value.updated}, after this run's clock`;
+  for (const key in value)
+    if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${quote(name)}`;
+  if (value.updated !== undefined && Date.parse(value.updated) > now)
+    return `says ${quote(name)} was edited at ${value.updated}, after this run's clock`;
   return undefined;
 }
 
@@ -192,8 +202,13 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
   if (slug !== undefined && (typeof slug !== 'string' || slug === '' || slug.includes('/'))) return false;
   if (updated !== undefined && (typeof updated !== 'string' || Number.isNaN(Date.parse(updated)))) return false;
   if (page !== undefined && !v.is(OBJECT_RECORD, page)) return false;
-  if (rejected !== undefined && !(isJsonObject(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string')) return false;
-  if (text !== undefined && !(isJsonObject(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')) return false;
+  if (rejected !== undefined && !(isJsonObject(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string'))
+    return false;
+  if (
+    text !== undefined &&
+    !(isJsonObject(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')
+  )
+    return false;
   // A published article has a slug, a day and a hash; nothing else can render it.
   return page === undefined || (slug !== undefined && day !== undefined && hash !== undefined);
 }
@@ -210,5 +225,7 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
     .filter((field) => manifest[field] !== undefined)
     .map((field) => `\n ${JSON.stringify(field)}: ${JSON.stringify(manifest[field])},`)
     .join('');
-  return Buffer.from(`{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`);
+  return Buffer.from(
+    `{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
+  );
 }

@@ -42,7 +42,6 @@ export const CONTENT_TYPES = {
  */
 export const SITE_RENDER_VERSION = 1;
 
-
 /** A seed as a listing shows it. */
 export interface SeedListing {
   readonly fileName: string;
@@ -112,7 +111,12 @@ export function seedsToRead(
   for (const seed of seeds) {
     const record = manifest.articles[seed.fileName];
     if (force || record?.seed !== seed.signature) read.push(seed.fileName);
-    else if (record.rejected === undefined && record.hash !== undefined && record.day !== undefined && !pageIsCurrent(record, objects, settings, now, sameSettings)) {
+    else if (
+      record.rejected === undefined &&
+      record.hash !== undefined &&
+      record.day !== undefined &&
+      !pageIsCurrent(record, objects, settings, now, sameSettings)
+    ) {
       read.push(seed.fileName);
     }
   }
@@ -120,7 +124,13 @@ export function seedsToRead(
 }
 
 /** A record whose page is in the bucket as last written and made from the same input, or that is not due yet. */
-function pageIsCurrent(record: ArticleRecord, objects: ReadonlyMap<string, ListedObject>, settings: PlanSettings, now: Date, sameSettings: boolean): boolean {
+function pageIsCurrent(
+  record: ArticleRecord,
+  objects: ReadonlyMap<string, ListedObject>,
+  settings: PlanSettings,
+  now: Date,
+  sameSettings: boolean,
+): boolean {
   if (record.page === undefined) {
     // Not published: nothing to do while it is held; once its day has come it must be read.
     return record.day === undefined || publishedInstant(record.day, settings.config) > now.getTime();
@@ -232,7 +242,12 @@ export interface ArticleContext {
  * Step 2: one seed read this run. An edit gets `updated` set to `now`; the first publication
  * fixes the slug; a seed that no longer parses keeps its last good version published.
  */
-export function planArticle(seed: SeedListing, bytes: Uint8Array, previous: ArticleRecord | undefined, context: ArticleContext): ArticlePlan {
+export function planArticle(
+  seed: SeedListing,
+  bytes: Uint8Array,
+  previous: ArticleRecord | undefined,
+  context: ArticleContext,
+): ArticlePlan {
   const { settings, now } = context;
   const decoded = decodeSeed(seed.fileName, bytes);
   const parsed = decoded.ok ? parseArticle(seed.fileName, decoded.text) : decoded;
@@ -314,7 +329,10 @@ export class MissingText extends Error {
  * The newest published articles, by publish instant then id: the feeds' items and the index.
  * Kept with their text in the manifest, so the next run that changes none of them reads none.
  */
-export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): { fileName: string; record: ArticleRecord; published: Date }[] {
+export function feedWindow(
+  records: ReadonlyMap<string, ArticleRecord>,
+  config: FeedConfig,
+): { fileName: string; record: ArticleRecord; published: Date }[] {
   const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
   for (const [fileName, record] of records) {
     // A seed that broke while outside the feeds has no text left to show: its page stays, the feeds go without it.
@@ -328,7 +346,12 @@ export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: 
   const threshold = instants.length > config.itemLimit ? instants[instants.length - config.itemLimit]! : -Infinity;
   return published
     .filter((entry) => entry.instant >= threshold)
-    .map((entry) => ({ fileName: entry.fileName, record: entry.record, published: new Date(entry.instant), id: itemId(config.idPrefix, entry.fileName) }))
+    .map((entry) => ({
+      fileName: entry.fileName,
+      record: entry.record,
+      published: new Date(entry.instant),
+      id: itemId(config.idPrefix, entry.fileName),
+    }))
     .sort(compareItems)
     .slice(0, config.itemLimit)
     .map(({ fileName, record, published: at }) => ({ fileName, record, published: at }));
@@ -342,7 +365,9 @@ export function planSite(input: SiteInput): SitePlan {
   const { settings, previous, records, texts, objects, force } = input;
   const { config } = settings;
   const window = feedWindow(records, config);
-  const missing = window.filter(({ fileName, record }) => texts.get(fileName) === undefined && record.text === undefined).map(({ fileName }) => fileName);
+  const missing = window
+    .filter(({ fileName, record }) => texts.get(fileName) === undefined && record.text === undefined)
+    .map(({ fileName }) => fileName);
   if (missing.length > 0) throw new MissingText(missing);
 
   const items = window.map(({ fileName, record, published }) =>
@@ -360,7 +385,13 @@ export function planSite(input: SiteInput): SitePlan {
     !force &&
     previous.siteInput === siteInput &&
     siteKeys.every((key) => previous.objects[key] !== undefined && objects.get(key)?.etag === previous.objects[key]!.etag);
-  const model = siteIsCurrent ? undefined : buildFeedModel(feedChannel(config), items.map((entry) => entry.item), config.itemLimit);
+  const model = siteIsCurrent
+    ? undefined
+    : buildFeedModel(
+        feedChannel(config),
+        items.map((entry) => entry.item),
+        config.itemLimit,
+      );
   const site: { key: string; text: string; contentType: string }[] = [];
   const warnings: string[] = [];
   if (model) {
@@ -382,7 +413,9 @@ export function planSite(input: SiteInput): SitePlan {
   }
   const puts: PlannedPut[] = [];
   const unchanged: string[] = siteIsCurrent ? siteKeys : [];
-  const siteRecords: Record<string, ObjectRecord> = siteIsCurrent ? Object.fromEntries(siteKeys.map((key) => [key, previous.objects[key]!])) : {};
+  const siteRecords: Record<string, ObjectRecord> = siteIsCurrent
+    ? Object.fromEntries(siteKeys.map((key) => [key, previous.objects[key]!]))
+    : {};
   for (const object of site) {
     const body = Buffer.from(object.text, 'utf8');
     // The index and feeds are small: always rendered, and written when their bytes or headers differ.

@@ -130,14 +130,19 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // Files whose ids collide: the first in byte order is the article, the others are refused.
     skipped = seedList.skipped;
     const collisions = idCollisions(seedList.seeds.map((seed) => seed.fileName));
-    for (const [fileName, first] of collisions) collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
+    for (const [fileName, first] of collisions)
+      collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
     seeds = seedList.seeds.filter((seed) => !collisions.has(seed.fileName));
     objects = new Map([...root, ...pages].map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
-    throw new PublishError(`reading the seeds, the bucket's listing or ${MANIFEST_KEY} failed; nothing was written: ${describeError(error)}`, undefined, {
-      cause: error,
-    });
+    throw new PublishError(
+      `reading the seeds, the bucket's listing or ${MANIFEST_KEY} failed; nothing was written: ${describeError(error)}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];
@@ -179,14 +184,16 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       batch.forEach((fileName, index) => {
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
-        const plan = tooLarge ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge) : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
-          settings,
-          now,
-          force,
-          listed: previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug)),
-          usedSlugs,
-          ...(legacy ? { legacy } : {}),
-        });
+        const plan = tooLarge
+          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge)
+          : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
+              settings,
+              now,
+              force,
+              listed: previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug)),
+              usedSlugs,
+              ...(legacy ? { legacy } : {}),
+            });
         if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
         if (plan.rejection) rejections.set(fileName, plan.rejection);
         else rejections.delete(fileName);
@@ -227,10 +234,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
 
   const summarized = summarize(records, rejections, settings, now);
   const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));
-  const summaryBase = { ...summarized, rejected, skipped, articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length } };
+  const summaryBase = {
+    ...summarized,
+    rejected,
+    skipped,
+    articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length },
+  };
   if (site.items.length === 0) {
     throw new PublishError(
-      seeds.length === 0 ? 'no seed articles were found; nothing was written' : `none of the ${seeds.length} seed articles could be published; nothing was written`,
+      seeds.length === 0
+        ? 'no seed articles were found; nothing was written'
+        : `none of the ${seeds.length} seed articles could be published; nothing was written`,
       { dryRun, force, ...summaryBase },
     );
   }
@@ -242,7 +256,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     checkTime('deleting unpublished pages');
     if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
     // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
-    const same = stored !== undefined && writtenKeys.length === 0 && site.deletes.length === 0 && !site.digestsChanged && sameRecords(records, previous.articles);
+    const same =
+      stored !== undefined &&
+      writtenKeys.length === 0 &&
+      site.deletes.length === 0 &&
+      !site.digestsChanged &&
+      sameRecords(records, previous.articles);
     const bytes = same && !force && stored ? stored.body : serializeManifest(site.manifest(etags));
     checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
@@ -258,8 +277,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       error instanceof RunStopped
         ? error.message
         : error instanceof PreconditionFailedError
-        ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
-        : `publishing failed: ${describeError(error)}`;
+          ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
+          : `publishing failed: ${describeError(error)}`;
     throw new PublishError(message, { dryRun, force, ...summaryBase, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
@@ -289,13 +308,21 @@ function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readon
 /** The run was asked to stop (`signal`) and did, between two writes. */
 class RunStopped extends Error {
   constructor(step: string, reason: unknown) {
-    super(`stopped before ${step}: ${reason instanceof Error ? reason.message : String(reason ?? 'asked to stop')}; what was written is consistent, and the next run carries on`);
+    super(
+      `stopped before ${step}: ${reason instanceof Error ? reason.message : String(reason ?? 'asked to stop')}; what was written is consistent, and the next run carries on`,
+    );
     this.name = 'RunStopped';
   }
 }
 
 function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly string[], unchanged: number): PublishSummary['objects'] {
-  return { written: writtenKeys.length, unchanged, deleted: deletedKeys.length, writtenKeys: [...writtenKeys], deletedKeys: [...deletedKeys] };
+  return {
+    written: writtenKeys.length,
+    unchanged,
+    deleted: deletedKeys.length,
+    writtenKeys: [...writtenKeys],
+    deletedKeys: [...deletedKeys],
+  };
 }
 
 /**
@@ -308,7 +335,11 @@ function keepNewestTexts(texts: Map<string, EntryText>, records: ReadonlyMap<str
   const ranked = [...texts.keys()]
     .map((fileName) => ({ fileName, record: records.get(fileName) }))
     .filter(({ record }) => record?.page !== undefined && record.day !== undefined)
-    .map(({ fileName, record }) => ({ fileName, published: publishedAt(record!.day!, settings.config), id: itemId(settings.config.idPrefix, fileName) }))
+    .map(({ fileName, record }) => ({
+      fileName,
+      published: publishedAt(record!.day!, settings.config),
+      id: itemId(settings.config.idPrefix, fileName),
+    }))
     .sort(compareItems);
   const keep = new Set(ranked.slice(0, limit).map(({ fileName }) => fileName));
   for (const fileName of [...texts.keys()]) if (!keep.has(fileName)) texts.delete(fileName);
@@ -330,8 +361,10 @@ function summarize(
     seeds++;
     if (record.page !== undefined) published++;
     const rejection = rejections.get(fileName) ?? record.rejected;
-    if (rejection) rejected.push({ file: fileName, line: rejection.line, reason: rejection.reason, keptPublished: record.page !== undefined });
-    else if (record.page === undefined && record.day !== undefined && publishedInstant(record.day, settings.config) > nowMs) held.push({ file: fileName, date: record.day });
+    if (rejection)
+      rejected.push({ file: fileName, line: rejection.line, reason: rejection.reason, keptPublished: record.page !== undefined });
+    else if (record.page === undefined && record.day !== undefined && publishedInstant(record.day, settings.config) > nowMs)
+      held.push({ file: fileName, date: record.day });
   }
   // Only the short lists are sorted, not the archive.
   rejected.sort((a, b) => compareStrings(a.file, b.file));

@@ -13,7 +13,9 @@ export interface SkippedSeed {
 export async function listSeeds(storage: Storage): Promise<{ seeds: SeedListing[]; skipped: SkippedSeed[] }> {
   const skipped: SkippedSeed[] = [];
   const objects = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
-  const seeds = objects.filter((object) => isSeedFileName(object.key)).map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
+  const seeds = objects
+    .filter((object) => isSeedFileName(object.key))
+    .map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
   return { seeds, skipped };
 }
 

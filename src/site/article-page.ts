@@ -24,5 +24,12 @@ export function articlePage(entry: PublishedArticle, config: FeedConfig): string
 <p class="meta">${dateHtml(entry.day, item.published)} · ${escapeHtml(item.author.name)}</p>
 ${item.contentHtml ?? ''}
 </article>`;
-  return page({ config, title: `${item.title} · ${config.title}`, canonicalUrl: item.url, rootPath: '../', description: item.summary, body });
+  return page({
+    config,
+    title: `${item.title} · ${config.title}`,
+    canonicalUrl: item.url,
+    rootPath: '../',
+    description: item.summary,
+    body,
+  });
 }

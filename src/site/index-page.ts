@@ -18,5 +18,13 @@ ${dateHtml(day, item.published)}
     )
     .join('\n');
   const body = `<ol class="articles">\n${items}\n</ol>`;
-  return page({ config, title: config.title, canonicalUrl: config.siteUrl, rootPath: '', description: config.description, body, home: true });
+  return page({
+    config,
+    title: config.title,
+    canonicalUrl: config.siteUrl,
+    rootPath: '',
+    description: config.description,
+    body,
+    home: true,
+  });
 }

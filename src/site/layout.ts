@@ -50,7 +50,10 @@ export function page(options: PageOptions): string {
     ['application/feed+json', config.feedUrls.json, 'JSON Feed'],
   ] as const;
   const alternates = feeds
-    .map(([type, href, name]) => `<link rel="alternate" type="${type}" href="${escapeHtmlAttribute(href)}" title="${escapeHtmlAttribute(`${config.title} (${name})`)}">`)
+    .map(
+      ([type, href, name]) =>
+        `<link rel="alternate" type="${type}" href="${escapeHtmlAttribute(href)}" title="${escapeHtmlAttribute(`${config.title} (${name})`)}">`,
+    )
     .join('\n');
   const feedLinks = feeds.map(([, href, name]) => `<a href="${escapeHtmlAttribute(href)}">${name}</a>`).join(' · ');
   return `<!doctype html>
@@ -67,7 +70,9 @@ ${alternates}
 <body>
 <div class="wrap">
 <header class="site">${
-    options.home ? `<h1>${escapeHtml(config.title)}</h1>` : `<a href="${escapeHtmlAttribute(rootPath)}index.html">${escapeHtml(config.title)}</a>`
+    options.home
+      ? `<h1>${escapeHtml(config.title)}</h1>`
+      : `<a href="${escapeHtmlAttribute(rootPath)}index.html">${escapeHtml(config.title)}</a>`
   }<p>${escapeHtml(config.description)}</p></header>
 <main>
 ${options.body}

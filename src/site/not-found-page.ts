@@ -11,5 +11,12 @@ export function notFoundPage(config: FeedConfig): string {
   const body = `<h1>Page not found</h1>
 <p>There is nothing at this address. The article may have been removed, or the link mistyped.</p>
 <p>The latest articles are on the <a href="${escapeHtmlAttribute(config.siteUrl)}index.html">front page</a>.</p>`;
-  return page({ config, title: `Page not found · ${config.title}`, canonicalUrl: `${config.siteUrl}404.html`, rootPath: config.siteUrl, description: config.description, body });
+  return page({
+    config,
+    title: `Page not found · ${config.title}`,
+    canonicalUrl: `${config.siteUrl}404.html`,
+    rootPath: config.siteUrl,
+    description: config.description,
+    body,
+  });
 }

@@ -113,7 +113,8 @@ export class S3Storage implements Storage {
       return { etag: out.ETag ?? md5Etag(body) };
     } catch (error) {
       // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
-      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error))) throw new PreconditionFailedError(key, { cause: error });
+      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error)))
+        throw new PreconditionFailedError(key, { cause: error });
       throw new StorageError('put', key, { cause: error });
     }
   }

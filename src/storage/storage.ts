@@ -82,7 +82,6 @@ export class PreconditionFailedError extends StorageError {
   }
 }
 
-
 /** Listings in byte order of their keys, whatever the backend returned. */
 export function compareKeys(a: { readonly key: string }, b: { readonly key: string }): number {
   return compareStrings(a.key, b.key);

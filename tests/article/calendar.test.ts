@@ -101,19 +101,28 @@ describe('parseCalendarDate', () => {
     expect(parsed).toEqual({ year, month, day, iso });
   });
 
-  it.each(['2026-02-29', '2100-02-29', '2026-02-30', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '0000-01-01', '2026-1-5', '26-01-05', '2026-01-05T00:00'])(
-    'rejects %s',
-    (iso) => {
-      // Prepare
-      const input = iso;
+  it.each([
+    '2026-02-29',
+    '2100-02-29',
+    '2026-02-30',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-01-00',
+    '0000-01-01',
+    '2026-1-5',
+    '26-01-05',
+    '2026-01-05T00:00',
+  ])('rejects %s', (iso) => {
+    // Prepare
+    const input = iso;
 
-      // Act
-      const parsed = parseCalendarDate(input);
+    // Act
+    const parsed = parseCalendarDate(input);
 
-      // Assess
-      expect(parsed).toBeUndefined();
-    },
-  );
+    // Assess
+    expect(parsed).toBeUndefined();
+  });
 });
 
 describe('isKnownTimeZone', () => {

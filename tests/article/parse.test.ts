@@ -117,7 +117,9 @@ describe('parseArticle tolerates', () => {
   });
 
   it('a paragraph written over several lines, joined with spaces', () => {
-    expect(parsed('date 2026-03-01 T\n\nOne line\nand the next.\n').blocks).toEqual([{ kind: 'paragraph', text: 'One line and the next.' }]);
+    expect(parsed('date 2026-03-01 T\n\nOne line\nand the next.\n').blocks).toEqual([
+      { kind: 'paragraph', text: 'One line and the next.' },
+    ]);
   });
 
   it('no-break spaces inside the text, kept where the author put them', () => {
@@ -164,7 +166,13 @@ describe('parseArticle classifies blocks', () => {
 
   it('a photo credit without a place', () => {
     expect(blocksOf('Photo: flickr.com by Jane Doe, https://creativecommons.org/licenses/by/2.0/')).toEqual([
-      { kind: 'photo-credit', source: 'flickr.com', author: 'Jane Doe', licenseUrl: 'https://creativecommons.org/licenses/by/2.0/', place: '' },
+      {
+        kind: 'photo-credit',
+        source: 'flickr.com',
+        author: 'Jane Doe',
+        licenseUrl: 'https://creativecommons.org/licenses/by/2.0/',
+        place: '',
+      },
     ]);
   });
 

@@ -44,7 +44,10 @@ function resolve(value: Json): Json {
 
 /** IAM's wildcard match: `*` any run of characters, `?` any one. */
 function like(pattern: string, text: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 's').test(text);
 }
 

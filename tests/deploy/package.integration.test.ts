@@ -182,7 +182,14 @@ describe('serverless package (offline, no credentials)', () => {
         PUBLISH_INTERVAL_MINUTES: '60',
       });
       // Nothing meant for a local s3rver leaks into AWS.
-      for (const name of ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'FEED_HOME_URL']) {
+      for (const name of [
+        'S3_ENDPOINT',
+        'S3_FORCE_PATH_STYLE',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'FEED_HOME_URL',
+      ]) {
         expect(vars).not.toHaveProperty(name);
       }
     });
@@ -320,7 +327,10 @@ describe('serverless package (offline, no credentials)', () => {
         const actions = logs.flatMap((s) => asArray(s.Action)).sort();
         expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
         for (const statement of logs) {
-          expect(asArray(statement.Action).every((a: string) => a.startsWith('logs:')), JSON.stringify(statement)).toBe(true);
+          expect(
+            asArray(statement.Action).every((a: string) => a.startsWith('logs:')),
+            JSON.stringify(statement),
+          ).toBe(true);
           expect(asArray(statement.Resource)).toEqual([
             { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*` },
           ]);
@@ -366,9 +376,7 @@ describe('serverless package (offline, no credentials)', () => {
 
     it('lets only this stack’s CloudFront distribution read, and nobody else anything', () => {
       // Assess
-      const allow = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement.filter(
-        (s: Json) => s.Effect === 'Allow',
-      );
+      const allow = template.Resources.FeedBucketPolicy!.Properties.PolicyDocument.Statement.filter((s: Json) => s.Effect === 'Allow');
       expect(allow.map((s: Json) => s.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
       for (const statement of allow) {
         expect(statement.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
@@ -611,9 +619,7 @@ describe('serverless package (offline, no credentials)', () => {
       expect(bundle.size).toBe(built);
       // The map stays in dist/, linked from the bundle: Node finds it with --enable-source-maps
       // when the bundle runs here, and it maps a trace from the Lambda's logs (README).
-      expect(readFileSync(join(service.dir, 'dist', 'publish', 'index.mjs'), 'utf8')).toMatch(
-        /\/\/# sourceMappingURL=index\.mjs\.map\s*$/,
-      );
+      expect(readFileSync(join(service.dir, 'dist', 'publish', 'index.mjs'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
       expect(existsSync(join(service.dir, 'dist', 'publish', 'index.mjs.map'))).toBe(true);
     });
   });

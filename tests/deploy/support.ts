@@ -83,11 +83,7 @@ export async function prepareServiceCopy(prefix: string): Promise<ServiceCopy> {
 }
 
 /** Runs the serverless CLI (osls) in `cwd` with the offline environment. */
-export function serverless(
-  cwd: string,
-  args: readonly string[],
-  extraEnv: NodeJS.ProcessEnv = {},
-): Promise<CommandResult> {
+export function serverless(cwd: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   return run(process.execPath, [serverlessBin, ...args], { cwd, env: offlineEnv(cwd, extraEnv) });
 }
 

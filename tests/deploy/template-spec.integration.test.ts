@@ -88,7 +88,9 @@ describe('the packaged template against the CloudFormation resource specificatio
     expect(issues).toEqual(
       expect.arrayContaining([
         'FeedCachePolicy (AWS::CloudFront::CachePolicy) Properties.CachePolicyConfig.MinTTL: required by CachePolicyConfig, missing',
-        expect.stringMatching(/^PublishLogGroup \(AWS::Logs::LogGroup\) Properties\.RetentionInDays: 31 is not one of 1, 3, 5, 7, 14, 30, /),
+        expect.stringMatching(
+          /^PublishLogGroup \(AWS::Logs::LogGroup\) Properties\.RetentionInDays: 31 is not one of 1, 3, 5, 7, 14, 30, /,
+        ),
         'FeedResponseHeadersPolicy (AWS::CloudFront::ResponseHeadersPolicy) Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.StrictTransportSecurity.AccessControlMaxAgeSec: expected an integer, got the string "a year"',
         'AlarmTopic (AWS::SNS::Topic) Properties.Tags.0.Valeu: no such property in Tag (did you mean Value?)',
         'AlarmTopic (AWS::SNS::Topic) Properties.Tags.0.Value: required by Tag, missing',
@@ -118,7 +120,9 @@ describe('the packaged template against the CloudFormation resource specificatio
       ),
       'AlarmTopic (AWS::SNS::Topik) Type: AWS::SNS::Topik is not a CloudFormation resource type',
       'PublishErrorsAlarm (AWS::CloudWatch::Alarm) Properties.AlarmActions.0: refers to "AlarmTopics", which is no resource, parameter or pseudo parameter of the template',
-      expect.stringMatching(/^SiteUrl \(Outputs\) Value: reads FeedDistribution\.Domain, but AWS::CloudFront::Distribution has no attribute "Domain"/),
+      expect.stringMatching(
+        /^SiteUrl \(Outputs\) Value: reads FeedDistribution\.Domain, but AWS::CloudFront::Distribution has no attribute "Domain"/,
+      ),
       'RssFeedUrl (Outputs) Value.Fn::Sub: unresolved serverless variable in "https://${FeedDistribution.DomainName}/${param:rssPath}"',
     ]);
   });

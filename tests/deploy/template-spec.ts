@@ -31,8 +31,7 @@ export interface TemplateIssue {
 }
 
 /** `FeedBucket (AWS::S3::Bucket) Properties.BucketNmae: no such property ...` */
-export const formatIssue = (issue: TemplateIssue): string =>
-  `${issue.logicalId} (${issue.type}) ${issue.path}: ${issue.message}`;
+export const formatIssue = (issue: TemplateIssue): string => `${issue.logicalId} (${issue.type}) ${issue.path}: ${issue.message}`;
 
 export type TemplateChecker = (template: unknown) => TemplateIssue[];
 
@@ -285,7 +284,10 @@ function checkReferences(
     const spec = context.resourceType(id);
     // Custom resources and nested stacks have whatever attributes they return.
     if (spec && !(attribute in spec.attributes)) {
-      report(at, `reads ${id}.${attribute}, but ${spec.cloudFormationType} has no attribute ${JSON.stringify(attribute)} (it has: ${Object.keys(spec.attributes).join(', ')})`);
+      report(
+        at,
+        `reads ${id}.${attribute}, but ${spec.cloudFormationType} has no attribute ${JSON.stringify(attribute)} (it has: ${Object.keys(spec.attributes).join(', ')})`,
+      );
     }
   };
 

@@ -101,7 +101,11 @@ describe('the hostile corpus', () => {
     const published = build.published.map((entry) => entry.item.id).sort();
 
     // Assess: an item's id is the prefix, `articles/` and the file name without `.txt`.
-    expect(published).toEqual(Object.keys(ACCEPTED).map((fileName) => `${ID_PREFIX}articles/${fileName.slice(0, -'.txt'.length)}`).sort());
+    expect(published).toEqual(
+      Object.keys(ACCEPTED)
+        .map((fileName) => `${ID_PREFIX}articles/${fileName.slice(0, -'.txt'.length)}`)
+        .sort(),
+    );
     expect(build.feed?.model.items).toHaveLength(Object.keys(ACCEPTED).length);
   });
 

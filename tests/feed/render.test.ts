@@ -450,7 +450,11 @@ describe('nothing is escaped twice', () => {
     expect(text(children(feed, 'author')[0]!.name)).toBe('Smith &amp; Sons');
     expect(text(children(children(feed, 'entry')[0], 'author')[0]!.name)).toBe('Smith &amp; Sons');
     const jsonFeed = JSON.parse(documents.json) as JsonFeed;
-    expect([jsonFeed.title, jsonFeed.description, jsonFeed.authors?.[0]?.name]).toEqual(['Fish &amp; Chips', 'News &amp; views & more', 'Smith &amp; Sons']);
+    expect([jsonFeed.title, jsonFeed.description, jsonFeed.authors?.[0]?.name]).toEqual([
+      'Fish &amp; Chips',
+      'News &amp; views & more',
+      'Smith &amp; Sons',
+    ]);
   });
 });
 
@@ -461,7 +465,9 @@ describe('fixes for the `feed` package, each with the bare package failure besid
     // Prepare: the copy of `feed` the renderer imports, and this project's own dependency line.
     const entry = createRequire(import.meta.url).resolve('feed');
     const installed = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { name: string; version: string };
-    const project = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    const project = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const upgrading =
       'src/feed/render.ts works around the bugs of feed 6.0.0. Upgrading means re-running the "bare package" tests ' +
       'in tests/feed/render.test.ts (a bare package test that now fails means that bug changed or was fixed) and ' +
@@ -473,7 +479,9 @@ describe('fixes for the `feed` package, each with the bare package failure besid
     // Assess
     expect(installed.name).toBe('feed');
     expect(version, `feed ${version} is installed. ${upgrading}`).toBe('6.0.0');
-    expect(project.dependencies.feed, `package.json asks for feed "${project.dependencies.feed}", not exactly "6.0.0". ${upgrading}`).toBe('6.0.0');
+    expect(project.dependencies.feed, `package.json asks for feed "${project.dependencies.feed}", not exactly "6.0.0". ${upgrading}`).toBe(
+      '6.0.0',
+    );
   });
 
   describe('XML 1.0 forbidden characters', () => {

@@ -19,7 +19,9 @@ function reason(event: unknown): string {
     parsePublishEvent(event);
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
-    return error.message.replace(/^Invalid event: /, '').replace(/\. Expected an EventBridge scheduled event or \{"force"\?: boolean, "dryRun"\?: boolean\}\.$/, '');
+    return error.message
+      .replace(/^Invalid event: /, '')
+      .replace(/\. Expected an EventBridge scheduled event or \{"force"\?: boolean, "dryRun"\?: boolean\}\.$/, '');
   }
   throw new Error('expected an InvalidEventError');
 }
@@ -42,7 +44,10 @@ describe('parsePublishEvent takes', () => {
   it.each([
     [{ force: true }, { force: true, dryRun: false }],
     [{ dryRun: true }, { force: false, dryRun: true }],
-    [{ force: false, dryRun: true }, { force: false, dryRun: true }],
+    [
+      { force: false, dryRun: true },
+      { force: false, dryRun: true },
+    ],
   ])('%j as a manual run', (event, expected) => {
     // Act
     const parsed = parsePublishEvent(event);
@@ -98,7 +103,11 @@ describe('parsePublishEvent refuses', () => {
     ['an unknown field beside a wrong force', { force: 'yes', extra: 1 }, 'unknown field "extra"'],
     ['a field named __proto__', JSON.parse('{"__proto__": {"force": true}}'), 'unknown field "__proto__"'],
     ['a field named constructor', { constructor: true }, 'unknown field "constructor"'],
-    ['an event that only looks scheduled', { source: 'aws.events', 'detail-type': 'Something Else' }, 'unknown fields "source", "detail-type"'],
+    [
+      'an event that only looks scheduled',
+      { source: 'aws.events', 'detail-type': 'Something Else' },
+      'unknown fields "source", "detail-type"',
+    ],
   ])('%s', (_what, event, expected) => {
     // Act
     const said = reason(event);

@@ -131,7 +131,12 @@ describe('publish handler: runs that publish', () => {
       message: 'published',
       trigger: 'schedule',
       articles: { seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 },
-      objects: { written: ALL_OBJECTS, unchanged: 0, deleted: 0, writtenKeys: expect.arrayContaining(['index.html', 'rss.xml', 'atom.xml', 'feed.json']) },
+      objects: {
+        written: ALL_OBJECTS,
+        unchanged: 0,
+        deleted: 0,
+        writtenKeys: expect.arrayContaining(['index.html', 'rss.xml', 'atom.xml', 'feed.json']),
+      },
       durationMs: expect.any(Number),
     });
     expect(Number.isInteger(lines[0]!.durationMs) && (lines[0]!.durationMs as number) >= 0).toBe(true);
@@ -203,7 +208,9 @@ describe('publish handler: runs that publish', () => {
     // Assess
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(summary).toMatchObject({ dryRun: true, objects: { written: ALL_OBJECTS } });
-    expect(logLines()).toEqual([expect.objectContaining({ level: 'INFO', dryRun: true, objects: expect.objectContaining({ written: ALL_OBJECTS }) })]);
+    expect(logLines()).toEqual([
+      expect.objectContaining({ level: 'INFO', dryRun: true, objects: expect.objectContaining({ written: ALL_OBJECTS }) }),
+    ]);
   });
 
   it('does not throw for a single bad article: the summary and the log line name it', async () => {
@@ -272,10 +279,13 @@ describe('publish handler: log lines (Powertools Logger)', () => {
 
   it.each([
     ['the handler is given', (environment: Env) => createHandler({ ...environment, POWERTOOLS_LOG_LEVEL: 'ERROR' }, { now: () => NOW })],
-    ['Lambda sets in the process', (environment: Env) => {
-      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
-      return createHandler(environment, { now: () => NOW });
-    }],
+    [
+      'Lambda sets in the process',
+      (environment: Env) => {
+        vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+        return createHandler(environment, { now: () => NOW });
+      },
+    ],
   ])('with POWERTOOLS_LOG_LEVEL=ERROR in the environment %s, logs no summary line but still the error line', async (_where, make) => {
     // Prepare
     fakeBucket(s3, {}, new Map([['rss.xml', serviceError('InternalError', 500)]]));
@@ -355,7 +365,9 @@ describe('publish handler: runs that fail', () => {
 
     // Assess
     await expect(result).rejects.toThrow(InvalidEventError);
-    await expect(result).rejects.toThrow(`Invalid event: ${reason}. Expected an EventBridge scheduled event or {"force"?: boolean, "dryRun"?: boolean}.`);
+    await expect(result).rejects.toThrow(
+      `Invalid event: ${reason}. Expected an EventBridge scheduled event or {"force"?: boolean, "dryRun"?: boolean}.`,
+    );
     expect(s3.calls()).toHaveLength(0);
     expect(logLines()).toEqual([expect.objectContaining({ level: 'ERROR', message: expect.stringContaining(reason) })]);
   });
@@ -372,7 +384,12 @@ describe('publish handler: runs that fail', () => {
     // Assess
     expect(first).toBeInstanceOf(ConfigError);
     const error = first as ConfigError;
-    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['CACHE_CONTROL', 'FEED_BUCKET', 'SEEDS_SOURCE', 'SITE_URL']);
+    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'CACHE_CONTROL',
+      'FEED_BUCKET',
+      'SEEDS_SOURCE',
+      'SITE_URL',
+    ]);
     for (const variable of ['FEED_BUCKET', 'SITE_URL', 'CACHE_CONTROL', 'SEEDS_SOURCE']) expect(error.message).toContain(`- ${variable}:`);
     expect(second).toBeInstanceOf(ConfigError);
     expect((second as ConfigError).message).toBe(error.message);
@@ -405,7 +422,12 @@ describe('publish handler: runs that fail', () => {
     expect(putCalls(s3).map((put) => put.key)).not.toContain(MANIFEST);
     const lines = logLines();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'ERROR', trigger: 'schedule', message: expect.stringContaining('rss.xml'), articles: { published: 3 } });
+    expect(lines[0]).toMatchObject({
+      level: 'ERROR',
+      trigger: 'schedule',
+      message: expect.stringContaining('rss.xml'),
+      articles: { published: 3 },
+    });
   });
 
   it('rejects with a PublishError naming the folder when SEEDS_DIR does not exist', async () => {
@@ -420,7 +442,9 @@ describe('publish handler: runs that fail', () => {
     await expect(result).rejects.toThrow(PublishError);
     await expect(result).rejects.toThrow(missing);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(logLines()).toEqual([expect.objectContaining({ level: 'ERROR', trigger: 'schedule', message: expect.stringContaining(missing) })]);
+    expect(logLines()).toEqual([
+      expect.objectContaining({ level: 'ERROR', trigger: 'schedule', message: expect.stringContaining(missing) }),
+    ]);
   });
 
   it('rejects when no article can be published, writing nothing', async () => {
@@ -436,7 +460,12 @@ describe('publish handler: runs that fail', () => {
     await expect(result).rejects.toThrow(PublishError);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(logLines()).toEqual([
-      expect.objectContaining({ level: 'ERROR', rejected: [{ file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar', keptPublished: false }] }),
+      expect.objectContaining({
+        level: 'ERROR',
+        rejected: [
+          { file: '2026-02-30-impossible.txt', line: 1, reason: '2026-02-30 is not a date on the calendar', keptPublished: false },
+        ],
+      }),
     ]);
   });
 });
@@ -457,10 +486,18 @@ describe('publish handler: events too big or too deep to be real', () => {
 
   it.each([
     ['5,000 levels of nesting', () => nested(5000), 'nested deeper than 16 levels'],
-    ['200,000 unknown keys', () => Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`key${i}`, i])), 'more than 1000 keys and array elements'],
+    [
+      '200,000 unknown keys',
+      () => Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`key${i}`, i])),
+      'more than 1000 keys and array elements',
+    ],
     ['an array of 200,000 elements', () => ({ force: Array.from({ length: 200_000 }, () => 0) }), 'more than 1000 keys and array elements'],
     ['a megabyte of text', () => ({ force: 'x'.repeat(1024 * 1024) }), 'more than 65536 characters of keys and text'],
-    ['a scheduled event with a huge detail', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: nested(100) }), 'nested deeper than 16 levels'],
+    [
+      'a scheduled event with a huge detail',
+      () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: nested(100) }),
+      'nested deeper than 16 levels',
+    ],
   ])('rejects %s with a short InvalidEventError and a short log line, touching no bucket', async (_what, build, reason) => {
     // Prepare
     fakeBucket(s3);
@@ -471,16 +508,27 @@ describe('publish handler: events too big or too deep to be real', () => {
 
     // Assess
     expect(error).toBeInstanceOf(InvalidEventError);
-    expect((error as Error).message).toBe(`Invalid event: ${reason}. Expected an EventBridge scheduled event or {"force"?: boolean, "dryRun"?: boolean}.`);
+    expect((error as Error).message).toBe(
+      `Invalid event: ${reason}. Expected an EventBridge scheduled event or {"force"?: boolean, "dryRun"?: boolean}.`,
+    );
     expect(s3.calls()).toHaveLength(0);
     const lines = rawLines();
     expect(lines).toHaveLength(1);
     expect(lines[0]!.length).toBeLessThan(LINE_LIMIT);
     expect(JSON.stringify((error as Error).message).length).toBeLessThan(MESSAGE_LIMIT);
     // Nothing of the payload but the message: Powertools' own keys and no more.
-    expect(Object.keys(logLines()[0]!).sort()).toEqual(
-      ['cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'level', 'message', 'sampling_rate', 'service', 'timestamp'],
-    );
+    expect(Object.keys(logLines()[0]!).sort()).toEqual([
+      'cold_start',
+      'function_arn',
+      'function_memory_size',
+      'function_name',
+      'function_request_id',
+      'level',
+      'message',
+      'sampling_rate',
+      'service',
+      'timestamp',
+    ]);
     expect(logLines()[0]).toMatchObject({ level: 'ERROR', message: (error as Error).message });
   });
 
@@ -514,7 +562,10 @@ describe('publish handler: events too big or too deep to be real', () => {
   it('still takes a real scheduled event with its resources and an empty detail', async () => {
     // Prepare
     fakeBucket(s3);
-    const scheduled = { ...((await event('scheduled.json')) as object), resources: Array.from({ length: 50 }, (_, i) => `arn:aws:events:us-east-1:123456789012:rule/r${i}`) };
+    const scheduled = {
+      ...((await event('scheduled.json')) as object),
+      resources: Array.from({ length: 50 }, (_, i) => `arn:aws:events:us-east-1:123456789012:rule/r${i}`),
+    };
 
     // Act
     const summary = await handlerFor()(scheduled);
@@ -541,7 +592,9 @@ describe('publish handler: a scheduled event that asks for force or a dry run', 
     expect(summary).toMatchObject({ force: false, dryRun: false, objects: { written: 0, unchanged: ALL_OBJECTS } });
     const note = `the scheduled event's detail.force and detail.dryRun were ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`;
     expect(summary.warnings).toEqual([note]);
-    expect(logLines()).toEqual([expect.objectContaining({ level: 'INFO', trigger: 'schedule', ignored: ['detail.force', 'detail.dryRun'], warnings: [note] })]);
+    expect(logLines()).toEqual([
+      expect.objectContaining({ level: 'INFO', trigger: 'schedule', ignored: ['detail.force', 'detail.dryRun'], warnings: [note] }),
+    ]);
   });
 
   it('notices force at the top level of a scheduled event too', async () => {
@@ -579,7 +632,9 @@ describe('publish handler: configuration warnings and secrets', () => {
     const summary = await handlerFor(env({ SITE_URL: 'http://news.example.org/' }))(await event('scheduled.json'));
 
     // Assess
-    const warning = expect.stringMatching(/^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\//);
+    const warning = expect.stringMatching(
+      /^siteUrl, homeUrl, feedUrls\.rss, feedUrls\.atom, feedUrls\.json: http:\/\/news\.example\.org is plain http:\/\//,
+    );
     expect(summary.warnings).toEqual([warning]);
     expect(logLines()).toEqual([expect.objectContaining({ level: 'INFO', message: 'published', warnings: [warning] })]);
   });
@@ -611,7 +666,9 @@ describe('publish handler: configuration warnings and secrets', () => {
     fakeBucket(s3);
 
     // Act
-    const error = await handlerFor(env({ SITE_URL: 'https://deploy:hunter2@news.example.org/' }))(await event('scheduled.json')).catch((caught: unknown) => caught);
+    const error = await handlerFor(env({ SITE_URL: 'https://deploy:hunter2@news.example.org/' }))(await event('scheduled.json')).catch(
+      (caught: unknown) => caught,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);

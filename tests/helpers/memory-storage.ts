@@ -1,6 +1,14 @@
 /** A Storage in a Map, with S3's ETags and conditions: for tests of the publish run that want no I/O. */
 import { md5Etag } from '../../src/storage/etag.js';
-import { compareKeys, PreconditionFailedError, type ListedObject, type ListOptions, type PutOptions, type Storage, type StoredObject } from '../../src/storage/storage.js';
+import {
+  compareKeys,
+  PreconditionFailedError,
+  type ListedObject,
+  type ListOptions,
+  type PutOptions,
+  type Storage,
+  type StoredObject,
+} from '../../src/storage/storage.js';
 
 export class MemoryStorage implements Storage {
   readonly objects = new Map<string, StoredObject>();

@@ -3,7 +3,13 @@
  * keys, following NextContinuationToken the way any S3 client does. s3rver's own tokens use
  * single DES, which the OpenSSL 3 in Node 20 refuses, so these pages used to answer 500.
  */
-import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createCipheriv, getCiphers, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
@@ -30,7 +36,9 @@ beforeAll(async () => {
   client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
   for (let i = 0; i < keys.length; i += putConcurrency) {
     await Promise.all(
-      keys.slice(i, i + putConcurrency).map((key) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, ContentType: 'text/plain' }))),
+      keys
+        .slice(i, i + putConcurrency)
+        .map((key) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, ContentType: 'text/plain' }))),
     );
   }
 });
@@ -46,7 +54,9 @@ async function listPages(input: Omit<ListObjectsV2CommandInput, 'Bucket' | 'Cont
   const pages: ListObjectsV2CommandOutput[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ ...input, Bucket: bucket, ...(token !== undefined && { ContinuationToken: token }) }));
+    const page = await client.send(
+      new ListObjectsV2Command({ ...input, Bucket: bucket, ...(token !== undefined && { ContinuationToken: token }) }),
+    );
     pages.push(page);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
     if (page.IsTruncated) expect(token).toEqual(expect.any(String));

@@ -30,7 +30,9 @@ beforeAll(async () => {
   buildDir = await mkdtemp(join(tmpdir(), 'npm-start-build-'));
   await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
   try {
-    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], { cwd: repoRoot });
+    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
+      cwd: repoRoot,
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`building the npm start bundle failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
@@ -66,7 +68,11 @@ async function startOnce(port = 0): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.PORT;
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--enable-source-maps', startScript, '--once', '--port', String(port)], { cwd: dir.path, env, timeout: 90_000 });
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      ['--enable-source-maps', startScript, '--once', '--port', String(port)],
+      { cwd: dir.path, env, timeout: 90_000 },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
@@ -113,9 +119,21 @@ describe('npm start -- --once (child process)', () => {
     expect(await readdir(join(dir.path, '.local-s3'))).toContain(LOCAL_BUCKET);
     const server = await startEmbeddedS3({ directory: join(dir.path, '.local-s3'), port: 0, bucket: LOCAL_BUCKET });
     try {
-      const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+      const client = createS3Client({
+        region: localS3Region,
+        endpoint: server.endpoint,
+        forcePathStyle: true,
+        credentials: localS3Credentials,
+      });
       const keys = (await new S3Storage({ client, bucket: LOCAL_BUCKET }).list('')).map((object) => object.key);
-      expect(keys.filter((key) => !key.startsWith('articles/'))).toEqual(['404.html', '_publish/manifest.json', 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
+      expect(keys.filter((key) => !key.startsWith('articles/'))).toEqual([
+        '404.html',
+        '_publish/manifest.json',
+        'atom.xml',
+        'feed.json',
+        'index.html',
+        'rss.xml',
+      ]);
       expect(keys.filter((key) => key.startsWith('articles/') && key.endsWith('.html'))).toHaveLength(published);
     } finally {
       await server.close();
@@ -135,7 +153,11 @@ describe('npm start -- --once (child process)', () => {
     // Assess
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(' 0 objects written');
-    expect(counts(second.stdout)).toEqual({ published: counts(first.stdout).published, written: 0, unchanged: counts(first.stdout).written });
+    expect(counts(second.stdout)).toEqual({
+      published: counts(first.stdout).published,
+      written: 0,
+      unchanged: counts(first.stdout).written,
+    });
   });
 });
 

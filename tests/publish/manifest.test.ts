@@ -35,8 +35,18 @@ describe('parseManifest with a manifest it trusts', () => {
       pageSettings: 'p1',
       siteInput: 's1',
       articles: {
-        '2026-02-01-harbour.txt': { ...PUBLISHED, updated: '2026-02-20T10:00:00.000Z', text: { title: 'Harbour', lede: 'Boats.', html: '<p>Boats.</p>' } },
-        '2026-02-03-bridge.txt': { seed: '"etag-2"', rejected: { line: 3, reason: 'the title is empty' }, hash: 'h2', day: '2026-02-03', slug: '2026-02-03-bridge' },
+        '2026-02-01-harbour.txt': {
+          ...PUBLISHED,
+          updated: '2026-02-20T10:00:00.000Z',
+          text: { title: 'Harbour', lede: 'Boats.', html: '<p>Boats.</p>' },
+        },
+        '2026-02-03-bridge.txt': {
+          seed: '"etag-2"',
+          rejected: { line: 3, reason: 'the title is empty' },
+          hash: 'h2',
+          day: '2026-02-03',
+          slug: '2026-02-03-bridge',
+        },
         '2026-01-05-gone.txt': { slug: '2026-01-05-gone' },
       },
       objects: { 'rss.xml': { input: 'r', etag: '"rss"' }, 'index.html': { input: 'x', etag: '"index"' } },
@@ -67,7 +77,7 @@ describe('parseManifest with a manifest it trusts', () => {
     expect(parsed).toEqual({ manifest: EMPTY_MANIFEST });
   });
 
-  it('accepts an edit made at this run\'s very instant', () => {
+  it("accepts an edit made at this run's very instant", () => {
     // Prepare
     const stored = bytes(withArticle({ ...PUBLISHED, updated: NOW.toISOString() }));
 
@@ -92,7 +102,11 @@ describe('parseManifest with a manifest it does not trust', () => {
     ['no objects', { version: 2, articles: {} }, 'lacks "articles" or "objects"'],
     ['an array for the articles', { version: 2, articles: [], objects: {} }, 'lacks "articles" or "objects"'],
     ['a number for pageSettings', { version: 2, pageSettings: 5, articles: {}, objects: {} }, 'has a malformed "pageSettings"'],
-    ['an object record without an ETag', { version: 2, articles: {}, objects: { 'rss.xml': { input: 'r' } } }, 'has a malformed record for "rss.xml"'],
+    [
+      'an object record without an ETag',
+      { version: 2, articles: {}, objects: { 'rss.xml': { input: 'r' } } },
+      'has a malformed record for "rss.xml"',
+    ],
     ['an article record that is an array', withArticle([]), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a day that is a number', withArticle({ day: 20260201 }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a day in another format', withArticle({ day: '01.02.2026' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
@@ -104,8 +118,16 @@ describe('parseManifest with a manifest it does not trust', () => {
     ['a page without a day', withArticle({ ...PUBLISHED, day: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a page without a hash', withArticle({ ...PUBLISHED, hash: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a rejection without a line', withArticle({ rejected: { reason: 'bad' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
-    ['entry text without its HTML', withArticle({ ...PUBLISHED, text: { title: 'T', lede: 'L' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
-    ['an unknown field in a record', withArticle({ day: '2026-02-01', note: 'hand edit' }), 'has an unknown field "note" in the record for "2026-02-01-harbour.txt"'],
+    [
+      'entry text without its HTML',
+      withArticle({ ...PUBLISHED, text: { title: 'T', lede: 'L' } }),
+      'has a malformed record for "2026-02-01-harbour.txt"',
+    ],
+    [
+      'an unknown field in a record',
+      withArticle({ day: '2026-02-01', note: 'hand edit' }),
+      'has an unknown field "note" in the record for "2026-02-01-harbour.txt"',
+    ],
     [
       'an edit date after the clock',
       withArticle({ ...PUBLISHED, updated: '2099-01-01T00:00:00.000Z' }),
@@ -124,7 +146,9 @@ describe('parseManifest with a manifest it does not trust', () => {
 
   it('names the first bad article of many', () => {
     // Prepare
-    const articles: Record<string, unknown> = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`2026-02-01-${String(i).padStart(4, '0')}.txt`, { ...PUBLISHED }]));
+    const articles: Record<string, unknown> = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`2026-02-01-${String(i).padStart(4, '0')}.txt`, { ...PUBLISHED }]),
+    );
     articles['2026-02-01-0500.txt'] = { ...PUBLISHED, day: 1 };
 
     // Act
@@ -145,12 +169,14 @@ describe('parseManifest with a manifest it does not trust', () => {
 
     // Assess
     expect(malformed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "${'n'.repeat(119)}${REBUILDING}`);
-    expect(unknown.problem).toBe(`${MANIFEST_KEY} has an unknown field "${'f'.repeat(79)} in the record for "${'n'.repeat(119)}${REBUILDING}`);
+    expect(unknown.problem).toBe(
+      `${MANIFEST_KEY} has an unknown field "${'f'.repeat(79)} in the record for "${'n'.repeat(119)}${REBUILDING}`,
+    );
   });
 });
 
 describe('parseManifest with a manifest of the first version', () => {
-  it('starts empty but keeps each item\'s hash and edit date, so edit dates survive the upgrade', () => {
+  it("starts empty but keeps each item's hash and edit date, so edit dates survive the upgrade", () => {
     // Prepare
     const stored = bytes({
       version: 1,

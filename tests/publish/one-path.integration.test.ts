@@ -43,14 +43,20 @@ async function filesUnder(root: string): Promise<Record<string, string>> {
 }
 
 async function objectsIn(bucket: string): Promise<Record<string, string>> {
-  const client = createS3Client({ region: localS3Region, endpoint: started!.server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+  const client = createS3Client({
+    region: localS3Region,
+    endpoint: started!.server.endpoint,
+    forcePathStyle: true,
+    credentials: localS3Credentials,
+  });
   const storage = new S3Storage({ client, bucket });
   const objects: Record<string, string> = {};
   for (const { key } of await storage.list('')) objects[key] = Buffer.from((await storage.get(key))!.body).toString('utf8');
   return objects;
 }
 
-const withoutManifest = (objects: Record<string, string>) => Object.fromEntries(Object.entries(objects).filter(([key]) => key !== MANIFEST));
+const withoutManifest = (objects: Record<string, string>) =>
+  Object.fromEntries(Object.entries(objects).filter(([key]) => key !== MANIFEST));
 
 describe('npm start, the CLI and the handler', () => {
   it('write identical objects for the same seeds and settings', async () => {
@@ -63,9 +69,17 @@ describe('npm start, the CLI and the handler', () => {
     const env = { SITE_URL: siteUrl, FEED_HOME_URL: `${siteUrl}index.html` };
 
     // Act
-    const cliCode = await runCli(['build', '--seeds', 'seeds', '--out', 'cli-out'], { ...quiet, env, cwd: dir.path, now: () => new Date() });
+    const cliCode = await runCli(['build', '--seeds', 'seeds', '--out', 'cli-out'], {
+      ...quiet,
+      env,
+      cwd: dir.path,
+      now: () => new Date(),
+    });
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: localS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: localS3Credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey,
+    });
     try {
       const handler = createHandler({
         ...env,
@@ -75,7 +89,12 @@ describe('npm start, the CLI and the handler', () => {
         S3_FORCE_PATH_STYLE: 'true',
         AWS_REGION: localS3Region,
       });
-      const client = createS3Client({ region: localS3Region, endpoint: started!.server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+      const client = createS3Client({
+        region: localS3Region,
+        endpoint: started!.server.endpoint,
+        forcePathStyle: true,
+        credentials: localS3Credentials,
+      });
       await client.send(new CreateBucketCommand({ Bucket: 'handler-site' }));
       // The handler logs its summary line through its own console on stdout: kept out of the test output.
       const write = process.stdout.write;

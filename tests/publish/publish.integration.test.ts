@@ -24,8 +24,18 @@ const TYPES: Readonly<Record<string, string>> = {
 const CACHE_CONTROL = 'public, max-age=120';
 
 const SEEDS = {
-  '2026-02-01-harbour.txt': seed('2026-02-01', 'Harbour Ferry Returns', 'The ferry runs again from Monday, on batteries.', 'Tickets cost 50 hryvnias.'),
-  '2026-02-03-bridge-uk.txt': seed('2026-02-03', 'У Києві відкрили міст', 'Новий пішохідний міст з’єднав два береги.', '«Тепер — п’ять хвилин», — каже мешканка.'),
+  '2026-02-01-harbour.txt': seed(
+    '2026-02-01',
+    'Harbour Ferry Returns',
+    'The ferry runs again from Monday, on batteries.',
+    'Tickets cost 50 hryvnias.',
+  ),
+  '2026-02-03-bridge-uk.txt': seed(
+    '2026-02-03',
+    'У Києві відкрили міст',
+    'Новий пішохідний міст з’єднав два береги.',
+    '«Тепер — п’ять хвилин», — каже мешканка.',
+  ),
   '2026-02-05-budget.txt': seed('2026-02-05', 'Schools & Shelters <First> in Line', 'The council voted 31 to 6 for schools & shelters.'),
 };
 
@@ -74,9 +84,20 @@ function recording(storage: Storage): { storage: Storage; puts: PutRecord[] } {
 
 /** One run through the production wiring, recording what it put so the test can compare it with what is served. */
 async function run(now: Date): Promise<{ summary: PublishSummary; puts: PutRecord[] }> {
-  const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+  const client = createS3Client({
+    region: localS3Region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: localS3Credentials,
+  });
   const settings = loadPublishSettings({ FEED_BUCKET: bucket, SEEDS_DIR: seeds, CACHE_CONTROL });
-  const base = bucketPublishDependencies({ client, feed: testFeedConfig({}, siteUrl), publish: settings, defaultSeedsDir: seeds, now: () => now });
+  const base = bucketPublishDependencies({
+    client,
+    feed: testFeedConfig({}, siteUrl),
+    publish: settings,
+    defaultSeedsDir: seeds,
+    now: () => now,
+  });
   const recorder = recording(base.storage);
   const summary = await publish({ ...base, storage: recorder.storage });
   return { summary, puts: recorder.puts };
@@ -107,7 +128,9 @@ interface FeedLinks {
 }
 
 async function feedLinks(): Promise<FeedLinks> {
-  const rss = xml.parse(new TextDecoder().decode((await get(`${siteUrl}rss.xml`)).body)) as { rss: { channel: { item: { link: string }[] | { link: string } } } };
+  const rss = xml.parse(new TextDecoder().decode((await get(`${siteUrl}rss.xml`)).body)) as {
+    rss: { channel: { item: { link: string }[] | { link: string } } };
+  };
   const atom = xml.parse(new TextDecoder().decode((await get(`${siteUrl}atom.xml`)).body)) as {
     feed: { entry: { link: { '@_href': string } }[] | { link: { '@_href': string } } };
   };
@@ -158,7 +181,11 @@ describe('publish to s3rver, read back over HTTP', () => {
     expect(links.json).toHaveLength(3);
     expect(links.rss).toEqual(links.json.map((item) => item.url));
     expect(links.atom).toEqual(links.json.map((item) => item.url));
-    expect(links.json.map((item) => item.title)).toEqual(['Schools & Shelters <First> in Line', 'У Києві відкрили міст', 'Harbour Ferry Returns']);
+    expect(links.json.map((item) => item.title)).toEqual([
+      'Schools & Shelters <First> in Line',
+      'У Києві відкрили міст',
+      'Harbour Ferry Returns',
+    ]);
     for (const { item, page } of pages) {
       expect(item.url.startsWith(`${siteUrl}articles/`), item.url).toBe(true);
       expect(page.status, item.url).toBe(200);
@@ -187,7 +214,9 @@ describe('publish to s3rver, read back over HTTP', () => {
 
   it('after one article is added, rewrites exactly its page, the index, the three feeds and the manifest', async () => {
     // Prepare
-    await writeSeeds(seeds, { '2026-02-07-library.txt': seed('2026-02-07', 'Library Opens in a Bank Vault', 'The reading room seats 60.') });
+    await writeSeeds(seeds, {
+      '2026-02-07-library.txt': seed('2026-02-07', 'Library Opens in a Bank Vault', 'The reading room seats 60.'),
+    });
     const before = new Map(await Promise.all(first.puts.map(async (put) => [put.key, (await get(urlOf(put.key))).body] as const)));
 
     // Act
@@ -218,10 +247,21 @@ describe('publish to s3rver: more than one LIST page', () => {
       files[`2025-01-${day}-n${String(i).padStart(4, '0')}.txt`] = seed(`2025-01-${day}`, `Note ${i}`, `Paragraph ${i}.`);
     }
     await writeSeeds(many, files);
-    const client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
+    const client = createS3Client({
+      region: localS3Region,
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: localS3Credentials,
+    });
     const settings = loadPublishSettings({ FEED_BUCKET: bucket, SEEDS_DIR: many });
     const other = testFeedConfig({}, `${server.endpoint}/${bucket}/many/`);
-    const deps = bucketPublishDependencies({ client, feed: other, publish: settings, defaultSeedsDir: many, now: () => new Date('2026-01-01T00:00:00Z') });
+    const deps = bucketPublishDependencies({
+      client,
+      feed: other,
+      publish: settings,
+      defaultSeedsDir: many,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
 
     // Act
     // A site of its own under a prefix of the bucket, beside the other tests' site.

@@ -267,7 +267,10 @@ describe('publish: a failure at any write', () => {
     const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
     await site.run();
     await site.writeSeed('2026-02-20-park.txt', seed('2026-02-20', 'Park Gates Open', 'The park opens at dawn.'));
-    await site.writeSeed('2026-02-03-bridge.txt', seed('2026-02-03', 'Bridge Opens', 'A footbridge now links the two banks, lit at night.'));
+    await site.writeSeed(
+      '2026-02-03-bridge.txt',
+      seed('2026-02-03', 'Bridge Opens', 'A footbridge now links the two banks, lit at night.'),
+    );
     await site.deleteSeed('2026-02-07-market.txt');
     site.now = MARCH_2;
     return site;
@@ -310,7 +313,10 @@ describe('publish: permalinks', () => {
     // Prepare
     const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
     await site.run();
-    await site.writeSeed('2026-02-01-harbour.txt', seed('2026-02-01', 'Harbour Ferry Returns For Summer', 'The ferry runs again from Monday.', 'Tickets cost 50 hryvnias.'));
+    await site.writeSeed(
+      '2026-02-01-harbour.txt',
+      seed('2026-02-01', 'Harbour Ferry Returns For Summer', 'The ferry runs again from Monday.', 'Tickets cost 50 hryvnias.'),
+    );
 
     // Act
     const summary = await site.run();
@@ -446,7 +452,9 @@ describe('publish: a seed that breaks', () => {
     // Assess
     expect(site.snapshot({ withManifest: false })).toEqual(before);
     for (const summary of [first, second]) {
-      expect(summary.rejected).toEqual([{ file: '2026-02-03-bridge.txt', line: 1, reason: '2026-02-31 is not a date on the calendar', keptPublished: true }]);
+      expect(summary.rejected).toEqual([
+        { file: '2026-02-03-bridge.txt', line: 1, reason: '2026-02-31 is not a date on the calendar', keptPublished: true },
+      ]);
       expect(summary.articles.published).toBe(3);
     }
     expect(first.articles.read).toBe(1);
@@ -477,7 +485,9 @@ describe('publish: a seed that breaks', () => {
     const summary = await site.run();
 
     // Assess
-    expect(summary.rejected).toEqual([{ file: 'bad.txt', line: 1, reason: expect.stringMatching(/expected `date YYYY-MM-DD Title`/), keptPublished: false }]);
+    expect(summary.rejected).toEqual([
+      { file: 'bad.txt', line: 1, reason: expect.stringMatching(/expected `date YYYY-MM-DD Title`/), keptPublished: false },
+    ]);
     expect(summary.articles.published).toBe(3);
   });
 
@@ -559,7 +569,9 @@ describe('publish: the manifest', () => {
       const parsed = parseArticle(name, THREE_SEEDS[name]!);
       if (!parsed.ok) throw new Error(name);
       const { date, title, blocks } = parsed.article;
-      return createHash('sha256').update(JSON.stringify({ date: date.iso, title, blocks })).digest('hex');
+      return createHash('sha256')
+        .update(JSON.stringify({ date: date.iso, title, blocks }))
+        .digest('hex');
     };
     const edited = '2026-02-15T09:30:00.000Z';
     const v1 = {
@@ -588,8 +600,18 @@ describe('publish: the manifest', () => {
   it.each([
     ['an unknown version', { version: 3, articles: {}, objects: {} }],
     ['a record of the wrong type', { version: 2, articles: { 'a.txt': { day: 20260201 } }, objects: {} }],
-    ['a page without a slug', { version: 2, articles: { 'a.txt': { page: { input: 'x', etag: 'y' }, day: '2026-02-01', hash: 'h' } }, objects: {} }],
-    ['an edit date in the future', { version: 2, articles: { '2026-02-01-harbour.txt': { day: '2026-02-01', hash: 'h', updated: '2099-01-01T00:00:00.000Z' } }, objects: {} }],
+    [
+      'a page without a slug',
+      { version: 2, articles: { 'a.txt': { page: { input: 'x', etag: 'y' }, day: '2026-02-01', hash: 'h' } }, objects: {} },
+    ],
+    [
+      'an edit date in the future',
+      {
+        version: 2,
+        articles: { '2026-02-01-harbour.txt': { day: '2026-02-01', hash: 'h', updated: '2099-01-01T00:00:00.000Z' } },
+        objects: {},
+      },
+    ],
     ['an unknown field', { version: 2, articles: {}, objects: {}, owner: 'someone else' }],
     ['an unknown field in a record', { version: 2, articles: { 'a.txt': { day: '2026-02-01', note: 'hand edit' } }, objects: {} }],
     ['an array for the articles', { version: 2, articles: [], objects: {} }],
@@ -616,8 +638,12 @@ describe('publish: the manifest', () => {
     await site.run();
 
     // Assess
-    const manifest = JSON.parse(text(site.site.objects.get(MANIFEST)!.body)) as { articles: Record<string, { text?: unknown; slug?: string }> };
-    const withText = Object.entries(manifest.articles).filter(([, record]) => record.text !== undefined).map(([name]) => name);
+    const manifest = JSON.parse(text(site.site.objects.get(MANIFEST)!.body)) as {
+      articles: Record<string, { text?: unknown; slug?: string }>;
+    };
+    const withText = Object.entries(manifest.articles)
+      .filter(([, record]) => record.text !== undefined)
+      .map(([name]) => name);
     expect(withText.sort()).toEqual(['2026-02-07-market.txt', '2026-02-09-river.txt']);
     expect(manifest.articles['2026-02-01-harbour.txt']?.slug).toBe(THREE_SLUGS[0]);
   });
@@ -674,7 +700,9 @@ describe('publish: asked to stop', () => {
     const stopped = publish({ storage, seeds: site.seeds, settings: site.settings, now: () => site.now }, { signal: controller.signal });
 
     // Assess
-    await expect(stopped).rejects.toThrow(/^stopped before writing the index and the feeds: the Lambda has 5 s left; what was written is consistent/);
+    await expect(stopped).rejects.toThrow(
+      /^stopped before writing the index and the feeds: the Lambda has 5 s left; what was written is consistent/,
+    );
     expect(site.site.objects.has('rss.xml')).toBe(false);
     expect(linkedKeys(site.site.objects)).toEqual([]);
     await site.run();
@@ -728,8 +756,18 @@ describe('publish: hostile seed folders', () => {
     expect(seedReads.reads).toEqual([]);
     expect(site.snapshot({ withManifest: false })).toEqual(before);
     expect(summary.rejected).toEqual([
-      { file: '2026-02-03-bridge.txt', line: 1, reason: expect.stringMatching(/^the file is 2\.0 KiB, over the 1 KiB a seed may have \(MAX_SEED_BYTES\); it was not read$/), keptPublished: true },
-      { file: '2026-02-10-huge.txt', line: 1, reason: expect.stringMatching(/^the file is 4\.9 KiB, over the 1 KiB/), keptPublished: false },
+      {
+        file: '2026-02-03-bridge.txt',
+        line: 1,
+        reason: expect.stringMatching(/^the file is 2\.0 KiB, over the 1 KiB a seed may have \(MAX_SEED_BYTES\); it was not read$/),
+        keptPublished: true,
+      },
+      {
+        file: '2026-02-10-huge.txt',
+        line: 1,
+        reason: expect.stringMatching(/^the file is 4\.9 KiB, over the 1 KiB/),
+        keptPublished: false,
+      },
     ]);
   });
 });
@@ -749,8 +787,11 @@ describe('publish: the feeds’ size limit', () => {
     const summary = await site.run();
 
     // Assess
-    for (const key of ['rss.xml', 'atom.xml', 'feed.json']) expect(site.site.objects.get(key)!.body.byteLength, key).toBeLessThanOrEqual(32 * 1024);
-    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string; url: string; summary: string; content_html?: string; content_text?: string }[] };
+    for (const key of ['rss.xml', 'atom.xml', 'feed.json'])
+      expect(site.site.objects.get(key)!.body.byteLength, key).toBeLessThanOrEqual(32 * 1024);
+    const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as {
+      items: { title: string; url: string; summary: string; content_html?: string; content_text?: string }[];
+    };
     expect(feed.items).toHaveLength(10);
     const withText = feed.items.filter((item) => item.content_html !== undefined).map((item) => item.title);
     const without = feed.items.filter((item) => item.content_html === undefined);
@@ -763,6 +804,8 @@ describe('publish: the feeds’ size limit', () => {
       expect(item.url).toMatch(/^https:\/\/news\.example\.org\/articles\//);
     }
     expect(text(site.site.objects.get('rss.xml')!.body).match(/<content:encoded>/g)).toHaveLength(withText.length);
-    expect(summary.warnings).toEqual([`the feeds would be over 32 KiB (MAX_FEED_BYTES): the full text of the ${without.length} oldest of their 10 items is left out; their summary and link remain`]);
+    expect(summary.warnings).toEqual([
+      `the feeds would be over 32 KiB (MAX_FEED_BYTES): the full text of the ${without.length} oldest of their 10 items is left out; their summary and link remain`,
+    ]);
   });
 });

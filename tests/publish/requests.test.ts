@@ -2,7 +2,13 @@
  * S3 requests per run, counted on the real client (its calls to an aws-sdk-client-mock bucket
  * that behaves like S3), with the seeds kept in the same bucket: what a run costs.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
 import { publish, PublishError } from '../../src/publish/publish.js';
@@ -21,7 +27,13 @@ const FIVE_SEEDS: Readonly<Record<string, string>> = {
 
 function deps() {
   const settings = loadPublishSettings({ FEED_BUCKET: BUCKET, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: 'seeds/' });
-  return bucketPublishDependencies({ client: mockedClient(), feed: testFeedConfig(), publish: settings, defaultSeedsDir: '/nonexistent', now: () => NOW });
+  return bucketPublishDependencies({
+    client: mockedClient(),
+    feed: testFeedConfig(),
+    publish: settings,
+    defaultSeedsDir: '/nonexistent',
+    now: () => NOW,
+  });
 }
 
 /** Requests since the last reset, by kind; seed GETs apart from the manifest's. */
@@ -71,7 +83,13 @@ describe('S3 requests per run, seeds in the bucket', () => {
 
   it('one added: one seed GET and six PUTs (its page, the index, three feeds, the manifest)', async () => {
     // Prepare
-    bucket.set(seedKey('2026-02-20-park.txt'), { key: seedKey('2026-02-20-park.txt'), body: utf8(seed('2026-02-20', 'Park Gates Open', 'Dawn.')), contentType: 'text/plain', cacheControl: undefined, etag: '"park-1"' });
+    bucket.set(seedKey('2026-02-20-park.txt'), {
+      key: seedKey('2026-02-20-park.txt'),
+      body: utf8(seed('2026-02-20', 'Park Gates Open', 'Dawn.')),
+      contentType: 'text/plain',
+      cacheControl: undefined,
+      etag: '"park-1"',
+    });
 
     // Act
     await publish(deps());
@@ -83,7 +101,13 @@ describe('S3 requests per run, seeds in the bucket', () => {
   it('one edited: one seed GET and six PUTs', async () => {
     // Prepare
     const key = seedKey('2026-02-03-bridge.txt');
-    bucket.set(key, { key, body: utf8(seed('2026-02-03', 'Bridge Opens', 'Lit at night now.')), contentType: 'text/plain', cacheControl: undefined, etag: '"bridge-2"' });
+    bucket.set(key, {
+      key,
+      body: utf8(seed('2026-02-03', 'Bridge Opens', 'Lit at night now.')),
+      contentType: 'text/plain',
+      cacheControl: undefined,
+      etag: '"bridge-2"',
+    });
 
     // Act
     await publish(deps());
@@ -107,7 +131,13 @@ describe('S3 requests per run, seeds in the bucket', () => {
   it('deletes nothing outside articles/, whatever the bucket holds', async () => {
     // Prepare: everything gone at once, forced past the guard.
     for (const name of Object.keys(FIVE_SEEDS)) bucket.delete(seedKey(name));
-    bucket.set('seeds/keep.txt', { key: 'seeds/keep.txt', body: utf8(seed('2026-02-11', 'Kept', 'Still here.')), contentType: 'text/plain', cacheControl: undefined, etag: '"k"' });
+    bucket.set('seeds/keep.txt', {
+      key: 'seeds/keep.txt',
+      body: utf8(seed('2026-02-11', 'Kept', 'Still here.')),
+      contentType: 'text/plain',
+      cacheControl: undefined,
+      etag: '"k"',
+    });
 
     // Act
     await publish(deps(), { force: true });
@@ -121,7 +151,12 @@ describe('S3 requests per run, seeds in the bucket', () => {
   it('follows LIST pages past the first 1,000 keys', async () => {
     // Prepare: a bucket that answers two keys a page.
     s3.reset();
-    bucket = fakeBucket(s3, Object.fromEntries(Object.entries(FIVE_SEEDS).map(([name, text]) => [seedKey(name), utf8(text)])), new Map(), 2);
+    bucket = fakeBucket(
+      s3,
+      Object.fromEntries(Object.entries(FIVE_SEEDS).map(([name, text]) => [seedKey(name), utf8(text)])),
+      new Map(),
+      2,
+    );
     await publish(deps());
     s3.resetHistory();
 
@@ -140,7 +175,10 @@ describe('the manifest write is conditional', () => {
     s3.reset();
     bucket = fakeBucket(s3, Object.fromEntries(Object.entries(FIVE_SEEDS).map(([name, text]) => [seedKey(name), utf8(text)])));
     await publish(deps());
-    const created = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as PutObjectCommandInput).find((input) => input.Key === MANIFEST)!;
+    const created = s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => call.args[0].input as PutObjectCommandInput)
+      .find((input) => input.Key === MANIFEST)!;
     const etag = bucket.get(MANIFEST)!.etag;
     bucket.delete(seedKey('2026-02-07-market.txt'));
     s3.resetHistory();
@@ -151,7 +189,10 @@ describe('the manifest write is conditional', () => {
     // Assess
     expect(created.IfNoneMatch).toBe('*');
     expect(created.IfMatch).toBeUndefined();
-    const updated = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as PutObjectCommandInput).find((input) => input.Key === MANIFEST)!;
+    const updated = s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => call.args[0].input as PutObjectCommandInput)
+      .find((input) => input.Key === MANIFEST)!;
     expect(updated.IfMatch).toBe(etag);
   });
 

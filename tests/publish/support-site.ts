@@ -26,7 +26,10 @@ export interface Site {
   snapshot(options?: { withManifest?: boolean }): Record<string, string>;
 }
 
-export function memorySite(files: Readonly<Record<string, string>>, options: { now: Date; config?: FeedConfig; maxUnpublishShare?: number }): Site {
+export function memorySite(
+  files: Readonly<Record<string, string>>,
+  options: { now: Date; config?: FeedConfig; maxUnpublishShare?: number },
+): Site {
   const seeds = new MemoryStorage();
   for (const [name, content] of Object.entries(files)) void seeds.put(name, utf8(content), { contentType: 'text/plain' });
   const site = new MemoryStorage();
@@ -34,14 +37,20 @@ export function memorySite(files: Readonly<Record<string, string>>, options: { n
     seeds,
     site,
     now: options.now,
-    settings: { config: options.config ?? testFeedConfig(), cacheControl: 'max-age=300', maxUnpublishShare: options.maxUnpublishShare ?? 0.2 },
+    settings: {
+      config: options.config ?? testFeedConfig(),
+      cacheControl: 'max-age=300',
+      maxUnpublishShare: options.maxUnpublishShare ?? 0.2,
+    },
     run: (request = {}, storage = site) => publish({ storage, seeds, settings: state.settings, now: () => state.now }, request),
     writeSeed: async (name, content) => {
       await seeds.put(name, typeof content === 'string' ? utf8(content) : content, { contentType: 'text/plain' });
     },
     deleteSeed: (name) => seeds.delete(name),
     snapshot: ({ withManifest = true } = {}) =>
-      Object.fromEntries([...site.objects].filter(([key]) => withManifest || key !== MANIFEST).map(([key, object]) => [key, text(object.body)])),
+      Object.fromEntries(
+        [...site.objects].filter(([key]) => withManifest || key !== MANIFEST).map(([key, object]) => [key, text(object.body)]),
+      ),
   };
   return state;
 }

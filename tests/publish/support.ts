@@ -59,7 +59,13 @@ export function seed(date: string, title: string, ...paragraphs: string[]): stri
 /** A small, valid seed set: three articles a few days apart, one with text that needs escaping. */
 export const THREE_SEEDS: Readonly<Record<string, string>> = {
   '2026-02-01-harbour.txt': seed('2026-02-01', 'Harbour Ferry Returns', 'The ferry runs again from Monday.', 'Tickets cost 50 hryvnias.'),
-  '2026-02-03-bridge.txt': seed('2026-02-03', 'Bridge Opens', 'A footbridge now links the two banks.', 'Що далі', 'Lights are due by summer.'),
+  '2026-02-03-bridge.txt': seed(
+    '2026-02-03',
+    'Bridge Opens',
+    'A footbridge now links the two banks.',
+    'Що далі',
+    'Lights are due by summer.',
+  ),
   '2026-02-05-budget.txt': seed('2026-02-05', 'Schools & Shelters <First>', 'The council voted 31 to 6 for schools & shelters.'),
 };
 
@@ -106,7 +112,12 @@ export interface PutRecord {
 export function putCalls(s3: S3Mock): PutRecord[] {
   return s3.commandCalls(PutObjectCommand).map((call) => {
     const input = call.args[0].input as PutObjectCommandInput;
-    return { key: input.Key!, body: new Uint8Array(input.Body as Uint8Array), contentType: input.ContentType, cacheControl: input.CacheControl };
+    return {
+      key: input.Key!,
+      body: new Uint8Array(input.Body as Uint8Array),
+      contentType: input.ContentType,
+      cacheControl: input.CacheControl,
+    };
   });
 }
 
@@ -134,7 +145,8 @@ export function fakeBucket(
   pageSize = 1000,
 ): Map<string, BucketObject> {
   const objects = new Map<string, BucketObject>();
-  for (const [key, body] of Object.entries(initial)) objects.set(key, { key, body, contentType: 'text/plain', cacheControl: undefined, etag: md5(body) });
+  for (const [key, body] of Object.entries(initial))
+    objects.set(key, { key, body, contentType: 'text/plain', cacheControl: undefined, etag: md5(body) });
   s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     const failure = failures.get(input.Key!);
     if (failure) throw failure;

@@ -66,13 +66,19 @@ describe('article page', () => {
     expect(html).toContain('<title>Bridge Opens Over the Lybid · Example News</title>');
     // 09:00 in Kyiv (UTC+2 in February) is 07:00 UTC: the instant the feeds give as published.
     expect(html).toContain('<time datetime="2026-02-03T07:00:00.000Z">2026-02-03</time>');
-    expect(links(html)).toContainEqual({ rel: 'canonical', href: 'https://news.example.org/articles/2026-02-03-bridge-opens-over-the-lybid.html' });
+    expect(links(html)).toContainEqual({
+      rel: 'canonical',
+      href: 'https://news.example.org/articles/2026-02-03-bridge-opens-over-the-lybid.html',
+    });
     expect(entry.item.url).toBe('https://news.example.org/articles/2026-02-03-bridge-opens-over-the-lybid.html');
   });
 
   it('carries exactly the body HTML the feeds carry for the same item', () => {
     // Prepare
-    const { config, published, json } = build({ [BRIDGE]: BRIDGE_TEXT, '2026-02-01-other.txt': seed('2026-02-01', 'Other', 'Other text.') });
+    const { config, published, json } = build({
+      [BRIDGE]: BRIDGE_TEXT,
+      '2026-02-01-other.txt': seed('2026-02-01', 'Other', 'Other text.'),
+    });
     const entry = only(published, BRIDGE);
     const feedItem = json.items.find((item) => item.url === entry.item.url)!;
 
@@ -107,7 +113,9 @@ describe('article page', () => {
     expect(html).toContain('<h1>&lt;script&gt;x&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</h1>');
     expect(html).toContain('<title>&lt;script&gt;x&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; · Example News</title>');
     expect(html).toContain('&lt;script&gt;alert(document.cookie)&lt;/script&gt;');
-    expect(html).toContain('<meta name="description" content="Lede with &quot;quotes&quot; onload=&quot;alert(1)&quot; and &lt;img src=x onerror=alert(1)&gt;.">');
+    expect(html).toContain(
+      '<meta name="description" content="Lede with &quot;quotes&quot; onload=&quot;alert(1)&quot; and &lt;img src=x onerror=alert(1)&gt;.">',
+    );
   });
 
   it('offers the three feeds for autodiscovery and links home relatively', () => {
@@ -137,7 +145,11 @@ describe('article page from a stored entry', () => {
         fileName: 'late-night.txt',
         day: '2026-02-03',
         slug: '2026-02-03-late-night-session',
-        text: { title: 'Late Night <Session>', lede: 'The council sat past midnight.', html: '<p>The council sat past midnight.</p>\n<p>Then it voted.</p>' },
+        text: {
+          title: 'Late Night <Session>',
+          lede: 'The council sat past midnight.',
+          html: '<p>The council sat past midnight.</p>\n<p>Then it voted.</p>',
+        },
       },
       config,
     );
@@ -158,7 +170,11 @@ describe('article page from a stored entry', () => {
 describe('pageSettings', () => {
   /** One article as a run would publish it under `config`: its item depends on the config too. */
   function pageUnder(config: FeedConfig): string {
-    const text = { title: 'Bridge Opens', lede: 'A footbridge now links the two banks.', html: '<p>A footbridge now links the two banks.</p>' };
+    const text = {
+      title: 'Bridge Opens',
+      lede: 'A footbridge now links the two banks.',
+      html: '<p>A footbridge now links the two banks.</p>',
+    };
     const entry = publishedArticle({ fileName: '2026-02-03-bridge.txt', day: '2026-02-03', slug: '2026-02-03-bridge-opens', text }, config);
     return articlePage(entry, config);
   }

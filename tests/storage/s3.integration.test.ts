@@ -199,7 +199,12 @@ describe('checksum settings against s3rver', () => {
 
     // Act
     await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'streamed-safe.txt', Body: Readable.from([Buffer.from(bigBody)]), ContentLength: bigBody.byteLength }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'streamed-safe.txt',
+        Body: Readable.from([Buffer.from(bigBody)]),
+        ContentLength: bigBody.byteLength,
+      }),
     );
     const response = await plainGet('streamed-safe.txt');
 
@@ -219,7 +224,12 @@ describe('checksum settings against s3rver', () => {
 
     // Act
     await defaultClient.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'streamed-trap.txt', Body: Readable.from([Buffer.from(bigBody)]), ContentLength: bigBody.byteLength }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'streamed-trap.txt',
+        Body: Readable.from([Buffer.from(bigBody)]),
+        ContentLength: bigBody.byteLength,
+      }),
     );
     const response = await plainGet('streamed-trap.txt');
     const stored = Buffer.from(await response.arrayBuffer());
@@ -267,7 +277,13 @@ describe('S3 calls against a server that never answers', () => {
   const clients: S3Client[] = [];
 
   function silentClient(timeouts: { requestTimeout?: number; maxAttempts?: number } = {}): S3Client {
-    const client = createS3Client({ region: localS3Region, endpoint: silent.endpoint, forcePathStyle: true, credentials: localS3Credentials, ...timeouts });
+    const client = createS3Client({
+      region: localS3Region,
+      endpoint: silent.endpoint,
+      forcePathStyle: true,
+      credentials: localS3Credentials,
+      ...timeouts,
+    });
     clients.push(client);
     return client;
   }
@@ -309,7 +325,9 @@ describe('S3 calls against a server that never answers', () => {
 
     // Act
     // The per-call timeout shortens only the wait; whether an overrun throws comes from createS3Client.
-    const error = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'rss.xml' }), { requestTimeout: 200 }).catch((caught: unknown) => caught);
+    const error = await client
+      .send(new GetObjectCommand({ Bucket: bucket, Key: 'rss.xml' }), { requestTimeout: 200 })
+      .catch((caught: unknown) => caught);
 
     // Assess
     expect((error as Error).name).toBe('TimeoutError');

@@ -162,9 +162,7 @@ describe('S3Storage.get', () => {
 
   it('returns undefined for a missing key', async () => {
     // Prepare
-    s3.on(GetObjectCommand).rejects(
-      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }),
-    );
+    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
 
     // Act
     const object = await storage().get('articles/gone.html');
