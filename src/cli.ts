@@ -3,13 +3,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
+import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
 import { formatArticleError } from './article/types.js';
 import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { DEFAULT_CACHE_CONTROL } from './site-files.js';
-import { loadLimits } from './limits.js';
+import { loadLimits } from './config/limits.js';
 import { folderPublishDependencies } from './wiring.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
@@ -72,7 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${HELP}`);
+    io.stderr(`${describeError(error)}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {
@@ -112,7 +113,7 @@ async function seedsFolderExists(seedsDir: string, io: CliIo): Promise<boolean> 
     io.stderr(`--seeds: ${seedsDir} is not a folder`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${(error as Error).message}`);
+    io.stderr(code === 'ENOENT' ? `--seeds: ${seedsDir} does not exist` : `--seeds: cannot read ${seedsDir}: ${describeError(error)}`);
   }
   return false;
 }
@@ -145,7 +146,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     config = loadFeedConfig(JSON.parse(await readFile(configFile, 'utf8')), io.env, configFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
-      io.stderr(`cannot read ${configFile}: ${(error as Error).message}`);
+      io.stderr(`cannot read ${configFile}: ${describeError(error)}`);
       return 2;
     }
     problems.push(...error.problems);
@@ -201,7 +202,7 @@ if (isEntryPoint(import.meta.url)) {
   }).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
+      console.error(describeError(error));
       process.exit(1);
     },
   );

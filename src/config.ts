@@ -24,7 +24,8 @@ import {
   TEXT,
   type Env,
 } from './config/settings.js';
-import { loadLimits, type Limits } from './limits.js';
+import { loadLimits, type Limits } from './config/limits.js';
+import { DEFAULT_CACHE_CONTROL, SITE_FILES } from './site-files.js';
 
 export { ConfigError, type Env } from './config/settings.js';
 
@@ -129,9 +130,9 @@ const FEED_CONFIG = v.pipe(
       homeUrl: settings.homeUrl ?? site,
       /** Where readers fetch the feeds; by default the objects this project writes under siteUrl. */
       feedUrls: {
-        rss: settings['feedUrls.rss'] ?? `${site}rss.xml`,
-        atom: settings['feedUrls.atom'] ?? `${site}atom.xml`,
-        json: settings['feedUrls.json'] ?? `${site}feed.json`,
+        rss: settings['feedUrls.rss'] ?? `${site}${SITE_FILES.rss}`,
+        atom: settings['feedUrls.atom'] ?? `${site}${SITE_FILES.atom}`,
+        json: settings['feedUrls.json'] ?? `${site}${SITE_FILES.json}`,
       },
       /** BCP 47 tag, e.g. `en` or `uk-UA`. */
       language: settings.language,
@@ -208,7 +209,7 @@ const PUBLISH_SETTINGS = {
   seedsDir: setting('SEEDS_DIR', TEXT),
   cacheControl: setting(
     'CACHE_CONTROL',
-    v.pipe(TEXT, orElse('max-age=300'), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value')),
+    v.pipe(TEXT, orElse(DEFAULT_CACHE_CONTROL), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value')),
   ),
   s3Endpoint: setting(
     'S3_ENDPOINT',

@@ -4,7 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FeedConfig, PublishSettings } from './config.js';
-import type { Limits } from './limits.js';
+import type { Limits } from './config/limits.js';
 import type { PublishDependencies } from './publish/publish.js';
 import { FolderStorage } from './storage/folder.js';
 import { createS3Client, S3Storage } from './storage/s3.js';

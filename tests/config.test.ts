@@ -9,7 +9,7 @@ import {
   type Env,
   type FeedConfig,
 } from '../src/config.js';
-import { DEFAULT_LIMITS, loadLimits } from '../src/limits.js';
+import { DEFAULT_LIMITS, loadLimits } from '../src/config/limits.js';
 import { configFileJson } from './helpers/factory.js';
 
 const SOURCE = '/srv/feeds/feed.config.json';

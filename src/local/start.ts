@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
+import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
@@ -59,7 +60,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   try {
     ({ values } = parseStartArgs(argv));
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${HELP}`);
+    io.stderr(`${describeError(error)}\n\n${HELP}`);
     return { code: 2, once: true };
   }
   if (values.help) {
@@ -79,9 +80,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(
-      code === 'EADDRINUSE'
-        ? `port ${port} is in use; pick another with --port N`
-        : `cannot start the local S3: ${(error as Error).message}`,
+      code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port N` : `cannot start the local S3: ${describeError(error)}`,
     );
     return { code: 1, once: true };
   }

@@ -3,6 +3,7 @@
  * The bucket's listing says what exists; the manifest says what each object was made from, so a
  * run can tell what changed without reading seeds or objects that did not.
  */
+import { compareStrings } from '../text/order.js';
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { EntryText } from '../feed/items.js';
@@ -217,7 +218,7 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
 export function serializeManifest(manifest: Manifest): Uint8Array {
   const lines = (record: Readonly<Record<string, unknown>>) =>
     Object.keys(record)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(compareStrings)
       .map((key) => `  ${JSON.stringify(key)}: ${JSON.stringify(record[key])}`)
       .join(',\n');
   const section = (record: Readonly<Record<string, unknown>>) => (Object.keys(record).length === 0 ? '{}' : `{\n${lines(record)}\n }`);

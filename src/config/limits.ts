@@ -3,7 +3,7 @@
  * variables that set them (`MAX_SEED_BYTES`, `MAX_FEED_BYTES`, as bytes or with KiB / MiB).
  */
 import * as v from 'valibot';
-import { readSettings, setting, settingsObject, TEXT, type Env } from './config/settings.js';
+import { readSettings, setting, settingsObject, TEXT, type Env } from './settings.js';
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1000, kib: 1024, mb: 1000 * 1000, mib: 1024 * 1024 };
 
