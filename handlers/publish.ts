@@ -1,3 +1,4 @@
+/** The Lambda entry point: parse the event, publish with the container's dependencies, log one line. */
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';

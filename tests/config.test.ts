@@ -1,3 +1,4 @@
+/** Settings from feed.config.json and the environment: defaults, overrides, and every problem named at once. */
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -99,16 +100,30 @@ describe('loadFeedConfig with a valid file', () => {
     });
   });
 
-  it('accepts the checked-in feed.config.json', async () => {
+  it('loads the checked-in feed.config.json, which says its articles are samples', async () => {
     // Prepare
     const { readFile } = await import('node:fs/promises');
     const file = JSON.parse(await readFile(new URL('../feed.config.json', import.meta.url), 'utf8')) as unknown;
 
     // Act
-    const load = () => loadFeedConfig(file, {});
+    const config = loadFeedConfig(file, {});
 
     // Assess
-    expect(load).not.toThrow();
+    expect(config).toMatchObject({
+      title: 'Dispatches (sample feed)',
+      siteUrl: 'https://feeds.example.org/',
+      feedUrls: {
+        rss: 'https://feeds.example.org/rss.xml',
+        atom: 'https://feeds.example.org/atom.xml',
+        json: 'https://feeds.example.org/feed.json',
+      },
+      language: 'en',
+      idPrefix: 'tag:feeds.example.org,2026:',
+      itemLimit: 50,
+      publishTime: { hour: 0, minute: 0, timeZone: 'UTC' },
+      ttlMinutes: 60,
+    });
+    expect(config.description).toMatch(/^Sample articles .* invented/);
   });
 });
 

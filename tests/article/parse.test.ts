@@ -1,3 +1,4 @@
+/** Seed text to articles: the header, blocks and their kinds, encodings, and the real seed. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeSeed, parseArticle } from '../../src/article/parse.js';

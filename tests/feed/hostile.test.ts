@@ -1,3 +1,4 @@
+/** The hostile fixture corpus through the whole build: valid feeds, text intact, bad files refused by name. */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSeedFolder } from '../../src/local/seed-folder.js';

@@ -1,3 +1,4 @@
+/** RSS, Atom and JSON Feed from one model, parsed back; and each fix for the `feed` package beside the bug it fixes. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+/** The Lambda handler: events, configuration errors, the deadline and its log lines. */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

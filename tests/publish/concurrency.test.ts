@@ -1,3 +1,4 @@
+/** mapWithConcurrency: order, the limit, and what a failure stops. */
 import { describe, expect, it } from 'vitest';
 import { mapWithConcurrency } from '../../src/publish/concurrency.js';
 

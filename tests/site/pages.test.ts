@@ -1,3 +1,4 @@
+/** Article pages and the index: content, escaping, links and the settings each page shows. */
 import { describe, expect, it } from 'vitest';
 import type { FeedConfig } from '../../src/config.js';
 import { publishedArticle } from '../../src/feed/items.js';
