@@ -16,3 +16,12 @@ export const ARTICLES_PREFIX = 'articles/';
 
 /** `Cache-Control` of every published object when `CACHE_CONTROL` does not say otherwise. */
 export const DEFAULT_CACHE_CONTROL = 'max-age=300';
+
+/** The content type each kind of object is served with. */
+export const CONTENT_TYPES = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  manifest: 'application/json; charset=utf-8',
+} as const;

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import { SITE_FILES } from '../site-files.js';
+import { CONTENT_TYPES, SITE_FILES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
@@ -25,14 +25,6 @@ import { indexPage } from '../site/index-page.js';
 import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { digest, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
-
-export const CONTENT_TYPES = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  manifest: 'application/json; charset=utf-8',
-} as const;
 
 /**
  * Raised whenever the index template, a feed renderer or the `feed` package changes the bytes

@@ -5,7 +5,7 @@
  * then deletions of pages nothing links to any more, then the manifest.
  */
 import { collisionReason, idCollisions, itemId } from '../article/identity.js';
-import { ARTICLES_PREFIX } from '../site-files.js';
+import { ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
 import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
@@ -15,7 +15,6 @@ import { PreconditionFailedError, type ListedObject, type Storage } from '../sto
 import { mapWithConcurrency } from './concurrency.js';
 import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord } from './manifest.js';
 import {
-  CONTENT_TYPES,
   MissingText,
   oversizeSeed,
   planArticle,
@@ -30,8 +29,6 @@ import {
   type SitePlan,
 } from './plan.js';
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
-
-export { CONTENT_TYPES } from './plan.js';
 
 /** Seeds are read and their pages written this many at a time, so memory follows the batch, not the archive. */
 const BATCH = 64;
