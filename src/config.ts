@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import { isKnownTimeZone } from './article/calendar.js';
+import { LANGUAGE_TAG } from './article/parse.js';
 import { isLoopbackHost, tagPrefixProblem, urlProblem, USER_INFO } from './config/checks.js';
 import {
   ConfigError,
@@ -66,10 +67,7 @@ const FEED_SETTINGS = {
   'feedUrls.rss': setting('FEED_RSS_URL', URL_SETTING),
   'feedUrls.atom': setting('FEED_ATOM_URL', URL_SETTING),
   'feedUrls.json': setting('FEED_JSON_URL', URL_SETTING),
-  language: setting(
-    'FEED_LANGUAGE',
-    v.pipe(TEXT, required(), matches(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "uk-UA"')),
-  ),
+  language: setting('FEED_LANGUAGE', v.pipe(TEXT, required(), matches(LANGUAGE_TAG, 'must be a language tag such as "en" or "uk-UA"'))),
   'author.name': setting('FEED_AUTHOR_NAME', v.pipe(TEXT, required())),
   'author.email': setting(
     'FEED_AUTHOR_EMAIL',
@@ -78,6 +76,19 @@ const FEED_SETTINGS = {
   copyright: setting('FEED_COPYRIGHT', TEXT),
   itemLimit: setting('FEED_ITEM_LIMIT', whole(1, 10_000, 50)),
   icon: setting('FEED_ICON', URL_SETTING),
+  websubHub: setting(
+    'FEED_WEBSUB_HUB',
+    v.pipe(
+      URL_SETTING,
+      // Subscribers send the hub their hub.secret, which WebSub hubs refuse over plain http.
+      reason((hub) => {
+        const { protocol, hostname } = new URL(hub);
+        return protocol === 'https:' || isLoopbackHost(hostname)
+          ? undefined
+          : 'must be an https:// URL (http:// only for a hub on this machine)';
+      }),
+    ),
+  ),
   idPrefix: setting(
     'FEED_ID_PREFIX',
     v.pipe(
@@ -147,6 +158,8 @@ const FEED_CONFIG = v.pipe(
       publishTime: { ...settings.publishTime, timeZone: settings.timeZone ?? 'UTC' },
       /** How often the feed is republished; RSS `<ttl>` tells readers the same. */
       ttlMinutes: settings.ttlMinutes,
+      /** WebSub hub the feeds name with `rel="hub"` and every run that changes a feed notifies. */
+      ...(settings.websubHub ? { websubHub: settings.websubHub } : {}),
     } as const;
   }),
 );

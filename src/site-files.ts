@@ -9,6 +9,8 @@ export const SITE_FILES = {
   atom: 'atom.xml',
   json: 'feed.json',
   notFound: '404.html',
+  /** What browsers show rss.xml and atom.xml with (their `xml-stylesheet` instruction). */
+  feedStyle: 'feed.css',
 } as const;
 
 /** Every article page is under this prefix: the only place a run ever deletes. */
@@ -17,11 +19,34 @@ export const ARTICLES_PREFIX = 'articles/';
 /** `Cache-Control` of every published object when `CACHE_CONTROL` does not say otherwise. */
 export const DEFAULT_CACHE_CONTROL = 'max-age=300';
 
-/** The content type each kind of object is served with. */
+/**
+ * The content type each kind of object is served with.
+ *
+ * RSS and Atom go out as `application/xml`, not as their own types: browsers show a document
+ * served as `application/rss+xml` or `application/atom+xml` as plain text (Chromium) or offer
+ * to download it, whereas as `application/xml` they render it with its CSS stylesheet, and its
+ * XHTML links work. Feed readers go by the bytes, and autodiscovery by the `type` of the
+ * page's `<link rel="alternate">`, which still says `application/rss+xml` (README, "The feeds").
+ */
 export const CONTENT_TYPES = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
+  rss: 'application/xml; charset=utf-8',
+  atom: 'application/xml; charset=utf-8',
   json: 'application/feed+json; charset=utf-8',
   html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
   manifest: 'application/json; charset=utf-8',
 } as const;
+
+/** RFC 5005 archives of the feeds: `archive/rss-N.xml`, `archive/atom-N.xml`, `archive/feed-N.json`, 1 the oldest. */
+export const ARCHIVE_PREFIX = 'archive/';
+
+export function archiveKeys(page: number): { readonly rss: string; readonly atom: string; readonly json: string } {
+  return { rss: `${ARCHIVE_PREFIX}rss-${page}.xml`, atom: `${ARCHIVE_PREFIX}atom-${page}.xml`, json: `${ARCHIVE_PREFIX}feed-${page}.json` };
+}
+
+/**
+ * `Cache-Control` of a full archive that is not the newest: it changes only when an article in
+ * it is deleted or edited, so CloudFront and readers may keep it a day. The newest archive still
+ * fills up and gets the feeds' own Cache-Control.
+ */
+export const ARCHIVE_CACHE_CONTROL = 'max-age=86400';

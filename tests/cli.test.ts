@@ -86,6 +86,7 @@ describe('cli build', () => {
       '_publish',
       'articles',
       'atom.xml',
+      'feed.css',
       'feed.json',
       'index.html',
       'rss.xml',
@@ -100,7 +101,7 @@ describe('cli build', () => {
     expect(feeds.json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
     for (const item of feeds.json.items) expect(existsSync(join(dir, 'out', new URL(item.url!).pathname)), item.url).toBe(true);
     expect(lines(io.out)).toEqual([
-      `2 articles published to ${join(dir, 'out')} (2 in the feeds, 0 rejected, 0 held); 7 files written, 0 unchanged, 0 deleted`,
+      `2 articles published to ${join(dir, 'out')} (2 in the feeds, 0 rejected, 0 held); 8 files written, 0 unchanged, 0 deleted`,
     ]);
     expect(io.err).toEqual([]);
   });
@@ -154,8 +155,8 @@ describe('cli build', () => {
 
     // Assess
     expect([same, changed]).toEqual([0, 0]);
-    expect(lines(io.out)[0]).toMatch(/; 0 files written, 7 unchanged, 0 deleted$/);
-    expect(lines(edited.out)[0]).toMatch(/; 5 files written, 2 unchanged, 0 deleted$/);
+    expect(lines(io.out)[0]).toMatch(/; 0 files written, 8 unchanged, 0 deleted$/);
+    expect(lines(edited.out)[0]).toMatch(/; 5 files written, 3 unchanged, 0 deleted$/);
   });
 
   it('says what it would write on --dry-run, and writes nothing', async () => {
@@ -177,6 +178,7 @@ describe('cli build', () => {
       'would write atom.xml',
       'would write feed.json',
       'would write 404.html',
+      'would write feed.css',
       expect.stringMatching(/^dry run, nothing written: 2 articles published/),
     ]);
   });

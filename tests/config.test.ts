@@ -147,6 +147,7 @@ describe('environment overrides', () => {
     ['FEED_COPYRIGHT', '© Env', (c) => c.copyright, '© Env'],
     ['FEED_ITEM_LIMIT', '7', (c) => c.itemLimit, 7],
     ['FEED_ICON', 'https://env.example.org/icon.png', (c) => c.icon, 'https://env.example.org/icon.png'],
+    ['FEED_WEBSUB_HUB', 'https://hub.example.net/', (c) => c.websubHub, 'https://hub.example.net/'],
     ['FEED_ID_PREFIX', 'tag:env.example.org,2027-05:', (c) => c.idPrefix, 'tag:env.example.org,2027-05:'],
     ['FEED_PUBLISH_TIME', '18:45', (c) => [c.publishTime.hour, c.publishTime.minute], [18, 45]],
     ['FEED_TIME_ZONE', 'America/New_York', (c) => c.publishTime.timeZone, 'America/New_York'],
@@ -461,6 +462,7 @@ describe('URL settings with a user name or password', () => {
     ['FEED_RSS_URL', {}, { FEED_RSS_URL: 'https://user:secret@cdn.example.org/rss.xml' }, /^FEED_RSS_URL: /],
     ['FEED_JSON_URL', {}, { FEED_JSON_URL: 'https://user:secret@cdn.example.org/feed.json' }, /^FEED_JSON_URL: /],
     ['icon', { icon: 'https://user:secret@news.example.org/icon.png' }, {}, /icon: /],
+    ['FEED_WEBSUB_HUB', {}, { FEED_WEBSUB_HUB: 'https://user:secret@hub.example.net/' }, /^FEED_WEBSUB_HUB: /],
     ['a value without a scheme', {}, { SITE_URL: 'user:secret@news.example.org/' }, /^SITE_URL: /],
   ])('rejects %s without repeating the password', (_what, fileOverrides, env, where) => {
     // Prepare
@@ -845,5 +847,56 @@ describe('loadRuntimeConfig with everything right', () => {
     // Assess
     expect(feed.siteUrl).toBe('https://cdn.example.org/news/');
     expect(publish.bucket).toBe('feeds-bucket');
+  });
+});
+
+describe('websubHub', () => {
+  it('is optional: a config without it has no hub', () => {
+    // Act
+    const config = loadFeedConfig(configFileJson(), {});
+
+    // Assess
+    expect(config).not.toHaveProperty('websubHub');
+  });
+
+  it('is read from the file, spelt as the feeds will spell it', () => {
+    // Prepare
+    const file = configFileJson({ websubHub: ' https://PubSubHubbub.appspot.com ' });
+
+    // Act
+    const config = loadFeedConfig(file, {});
+
+    // Assess
+    expect(config.websubHub).toBe('https://pubsubhubbub.appspot.com/');
+  });
+
+  it('refuses plain http:// to another machine: subscribers would send it their secrets in the clear', () => {
+    // Act
+    const error = configError(configFileJson({ websubHub: 'http://hub.example.net/' }));
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${SOURCE} websubHub: must be an https:// URL (http:// only for a hub on this machine), got "http://hub.example.net/"`,
+    ]);
+  });
+
+  it.each(['http://127.0.0.1:8080/hub', 'http://localhost/hub', 'http://[::1]:8080/'])(
+    'accepts plain http:// on this machine: %s',
+    (hub) => {
+      // Act
+      const config = loadFeedConfig(configFileJson(), { FEED_WEBSUB_HUB: hub });
+
+      // Assess
+      expect(config.websubHub).toBe(hub);
+      expect(configWarnings(config)).toEqual([]);
+    },
+  );
+
+  it('refuses what is no http(s) URL', () => {
+    // Act
+    const error = configError(configFileJson(), { FEED_WEBSUB_HUB: 'pubsubhubbub.appspot.com' });
+
+    // Assess
+    expect(error.problems).toEqual(['FEED_WEBSUB_HUB: must be an absolute http:// or https:// URL, got "pubsubhubbub.appspot.com"']);
   });
 });

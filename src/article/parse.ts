@@ -4,9 +4,9 @@ import { parseCalendarDate } from './calendar.js';
 import type { ArticleError, Block, ParseResult } from './types.js';
 
 /**
- * Seed text to a typed article. Line 1 is `date YYYY-MM-DD Title`; the body is
- * blank-line-separated paragraphs. Errors name the file, the line and the reason;
- * nothing here throws on bad input.
+ * Seed text to a typed article. Line 1 is `date YYYY-MM-DD Title`, optionally followed by a
+ * `lang TAG` line; the body is blank-line-separated paragraphs. Errors name the file, the
+ * line and the reason; nothing here throws on bad input.
  */
 export function parseArticle(fileName: string, text: string): ParseResult {
   const fail = (line: number, reason: string): ParseResult => ({ ok: false, error: { fileName, line, reason } });
@@ -32,14 +32,31 @@ export function parseArticle(fileName: string, text: string): ParseResult {
   const title = collapseSpaces(header[2] ?? '');
   if (title === '') return fail(headerLine, 'the title after the date is empty');
 
-  const blocks = splitBlocks(lines, headerIndex + 1).map(({ lines: blockLines }) => classifyBlock(blockLines));
+  const declared = languageLine(lines, headerIndex + 1);
+  if (declared && !LANGUAGE_TAG.test(declared.tag)) {
+    return fail(
+      declared.index + 1,
+      declared.tag === ''
+        ? 'the `lang` line names no language tag such as "uk" or "pt-BR"'
+        : `"${preview(declared.tag)}" is not a language tag such as "uk" or "pt-BR"`,
+    );
+  }
+  const bodyFrom = declared ? declared.index + 1 : headerIndex + 1;
+  const blocks = splitBlocks(lines, bodyFrom).map(({ lines: blockLines }) => classifyBlock(blockLines));
   const ledeBlock = blocks.find((block) => block.kind === 'paragraph') ?? blocks.find((block) => block.kind === 'quotation');
   if (!ledeBlock || (ledeBlock.kind !== 'paragraph' && ledeBlock.kind !== 'quotation')) {
     return fail(headerLine, 'the article has no paragraph after the header line');
   }
   return {
     ok: true,
-    article: { fileName, date, title, lede: ledeBlock.text, blocks: blocks as [Block, ...Block[]] },
+    article: {
+      fileName,
+      date,
+      title,
+      ...(declared ? { language: declared.tag } : {}),
+      lede: ledeBlock.text,
+      blocks: blocks as [Block, ...Block[]],
+    },
   };
 }
 
@@ -66,6 +83,28 @@ export function normalizeText(text: string): string {
   return stripXmlForbidden(text.replace(/^\uFEFF/, ''))
     .replace(/\r\n?/g, '\n')
     .normalize('NFC');
+}
+
+/**
+ * A BCP 47 language tag, loosely: a 2–3 letter language, then subtags (`uk`, `pt-BR`,
+ * `sr-Latn-RS`). The site's `language` setting is checked with it too, so the two agree.
+ */
+export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/**
+ * The optional `lang TAG` line: the first non-blank line after the header, if it starts with the
+ * keyword. Lower case only, so an article that opens with a heading such as "Lang Syne" is not
+ * taken for one; anything after the keyword is the tag, checked by the caller, so `lang pt_BR`
+ * is an error rather than a heading.
+ */
+function languageLine(lines: readonly string[], from: number): { index: number; tag: string } | undefined {
+  for (let index = from; index < lines.length; index++) {
+    const line = lines[index]!.trim();
+    if (line === '') continue;
+    const match = /^lang(?:[ \t]+(.*))?$/.exec(line);
+    return match ? { index, tag: (match[1] ?? '').trim() } : undefined;
+  }
+  return undefined;
 }
 
 interface RawBlock {

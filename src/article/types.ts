@@ -46,6 +46,8 @@ export interface Article {
   readonly fileName: string;
   readonly date: CalendarDate;
   readonly title: string;
+  /** The article's own language (a BCP 47 tag) from its `lang` line; absent, it is the site's. */
+  readonly language?: string;
   /** The first paragraph, as plain text: the summary readers show. */
   readonly lede: string;
   /** Never empty; the lede is one of these. */

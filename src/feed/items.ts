@@ -4,7 +4,7 @@ import { articleBodyHtml } from '../article/html.js';
 import { feedId, itemId } from '../article/identity.js';
 import type { Article } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
-import { ARTICLES_PREFIX } from '../site-files.js';
+import { ARTICLES_PREFIX, SITE_FILES } from '../site-files.js';
 import type { FeedChannel, PublishedArticle } from './model.js';
 
 /** Where an article's page lives, relative to the site root (and the bucket root): its object key. */
@@ -28,10 +28,14 @@ export interface EntryText {
   readonly lede: string;
   /** The body as an HTML fragment. */
   readonly html: string;
+  /** The article's own language, when its seed declares one; kept here so a cached entry keeps it. */
+  readonly language?: string;
 }
 
 export function entryText(article: Article): EntryText {
-  return { title: article.title, lede: article.lede, html: articleBodyHtml(article) };
+  const text = { title: article.title, lede: article.lede, html: articleBodyHtml(article) };
+  // Absent rather than undefined: the entry of an article without a `lang` line stays exactly what it was.
+  return article.language === undefined ? text : { ...text, language: article.language };
 }
 
 export interface EntrySource {
@@ -83,10 +87,12 @@ export function publishedArticle(source: EntrySource, config: FeedConfig, publis
       title: source.text.title,
       url: articleUrl(config, source.slug),
       published,
+      day: source.day,
       updated: updated && updated > published ? updated : published,
       summary: source.text.lede,
       contentHtml: source.text.html,
       author: config.author,
+      ...(source.text.language === undefined ? {} : { language: source.text.language }),
     },
   };
 }
@@ -99,9 +105,11 @@ export function feedChannel(config: FeedConfig): FeedChannel {
     language: config.language,
     homeUrl: config.homeUrl,
     feedUrls: config.feedUrls,
+    stylesheet: `${config.siteUrl}${SITE_FILES.feedStyle}`,
     author: config.author,
     ttlMinutes: config.ttlMinutes,
     ...(config.copyright ? { copyright: config.copyright } : {}),
     ...(config.icon ? { icon: config.icon } : {}),
+    ...(config.websubHub ? { hub: config.websubHub } : {}),
   };
 }

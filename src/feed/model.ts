@@ -13,6 +13,8 @@ export interface FeedItem {
   readonly title: string;
   readonly url: string;
   readonly published: Date;
+  /** The calendar day the site shows for it (`YYYY-MM-DD`, as in the seed); without it, `published`'s UTC day. */
+  readonly day?: string;
   readonly updated: Date;
   readonly summary: string;
   /**
@@ -21,6 +23,8 @@ export interface FeedItem {
    */
   readonly contentHtml?: string;
   readonly author: Person;
+  /** The item's own language (BCP 47), when it declares one; otherwise the feed's applies. */
+  readonly language?: string;
 }
 
 /** What every renderer gets: one model, three formats. There is no feed without items. */
@@ -35,6 +39,10 @@ export interface FeedModel {
   readonly copyright?: string;
   readonly icon?: string;
   readonly ttlMinutes: number;
+  /** A WebSub hub: the feeds name it (`rel="hub"`, JSON Feed `hubs`) so readers can subscribe for pushes. */
+  readonly hub?: string;
+  /** The CSS a browser shows the RSS and Atom documents with (the site's feed.css); none without a site. */
+  readonly stylesheet?: string;
   /** The newest `updated` of the items: never the clock, so equal input gives equal bytes. */
   readonly updated: Date;
   readonly items: readonly [FeedItem, ...FeedItem[]];

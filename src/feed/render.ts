@@ -20,6 +20,8 @@
  *  - RSS item titles are plain text, but the package wraps them in CDATA: they are written
  *    as text, with `&` and `<` as the hexadecimal references the RSS profile asks for.
  *  - `atom1()` throws on an entry id that `new URL()` rejects: ids here are `tag:` URIs.
+ *  - It cannot put `xml:lang` on an entry: an item's own language is added to its `<entry>`
+ *    afterwards.
  *  - `json1()` writes JSON Feed 1.0: its output is rewritten as 1.1 (`authors`, `language`).
  *  - The channel description and `lastBuildDate`/`updated` come from the model (the
  *    package would write an empty description and the clock).
@@ -27,6 +29,7 @@
 import { Feed, type FeedOptions, type Item } from 'feed';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 import { hasXmlForbidden, stripXmlForbidden } from '../text/xml-chars.js';
+import { withBrowserView } from './browser-view.js';
 import type { FeedItem, FeedModel, Person } from './model.js';
 
 export interface FeedDocuments {
@@ -84,6 +87,8 @@ function channelOptions(model: FeedModel): FeedOptions {
     updated: model.updated,
     generator: GENERATOR,
     ...(model.copyright ? { copyright: xmlText(model.copyright) } : {}),
+    // RSS gets `<atom:link rel="hub">`, Atom `<link rel="hub">`; json1() ignores it (see `hubs` below).
+    ...(model.hub ? { hub: model.hub } : {}),
   };
 }
 
@@ -112,10 +117,14 @@ export function renderRss(model: FeedModel): string {
       extensions: [
         { name: 'title', objects: { _text: xmlText(item.title) } },
         { name: 'dc:creator', objects: { _text: xmlText(item.author.name) } },
+        // RSS 2.0 has a language for the channel only; Dublin Core's, in the namespace dc:creator
+        // already uses, says an item's own (the W3C validator checks it as a language code).
+        ...(item.language === undefined ? [] : [{ name: 'dc:language', objects: { _text: xmlText(item.language) } }]),
       ],
     });
   }
-  return finishXml(feed.rss2(), 'rss');
+  // With what a browser shows of it: a stylesheet instruction and an XHTML view (browser-view.ts).
+  return finishXml(withBrowserView(feed.rss2(), model, 'rss'), 'rss');
 }
 
 export function renderAtom(model: FeedModel): string {
@@ -132,7 +141,26 @@ export function renderAtom(model: FeedModel): string {
       '<feed xmlns="http://www.w3.org/2005/Atom">',
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtmlAttribute(model.language)}">`,
     );
-  return finishXml(xml, 'atom');
+  // The browser view goes in before the entries are counted: it holds no <entry> of its own.
+  return finishXml(withEntryLanguages(withBrowserView(xml, model, 'atom'), model.items), 'atom');
+}
+
+/**
+ * `xml:lang` on the entries of items in a language of their own, which the package cannot
+ * write. It writes each entry as a bare `<entry>`, in item order: the Nth one is the Nth item's.
+ * CDATA sections (the only place a literal `<entry>` can be text) are stepped over, and a count
+ * that differs from the items throws rather than label the wrong entry.
+ */
+function withEntryLanguages(xml: string, items: readonly FeedItem[]): string {
+  if (items.every((item) => item.language === undefined)) return xml;
+  let index = 0;
+  const out = xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<entry>/g, (match) => {
+    if (match !== '<entry>') return match;
+    const language = items[index++]?.language;
+    return language === undefined ? match : `<entry xml:lang="${escapeHtmlAttribute(language)}">`;
+  });
+  if (index !== items.length) throw new Error(`the Atom feed has ${index} entries for ${items.length} items`);
+  return out;
 }
 
 function atomItem(item: FeedItem): Item {
@@ -192,6 +220,7 @@ export function renderJsonFeed(model: FeedModel): string {
     ...(v10.icon ? { icon: v10.icon } : {}),
     language: model.language,
     authors: [jsonAuthor(model.author)],
+    ...(model.hub ? { hubs: [{ type: 'WebSub', url: model.hub }] } : {}),
     items: v10.items.map((item, index) => ({
       id: item.id,
       url: item.url,
@@ -205,6 +234,8 @@ export function renderJsonFeed(model: FeedModel): string {
       date_published: item.date_published,
       date_modified: item.date_modified,
       authors: [jsonAuthor(model.items[index]!.author)],
+      // JSON Feed 1.1's item-level language, only where the item declares its own.
+      ...(model.items[index]!.language === undefined ? {} : { language: model.items[index]!.language }),
     })),
   };
   return `${JSON.stringify(v11, null, 2)}\n`;

@@ -7,6 +7,7 @@ import { compareStrings } from '../text/order.js';
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { EntryText } from '../feed/items.js';
+import { LANGUAGE_TAG } from '../article/parse.js';
 
 export const MANIFEST_KEY = '_publish/manifest.json';
 export const MANIFEST_VERSION = 2;
@@ -51,6 +52,12 @@ export interface Manifest {
   readonly articles: Readonly<Record<string, ArticleRecord>>;
   /** The index and the feeds. */
   readonly objects: Readonly<Record<string, ObjectRecord>>;
+  /**
+   * Feed URLs the WebSub hub has not yet confirmed it was told about: written before the hub is
+   * notified and cleared once it accepts, so a failed or interrupted notification is sent again
+   * by the next run. Absent when there are none.
+   */
+  readonly pendingPings?: readonly string[];
 }
 
 /** From a manifest of the first version: item id → the article's hash and `updated`, so edit dates survive the upgrade. */
@@ -139,6 +146,7 @@ function manifestSchema(now: number): v.GenericSchema<unknown, Manifest> {
       version: v.literal(MANIFEST_VERSION),
       pageSettings: v.optional(v.string()),
       siteInput: v.optional(v.string()),
+      pendingPings: v.optional(v.array(v.string())),
       // Typed here, proved by the check that follows: see articleProblem.
       articles: v.pipe(
         v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
@@ -166,12 +174,14 @@ function manifestProblem(issue: v.BaseIssue<unknown> | undefined): string {
   if (field === 'version') return `has unknown version ${JSON.stringify(issue?.input)}`;
   // strictObject says it expected "never" for a key it has no entry for.
   if (issue?.expected === 'never') return `has an unknown field ${JSON.stringify(field).slice(0, 80)}`;
+  if (field === 'pendingPings') return 'has a malformed "pendingPings"';
   if (name !== undefined) return `has a malformed record for ${JSON.stringify(name)}`;
   return field === 'articles' || field === 'objects' ? 'lacks "articles" or "objects"' : `has a malformed ${JSON.stringify(field)}`;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'updated', 'page', 'text']);
+const TEXT_FIELDS = new Set(['title', 'lede', 'html', 'language']);
 
 /**
  * What is wrong with one article record, or undefined. Plain checks written by hand rather than a
@@ -207,7 +217,16 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
     return false;
   if (
     text !== undefined &&
-    !(isJsonObject(text) && typeof text.title === 'string' && typeof text.lede === 'string' && typeof text.html === 'string')
+    !(
+      isJsonObject(text) &&
+      // As strict as the record around it: a field this version does not write means a hand edit.
+      Object.keys(text).every((key) => TEXT_FIELDS.has(key)) &&
+      typeof text.title === 'string' &&
+      typeof text.lede === 'string' &&
+      typeof text.html === 'string' &&
+      // Written into the feeds and pages as it is: a tag no seed could have given means a hand edit.
+      (text.language === undefined || (typeof text.language === 'string' && LANGUAGE_TAG.test(text.language)))
+    )
   )
     return false;
   // A published article has a slug, a day and a hash; nothing else can render it.
@@ -226,7 +245,9 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
     .filter((field) => manifest[field] !== undefined)
     .map((field) => `\n ${JSON.stringify(field)}: ${JSON.stringify(manifest[field])},`)
     .join('');
+  // Left out when empty, so a site without a hub, or with nothing pending, keeps its bytes.
+  const pings = manifest.pendingPings?.length ? `\n "pendingPings": ${JSON.stringify(manifest.pendingPings)},` : '';
   return Buffer.from(
-    `{\n "version": ${MANIFEST_VERSION},${settings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
+    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
   );
 }

@@ -12,27 +12,29 @@
 import { createHash } from 'node:crypto';
 import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import { CONTENT_TYPES, SITE_FILES } from '../site-files.js';
+import { ARCHIVE_CACHE_CONTROL, archiveKeys, CONTENT_TYPES, SITE_FILES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
 import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
-import { buildFeedModel, compareItems, type PublishedArticle } from '../feed/model.js';
+import { buildFeedModel, type PublishedArticle } from '../feed/model.js';
 import { renderWithinLimit } from '../feed/fit.js';
+import { type FormatUrls, withHistory } from '../feed/history.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
 import { indexPage } from '../site/index-page.js';
+import { FEED_STYLESHEET } from '../site/feed-style.js';
 import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { digest, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
 
 /**
- * Raised whenever the index template, a feed renderer or the `feed` package changes the bytes
- * of the index or the feeds: their recorded input changes with it, so the next run renders
- * them again. Between such changes, a run whose feed items and settings are unchanged does not
- * render them at all.
+ * Raised whenever the index template, feed.css, a feed renderer or the `feed` package changes
+ * the bytes of the index, the stylesheet or the feeds: their recorded input changes with it, so
+ * the next run renders them again. Between such changes, a run whose feed items and settings are
+ * unchanged does not render them at all.
  */
-export const SITE_RENDER_VERSION = 1;
+export const SITE_RENDER_VERSION = 2;
 
 /** A seed as a listing shows it. */
 export interface SeedListing {
@@ -59,6 +61,8 @@ export interface PlannedPut {
   readonly body: Uint8Array;
   readonly contentType: string;
   readonly input: string;
+  /** Default: the run's Cache-Control. */
+  readonly cacheControl?: string;
 }
 
 /**
@@ -77,7 +81,8 @@ function legacyArticleHash(article: Article): string {
 }
 
 function articleJson(article: Article): string {
-  return JSON.stringify({ date: article.date.iso, title: article.title, blocks: article.blocks });
+  // An undefined language is left out by JSON.stringify: articles without a `lang` line keep their hash.
+  return JSON.stringify({ date: article.date.iso, title: article.title, blocks: article.blocks, language: article.language });
 }
 
 /** Whether the record says the article is published now (its last good version has a page). */
@@ -208,6 +213,17 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/**
+ * An archived article's text, read again to render its archive; undefined when the seed no
+ * longer parses (it changed since it was listed: rendering then stops the run, naming it, and
+ * the next run sees the change).
+ */
+export function textFromSeed(fileName: string, bytes: Uint8Array): EntryText | undefined {
+  const decoded = decodeSeed(fileName, bytes);
+  const parsed = decoded.ok ? parseArticle(fileName, decoded.text) : decoded;
+  return parsed.ok ? entryText(parsed.article) : undefined;
+}
+
 /** The result of reading one seed this run. */
 export interface ArticlePlan {
   readonly record: ArticleRecord;
@@ -281,8 +297,25 @@ export function planArticle(
   return { record, text, page: { key: articlePath(slug), body, contentType: CONTENT_TYPES.html, input } };
 }
 
+/** An archive to render and write: its articles' text may have to be read first. */
+export interface ArchiveJob {
+  readonly number: number;
+  /** The articles whose text the archive needs, newest first. */
+  readonly fileNames: readonly string[];
+}
+
 export interface SitePlan {
-  /** The index, the three feeds and the 404 page that differ from what the bucket holds, in write order. */
+  /**
+   * Archives that differ from what the bucket holds, oldest first. The executor renders them one
+   * at a time (`renderArchive`), reading the text it lacks, so a first publish of a large archive
+   * holds one archive's text at a time, not the archive's.
+   */
+  readonly archives: readonly ArchiveJob[];
+  /** How many archives there are: the newest is the last. */
+  readonly archiveCount: number;
+  /** An archive's three documents, from its articles' text. */
+  renderArchive(job: ArchiveJob, texts: ReadonlyMap<string, EntryText>): PlannedPut[];
+  /** The index, the three feeds and the site's other objects that differ from what the bucket holds, in write order. */
   readonly puts: readonly PlannedPut[];
   /** The same objects that are already as they should be. */
   readonly unchanged: readonly string[];
@@ -293,8 +326,8 @@ export interface SitePlan {
   readonly warnings: readonly string[];
   /** Whether the next manifest can differ from the previous one in more than its records. */
   readonly digestsChanged: boolean;
-  /** The next manifest, once the run's writes have their ETags. */
-  manifest(etags: ReadonlyMap<string, string>): Manifest;
+  /** The next manifest, once the run's writes (the archives written as well) have their ETags. */
+  manifest(etags: ReadonlyMap<string, string>, archivePuts: readonly Pick<PlannedPut, 'key' | 'input'>[]): Manifest;
 }
 
 export interface SiteInput {
@@ -317,14 +350,20 @@ export class MissingText extends Error {
   }
 }
 
+/** A published article, ranked. */
+interface Ranked {
+  readonly fileName: string;
+  readonly record: ArticleRecord;
+  readonly published: Date;
+}
+
 /**
- * The newest published articles, by publish instant then id: the feeds' items and the index.
- * Kept with their text in the manifest, so the next run that changes none of them reads none.
+ * Every published article, newest first by publish instant then id: the first `itemLimit` are
+ * the feeds' items and the index; the rest, oldest first, fill the archives. The feeds' items
+ * and the newest archive keep their text in the manifest, so the next run that changes none of
+ * them reads none.
  */
-export function feedWindow(
-  records: ReadonlyMap<string, ArticleRecord>,
-  config: FeedConfig,
-): { fileName: string; record: ArticleRecord; published: Date }[] {
+export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
   const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
   for (const [fileName, record] of records) {
     // A seed that broke while outside the feeds has no text left to show: its page stays, the feeds go without it.
@@ -332,22 +371,58 @@ export function feedWindow(
       published.push({ fileName, record, instant: publishedInstant(record.day, config) });
     }
   }
-  // Only the newest `itemLimit` matter: everything older than the limit-th newest instant is
-  // left out before the full comparison (which needs ids) sorts the rest.
-  const instants = Float64Array.from(published, (entry) => entry.instant).sort();
-  const threshold = instants.length > config.itemLimit ? instants[instants.length - config.itemLimit]! : -Infinity;
+  // Ties between equal instants go by file name: cheap for a whole archive, and the same on
+  // every run. Within each document the feed model orders its items by id as always.
   return published
-    .filter((entry) => entry.instant >= threshold)
-    .map((entry) => ({
-      fileName: entry.fileName,
-      record: entry.record,
-      published: new Date(entry.instant),
-      id: itemId(config.idPrefix, entry.fileName),
-    }))
-    .sort(compareItems)
-    .slice(0, config.itemLimit)
-    .map(({ fileName, record, published: at }) => ({ fileName, record, published: at }));
+    .sort((a, b) => b.instant - a.instant || compareStrings(a.fileName, b.fileName))
+    .map(({ fileName, record, instant }) => ({ fileName, record, published: new Date(instant) }));
 }
+
+/** The feeds' items: the newest `itemLimit` published articles. */
+export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
+  return rankPublished(records, config).slice(0, config.itemLimit);
+}
+
+/** One archive document's worth of articles, and what its three documents are made from. */
+interface ArchivePage {
+  readonly number: number;
+  /** Newest first, as in a feed. */
+  readonly entries: readonly Ranked[];
+  readonly cacheControl: string;
+  readonly input: string;
+}
+
+/**
+ * The archives: the articles older than the feeds' items, oldest first, `itemLimit` a page, so
+ * an article added at the top moves one item into the newest archive and changes no other (the
+ * one before it gains a `next-archive` link when a new page starts).
+ */
+function archivePages(ranked: readonly Ranked[], settings: PlanSettings): ArchivePage[] {
+  const size = settings.config.itemLimit;
+  const archived = ranked.slice(size).reverse();
+  const configKey = JSON.stringify([SITE_RENDER_VERSION, settings.config]);
+  const total = Math.ceil(archived.length / size);
+  const pages: ArchivePage[] = [];
+  for (let number = 1; number <= total; number++) {
+    const entries = archived.slice((number - 1) * size, number * size).reverse();
+    const cacheControl = number < total ? ARCHIVE_CACHE_CONTROL : settings.cacheControl;
+    const made = entries.map(({ fileName, record }) => [fileName, record.hash, record.slug, record.day, record.updated ?? '']);
+    // Its links depend only on whether an older and a newer page exist.
+    const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
+    pages.push({ number, entries, cacheControl, input });
+  }
+  return pages;
+}
+
+function withoutHub<T extends { hub?: unknown }>(channel: T): Omit<T, 'hub'> {
+  const { hub: _hub, ...rest } = channel;
+  return rest;
+}
+
+const archiveUrls = (config: FeedConfig, page: number): FormatUrls => {
+  const keys = archiveKeys(page);
+  return { rss: config.siteUrl + keys.rss, atom: config.siteUrl + keys.atom, json: config.siteUrl + keys.json };
+};
 
 /**
  * Step 3: the index and the feeds from the window's records, the pages to delete, and the next
@@ -356,22 +431,34 @@ export function feedWindow(
 export function planSite(input: SiteInput): SitePlan {
   const { settings, previous, records, texts, objects, force } = input;
   const { config } = settings;
-  const window = feedWindow(records, config);
-  const missing = window
-    .filter(({ fileName, record }) => texts.get(fileName) === undefined && record.text === undefined)
-    .map(({ fileName }) => fileName);
+  const ranked = rankPublished(records, config);
+  const window = ranked.slice(0, config.itemLimit);
+  const pages = archivePages(ranked, settings);
+  const pageIsCurrent = (page: ArchivePage) =>
+    !force &&
+    Object.values(archiveKeys(page.number)).every((key) => {
+      const before = previous.objects[key];
+      return before !== undefined && before.input === page.input && objects.get(key)?.etag === before.etag;
+    });
+  const stalePages = pages.filter((page) => !pageIsCurrent(page));
+  const textOf = ({ fileName, record }: Ranked) => texts.get(fileName) ?? record.text;
+  const missing = window.filter((entry) => textOf(entry) === undefined).map(({ fileName }) => fileName);
   if (missing.length > 0) throw new MissingText(missing);
-
-  const items = window.map(({ fileName, record, published }) =>
+  const publishedEntry = (entry: Ranked) =>
     publishedArticle(
-      { fileName, day: record.day!, slug: record.slug!, updated: record.updated, text: texts.get(fileName) ?? record.text! },
+      { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text: textOf(entry)! },
       config,
-      published,
-    ),
-  );
+      entry.published,
+    );
+  const limit = (settings.limits ?? DEFAULT_LIMITS).feedBytes;
+  const warnings: string[] = [];
+
+  const items = window.map(publishedEntry);
   // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
   // written, they are not rendered at all.
-  const siteInput = digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items]));
+  const siteInput = digest(
+    JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items, pages.length]),
+  );
   const siteKeys = Object.values(SITE_FILES);
   const siteIsCurrent =
     !force &&
@@ -385,10 +472,11 @@ export function planSite(input: SiteInput): SitePlan {
         config.itemLimit,
       );
   const site: { key: string; text: string; contentType: string }[] = [];
-  const warnings: string[] = [];
   if (model) {
-    const limit = (settings.limits ?? DEFAULT_LIMITS).feedBytes;
-    const { documents, withoutText, largestBytes, stillOver } = renderWithinLimit(model, limit);
+    const fitted = renderWithinLimit(model, limit);
+    const { withoutText, largestBytes, stillOver } = fitted;
+    const newest = pages.length > 0 ? archiveUrls(config, pages.length) : undefined;
+    const documents = withHistory(fitted.documents, newest ? { older: newest } : {});
     if (withoutText > 0) {
       warnings.push(
         `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
@@ -401,10 +489,60 @@ export function planSite(input: SiteInput): SitePlan {
       { key: SITE_FILES.atom, text: documents.atom, contentType: CONTENT_TYPES.atom },
       { key: SITE_FILES.json, text: documents.json, contentType: CONTENT_TYPES.json },
       { key: SITE_FILES.notFound, text: notFoundPage(config), contentType: CONTENT_TYPES.html },
+      { key: SITE_FILES.feedStyle, text: FEED_STYLESHEET, contentType: CONTENT_TYPES.css },
     );
   }
   const puts: PlannedPut[] = [];
-  const unchanged: string[] = siteIsCurrent ? siteKeys : [];
+  const renderArchive = (job: ArchiveJob, archiveTexts: ReadonlyMap<string, EntryText>): PlannedPut[] => {
+    const page = pages[job.number - 1]!;
+    const entryWithText = (entry: Ranked) => {
+      const text = archiveTexts.get(entry.fileName) ?? textOf(entry);
+      if (text === undefined) throw new MissingText([entry.fileName]);
+      return publishedArticle(
+        { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text },
+        config,
+        entry.published,
+      );
+    };
+    const archivePuts: PlannedPut[] = [];
+    const model = buildFeedModel(
+      // An archive is never announced to a WebSub hub, so it carries no hub link.
+      { ...withoutHub(feedChannel(config)), feedUrls: archiveUrls(config, page.number) },
+      page.entries.map((entry) => entryWithText(entry).item),
+      config.itemLimit,
+    )!;
+    const fitted = renderWithinLimit(model, limit);
+    const documents = withHistory(fitted.documents, {
+      current: config.feedUrls,
+      ...(page.number > 1 ? { older: archiveUrls(config, page.number - 1) } : {}),
+      ...(page.number < pages.length ? { newer: archiveUrls(config, page.number + 1) } : {}),
+    });
+    const keys = archiveKeys(page.number);
+    for (const [format, contentType] of [
+      ['rss', CONTENT_TYPES.rss],
+      ['atom', CONTENT_TYPES.atom],
+      ['json', CONTENT_TYPES.json],
+    ] as const) {
+      archivePuts.push({
+        key: keys[format],
+        body: Buffer.from(documents[format], 'utf8'),
+        contentType,
+        input: page.input,
+        cacheControl: page.cacheControl,
+      });
+    }
+    return archivePuts;
+  };
+  const archiveRecords: Record<string, ObjectRecord> = {};
+  const unchanged: string[] = [];
+  for (const page of pages) {
+    if (stalePages.includes(page)) continue;
+    for (const key of Object.values(archiveKeys(page.number))) {
+      archiveRecords[key] = previous.objects[key]!;
+      unchanged.push(key);
+    }
+  }
+  if (siteIsCurrent) unchanged.push(...siteKeys);
   const siteRecords: Record<string, ObjectRecord> = siteIsCurrent
     ? Object.fromEntries(siteKeys.map((key) => [key, previous.objects[key]!]))
     : {};
@@ -432,15 +570,19 @@ export function planSite(input: SiteInput): SitePlan {
   }
   deletes.sort(compareStrings);
 
-  const windowNames = new Set(window.map(({ fileName }) => fileName));
+  // Kept with their text: the feeds' items, and the newest archive, which the next added article changes.
+  const windowNames = new Set([...window, ...(pages.at(-1)?.entries ?? [])].map(({ fileName }) => fileName));
   return {
+    archives: stalePages.map((page) => ({ number: page.number, fileNames: page.entries.map(({ fileName }) => fileName) })),
+    archiveCount: pages.length,
+    renderArchive,
     puts,
     unchanged,
     deletes,
     items,
     warnings,
     digestsChanged: previous.siteInput !== siteInput || previous.pageSettings !== pageSettingsDigest(settings),
-    manifest(etags) {
+    manifest(etags, archivePuts) {
       const articles: Record<string, ArticleRecord> = {};
       for (const [fileName, record] of records) {
         const text = windowNames.has(fileName) ? (texts.get(fileName) ?? record.text) : undefined;
@@ -452,8 +594,8 @@ export function planSite(input: SiteInput): SitePlan {
         const { text: _text, ...rest } = record;
         articles[fileName] = text ? { ...rest, text } : rest;
       }
-      const objectsAfter: Record<string, ObjectRecord> = { ...siteRecords };
-      for (const put of puts) {
+      const objectsAfter: Record<string, ObjectRecord> = { ...archiveRecords, ...siteRecords };
+      for (const put of [...archivePuts, ...puts]) {
         const etag = etags.get(put.key);
         if (etag !== undefined) objectsAfter[put.key] = { input: put.input, etag };
       }

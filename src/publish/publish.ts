@@ -2,10 +2,11 @@
  * The publish use case: reconcile the bucket with the seeds, writing only what changed. The
  * decisions are in plan.ts (pure); this file does the I/O in the order that keeps every
  * published link resolvable: article pages, then the index and the feeds that link to them,
- * then deletions of pages nothing links to any more, then the manifest.
+ * then deletions of pages nothing links to any more, then the manifest; and last, when a hub is
+ * set, the WebSub notification of the feeds that changed.
  */
 import { collisionReason, idCollisions, itemId } from '../article/identity.js';
-import { ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
+import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
 import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
@@ -13,11 +14,12 @@ import { compareItems } from '../feed/model.js';
 import { describeError } from '../errors.js';
 import { PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord } from './manifest.js';
+import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord, type Manifest } from './manifest.js';
 import {
   MissingText,
   oversizeSeed,
   planArticle,
+  textFromSeed,
   rejectedArticle,
   planSite,
   recordsAfterReads,
@@ -29,6 +31,10 @@ import {
   type SitePlan,
 } from './plan.js';
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
+import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
+
+/** How many article texts a run keeps in memory at most, beyond the feeds' items and the newest archive. */
+const TEXTS_KEPT = 2000;
 
 /** Seeds are read and their pages written this many at a time, so memory follows the batch, not the archive. */
 const BATCH = 64;
@@ -55,6 +61,8 @@ export interface PublishDependencies {
   readonly now: () => Date;
   /** How many requests are in flight at once. */
   readonly concurrency?: number;
+  /** How the WebSub hub is notified; the global fetch unless a test gives another. */
+  readonly fetch?: typeof fetch;
 }
 
 export interface PublishSummary {
@@ -85,6 +93,8 @@ export interface PublishSummary {
     readonly deletedKeys: readonly string[];
   };
   readonly warnings: readonly string[];
+  /** The WebSub hub's notifications, when a hub is set and the run is no dry run; failures are in `warnings` too. */
+  readonly pings?: PingResult;
   readonly durationMs: number;
 }
 
@@ -111,17 +121,18 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason);
   };
 
-  // What exists: two listings of the bucket (its root and the pages), one of the seeds, and the manifest.
+  // What exists: three listings of the bucket (its root, the pages, the archives), one of the seeds, and the manifest.
   let seeds: SeedListing[];
   const collided: PublishSummary['rejected'][number][] = [];
   let skipped: readonly SkippedSeed[] = [];
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
   try {
-    const [seedList, root, pages, manifestObject] = await Promise.all([
+    const [seedList, root, pages, archives, manifestObject] = await Promise.all([
       listSeeds(deps.seeds),
       storage.list('', { recursive: false }),
       storage.list(ARTICLES_PREFIX),
+      storage.list(ARCHIVE_PREFIX),
       storage.get(MANIFEST_KEY),
     ]);
     // Files whose ids collide: the first in byte order is the article, the others are refused.
@@ -130,7 +141,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     for (const [fileName, first] of collisions)
       collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
     seeds = seedList.seeds.filter((seed) => !collisions.has(seed.fileName));
-    objects = new Map([...root, ...pages].map((object) => [object.key, object]));
+    objects = new Map([...root, ...pages, ...archives].map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
     throw new PublishError(
@@ -160,13 +171,19 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const put = async (object: PlannedPut): Promise<string> => {
     writtenKeys.push(object.key);
     if (dryRun) return '';
-    const { etag } = await storage.put(object.key, object.body, { contentType: object.contentType, cacheControl: settings.cacheControl });
+    const { etag } = await storage.put(object.key, object.body, {
+      contentType: object.contentType,
+      cacheControl: object.cacheControl ?? settings.cacheControl,
+    });
     etags.set(object.key, etag);
+    // The listing follows what this run wrote, so a seed read again later in the run (for an
+    // archive's text) finds its new page current instead of writing it twice.
+    objects.set(object.key, { key: object.key, etag, size: object.body.byteLength });
     return etag;
   };
 
   /** Reads seeds in batches, plans each, and writes the pages of each batch before reading the next. */
-  const readAndPlan = async (fileNames: readonly string[]) => {
+  const readAndPlan = async (fileNames: readonly string[], prune: boolean) => {
     const listing = new Map(seeds.map((seed) => [seed.fileName, seed]));
     for (let start = 0; start < fileNames.length; start += BATCH) {
       checkTime(`reading seeds (${start} of ${fileNames.length} done)`);
@@ -202,7 +219,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         const etag = await put(page);
         planned.set(fileName, { ...record, page: { input: page.input, etag } });
       });
-      keepNewestTexts(texts, planned, settings);
+      if (prune) keepNewestTexts(texts, planned, settings);
     }
   };
 
@@ -210,7 +227,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let records: Map<string, ArticleRecord>;
   try {
     // Pages first: a reader who gets the new feed can always follow its links.
-    await readAndPlan(seedsToRead(seeds, previous, objects, settings, now, force));
+    await readAndPlan(seedsToRead(seeds, previous, objects, settings, now, force), true);
     for (;;) {
       records = recordsAfterReads(seeds, previous, planned);
       try {
@@ -221,7 +238,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         // A feed item that was not among the feeds' items last run (a newer one left): read its seed once.
         const unread = error.fileNames.filter((fileName) => !texts.has(fileName));
         if (unread.length === 0) throw error;
-        await readAndPlan(unread);
+        // Kept whole: these are exactly the texts the feeds or an archive being rendered need.
+        await readAndPlan(unread, false);
       }
     }
   } catch (error) {
@@ -246,28 +264,59 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     );
   }
 
+  // The feeds to tell the WebSub hub about, and the manifest's ETag once this run wrote it.
+  const hub = settings.config.websubHub;
+  let pendingPings: string[] = [];
+  let manifestEtag = stored?.etag;
+  // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
+  const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
   try {
+    // Archives first, oldest first: the feeds link to the newest of them. One at a time, reading
+    // only the text it lacks, and dropping it afterwards (but the newest archive's, which the
+    // manifest keeps), so memory holds one archive's text whatever the archive's size.
+    for (const job of site.archives) {
+      checkTime(`writing archive ${job.number}`);
+      const lacking = job.fileNames.filter((fileName) => !texts.has(fileName) && records.get(fileName)?.text === undefined);
+      const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) =>
+        textFromSeed(fileName, await readSeed(deps.seeds, fileName)),
+      );
+      lacking.forEach((fileName, index) => {
+        const text = lackingTexts[index];
+        if (text) texts.set(fileName, text);
+      });
+      read += lacking.length;
+      for (const object of site.renderArchive(job, texts)) {
+        archivePuts.push({ key: object.key, input: object.input });
+        await put(object);
+      }
+      if (job.number !== site.archiveCount) for (const fileName of lacking) texts.delete(fileName);
+    }
     checkTime('writing the index and the feeds');
     for (const object of site.puts) await put(object);
     // Only now that no feed or index links to them.
     checkTime('deleting unpublished pages');
     if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
+    if (hub !== undefined) {
+      pendingPings = feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
+    }
     // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
     const same =
       stored !== undefined &&
       writtenKeys.length === 0 &&
       site.deletes.length === 0 &&
       !site.digestsChanged &&
+      samePings(pendingPings, previous.pendingPings) &&
       sameRecords(records, previous.articles);
-    const bytes = same && !force && stored ? stored.body : serializeManifest(site.manifest(etags));
+    const bytes =
+      same && !force && stored ? stored.body : serializeManifest(withPendingPings(site.manifest(etags, archivePuts), pendingPings));
     checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
-      await storage.put(MANIFEST_KEY, bytes, {
+      ({ etag: manifestEtag } = await storage.put(MANIFEST_KEY, bytes, {
         contentType: CONTENT_TYPES.manifest,
         cacheControl: 'no-cache',
         ...(stored === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: stored.etag }),
-      });
+      }));
     }
   } catch (error) {
     const message =
@@ -279,6 +328,23 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     throw new PublishError(message, { dryRun, force, ...summaryBase, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
+  // The hub hears of the feeds only now, after the manifest that names them as pending is
+  // written: a run that fails, times out or is cut off while notifying leaves them there for
+  // the next run, so no change goes unannounced, and a slow or failing hub can neither fail the
+  // run nor delay the write that completes it. Once the hub has accepted some, the manifest is
+  // written again without them; should that write fail, the next run only repeats a
+  // notification, which a hub takes as one more reason to fetch the feed.
+  const announced =
+    hub === undefined || dryRun
+      ? undefined
+      : await announce(hub, pendingPings, {
+          storage,
+          fetch: deps.fetch ?? fetch,
+          ...(request.signal ? { signal: request.signal } : {}),
+          manifestEtag,
+          manifestWithout: (failed) => serializeManifest(withPendingPings(site.manifest(etags, archivePuts), failed)),
+        });
+
   const publishedPages = [...records.values()].filter((record) => record.page !== undefined).length;
   const pagesWritten = writtenKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length;
   return {
@@ -288,9 +354,60 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
     feedItems: site.items.length,
     objects: summaryObjects(writtenKeys, site.deletes, publishedPages - pagesWritten + site.unchanged.length),
-    warnings: [...warnings, ...site.warnings],
+    warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
+    ...(announced ? { pings: announced.pings } : {}),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Notifies the hub of `due` and records in the manifest which of them it did not accept. Never throws. */
+async function announce(
+  hub: string,
+  due: readonly string[],
+  context: {
+    storage: Storage;
+    fetch: typeof fetch;
+    signal?: AbortSignal;
+    manifestEtag: string | undefined;
+    manifestWithout: (pending: readonly string[]) => Uint8Array;
+  },
+): Promise<{ pings: PingResult; warnings: string[] }> {
+  if (due.length === 0) return { pings: { sent: [], failed: [] }, warnings: [] };
+  const later = 'the next run tries again';
+  if (context.signal?.aborted) {
+    return {
+      pings: { sent: [], failed: due.map((url) => ({ url, reason: 'the run was asked to stop' })) },
+      warnings: [`WebSub: ${hub} was not notified of ${due.join(', ')}: the run was asked to stop; ${later}`],
+    };
+  }
+  const pings = await pingHub(hub, due, { fetch: context.fetch, ...(context.signal ? { signal: context.signal } : {}) });
+  const warnings = pings.failed.map(({ url, reason }) => `WebSub: notifying ${hub} of ${url} failed: ${reason}; ${later}`);
+  // Near the deadline the record is left as it is: the accepted ones are only notified again.
+  if (pings.sent.length > 0 && !context.signal?.aborted) {
+    try {
+      await context.storage.put(MANIFEST_KEY, context.manifestWithout(pings.failed.map(({ url }) => url)), {
+        contentType: CONTENT_TYPES.manifest,
+        cacheControl: 'no-cache',
+        // Conditional on the manifest this run wrote: a later run's record is never overwritten.
+        ...(context.manifestEtag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: context.manifestEtag }),
+      });
+    } catch (error) {
+      warnings.push(
+        `WebSub: ${hub} accepted ${pings.sent.join(', ')}, but recording that in ${MANIFEST_KEY} failed (${describeError(error)}); the next run notifies them again`,
+      );
+    }
+  }
+  return { pings, warnings };
+}
+
+/** The manifest with the feed URLs still to announce, or none. */
+function withPendingPings(manifest: Manifest, pending: readonly string[]): Manifest {
+  const { pendingPings: _before, ...rest } = manifest;
+  return pending.length > 0 ? { ...rest, pendingPings: [...pending] } : rest;
+}
+
+function samePings(pending: readonly string[], before: readonly string[] | undefined): boolean {
+  return pending.length === (before?.length ?? 0) && pending.every((url, index) => url === before?.[index]);
 }
 
 function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readonly<Record<string, ArticleRecord>>): boolean {
@@ -327,8 +444,11 @@ function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly st
  * newest `itemLimit` published of them can, whatever the unread ones are.
  */
 function keepNewestTexts(texts: Map<string, EntryText>, records: ReadonlyMap<string, ArticleRecord>, settings: PlanSettings): void {
-  const limit = settings.config.itemLimit;
-  if (texts.size <= 2 * limit) return;
+  // The feeds' items and the newest archive need at most twice the item limit. Below a few
+  // thousand articles every text read is kept, so a first publish renders its archives without
+  // reading any seed twice; above that, memory stays bounded and older archives re-read theirs.
+  const limit = 2 * settings.config.itemLimit;
+  if (texts.size <= Math.max(2 * limit, TEXTS_KEPT)) return;
   const ranked = [...texts.keys()]
     .map((fileName) => ({ fileName, record: records.get(fileName) }))
     .filter(({ record }) => record?.page !== undefined && record.day !== undefined)

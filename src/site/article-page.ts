@@ -31,5 +31,6 @@ ${item.contentHtml ?? ''}
     rootPath: '../',
     description: item.summary,
     body,
+    ...(item.language === undefined ? {} : { language: item.language }),
   });
 }

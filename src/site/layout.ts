@@ -2,12 +2,19 @@
 import type { FeedConfig } from '../config.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
 
-/** Small, system-font, phone-first styles, inlined so a page is one request. */
-const STYLE = `
+/** How a page's text sits on its background: the pages' `body`, and the feeds' root element in feed.css. */
+export const BODY_STYLE =
+  'margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;-webkit-text-size-adjust:100%';
+
+/**
+ * Small, system-font, phone-first styles, inlined so a page is one request. feed.css (feed-style.ts)
+ * starts from them too, so the feeds look like the pages in a browser.
+ */
+export const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#5d5d5d;--bg:#fffefa;--rule:#e4e0d8;--accent:#8a2d0c}
 @media (prefers-color-scheme:dark){:root{--fg:#eceae6;--muted:#a9a49c;--bg:#161514;--rule:#34312d;--accent:#f0a27a}}
 *{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;-webkit-text-size-adjust:100%}
+body{${BODY_STYLE}}
 .wrap{max-width:40rem;margin:0 auto;padding:1rem 1.25rem 3rem}
 header.site{border-bottom:1px solid var(--rule);padding-bottom:.75rem;margin-bottom:1.5rem}
 header.site a{color:inherit;text-decoration:none;font-weight:700}
@@ -39,6 +46,8 @@ export interface PageOptions {
   readonly body: string;
   /** On the home page the site name is the page's heading, not a link to itself. */
   readonly home?: boolean;
+  /** The page's language when it is not the site's: an article that declares its own. */
+  readonly language?: string;
 }
 
 /** The shell every page shares: language, phone viewport, feed autodiscovery, site header and footer. */
@@ -56,8 +65,10 @@ export function page(options: PageOptions): string {
     )
     .join('\n');
   const feedLinks = feeds.map(([, href, name]) => `<a href="${escapeHtmlAttribute(href)}">${name}</a>`).join(' · ');
+  // On a page in the article's language, the site's own header and footer are still in the site's.
+  const siteLang = langAttribute(config.language, options.language ?? config.language);
   return `<!doctype html>
-<html lang="${escapeHtmlAttribute(config.language)}">
+<html lang="${escapeHtmlAttribute(options.language ?? config.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -69,7 +80,7 @@ ${alternates}
 </head>
 <body>
 <div class="wrap">
-<header class="site">${
+<header class="site"${siteLang}>${
     options.home
       ? `<h1>${escapeHtml(config.title)}</h1>`
       : `<a href="${escapeHtmlAttribute(rootPath)}index.html">${escapeHtml(config.title)}</a>`
@@ -77,11 +88,21 @@ ${alternates}
 <main>
 ${options.body}
 </main>
-<footer class="site"><p>Subscribe: ${feedLinks}</p>${config.copyright ? `<p>${escapeHtml(config.copyright)}</p>` : ''}</footer>
+<footer class="site"${siteLang}><p>Subscribe: ${feedLinks}</p>${config.copyright ? `<p>${escapeHtml(config.copyright)}</p>` : ''}</footer>
 </div>
 </body>
 </html>
 `;
+}
+
+/**
+ * ` lang="…"` for text in `language` inside an element in `around`, so browsers and screen
+ * readers switch for it; nothing when they are the same. Tags are compared without case, as
+ * BCP 47 says.
+ */
+export function langAttribute(language: string | undefined, around: string): string {
+  if (language === undefined || language.toLowerCase() === around.toLowerCase()) return '';
+  return ` lang="${escapeHtmlAttribute(language)}"`;
 }
 
 /** The calendar day as written in the seed, in a <time> element. */

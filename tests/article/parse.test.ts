@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeSeed, parseArticle } from '../../src/article/parse.js';
-import type { Article, ArticleError, Block } from '../../src/article/types.js';
+import { formatArticleError, type Article, type ArticleError, type Block } from '../../src/article/types.js';
 
 const REAL_SEED = '000_95522b9810a21362.txt';
 const realSeedText = readFileSync(new URL(`../../seeds/${REAL_SEED}`, import.meta.url), 'utf8');
@@ -231,5 +231,110 @@ describe('decodeSeed', () => {
   it('keeps a UTF-8 BOM for the parser to drop', () => {
     const result = decodeSeed('bom.txt', Buffer.from('\uFEFFdate 2026-03-01 T\n\nBody.\n'));
     expect(result.ok && parsed(result.text).date.iso).toBe('2026-03-01');
+  });
+});
+
+describe('parseArticle reads the optional `lang` line', () => {
+  const withoutLang = parsed('date 2026-03-01 A Title\n\nFirst paragraph.\n\nSecond paragraph.\n');
+
+  it.each([
+    ['right after the header', 'date 2026-03-01 A Title\nlang uk\n\nFirst paragraph.\n\nSecond paragraph.\n'],
+    ['after a blank line', 'date 2026-03-01 A Title\n\nlang uk\n\nFirst paragraph.\n\nSecond paragraph.\n'],
+    ['after several blank lines', 'date 2026-03-01 A Title\n\n \n\t\nlang uk\n\n\nFirst paragraph.\n\nSecond paragraph.\n'],
+    ['with the first paragraph on the next line', 'date 2026-03-01 A Title\nlang uk\nFirst paragraph.\n\nSecond paragraph.\n'],
+    [
+      'with CRLF line ends, a tab and trailing space',
+      'date 2026-03-01 A Title\r\n\tlang\tuk  \r\n\r\nFirst paragraph.\r\n\r\nSecond paragraph.\r\n',
+    ],
+  ])('%s, as the language and not as a block', (_name, text) => {
+    // Act
+    const article = parsed(text);
+
+    // Assess
+    expect(article.language).toBe('uk');
+    expect(article.lede).toBe('First paragraph.');
+    expect(article.blocks).toEqual(withoutLang.blocks);
+  });
+
+  it.each(['pt-BR', 'sr-Latn-RS', 'yue', 'EN-gb'])('takes the tag %s as written', (tag) => {
+    expect(parsed(`date 2026-03-01 T\nlang ${tag}\n\nBody.\n`).language).toBe(tag);
+  });
+
+  it('leaves the language out when there is no `lang` line', () => {
+    expect('language' in withoutLang).toBe(false);
+  });
+
+  it('reads only the first line after the header: a later `lang` line is text', () => {
+    // Prepare
+    const text = 'date 2026-03-01 T\n\nFirst paragraph.\n\nlang uk\n';
+
+    // Act
+    const article = parsed(text);
+
+    // Assess
+    expect(article.language).toBeUndefined();
+    expect(article.blocks).toEqual([
+      { kind: 'paragraph', text: 'First paragraph.' },
+      { kind: 'heading', text: 'lang uk' },
+    ]);
+  });
+
+  it('takes a capitalised "Lang …" opening line for a heading, not for the keyword', () => {
+    // Prepare: an article that opens with a heading, such as a Scots title.
+    const text = 'date 2026-03-01 T\n\nLang Syne\n\nFirst paragraph.\n';
+
+    // Act
+    const article = parsed(text);
+
+    // Assess
+    expect(article.language).toBeUndefined();
+    expect(article.blocks[0]).toEqual({ kind: 'heading', text: 'Lang Syne' });
+  });
+
+  it('still needs a paragraph after it', () => {
+    expect(rejected('date 2026-03-01 T\nlang uk\n\n', 'lang-only.txt')).toEqual({
+      fileName: 'lang-only.txt',
+      line: 1,
+      reason: 'the article has no paragraph after the header line',
+    });
+  });
+
+  it.each([
+    ['an underscore', 'date 2026-03-01 T\nlang xx_YY\n\nBody.\n', 2, '"xx_YY" is not a language tag such as "uk" or "pt-BR"'],
+    ['a one-letter language', 'date 2026-03-01 T\n\n\nlang u\n\nBody.\n', 4, '"u" is not a language tag such as "uk" or "pt-BR"'],
+    [
+      'a name instead of a tag',
+      'date 2026-03-01 T\nlang Ukrainian\n\nBody.\n',
+      2,
+      '"Ukrainian" is not a language tag such as "uk" or "pt-BR"',
+    ],
+    ['two tags', 'date 2026-03-01 T\nlang uk en\n\nBody.\n', 2, '"uk en" is not a language tag such as "uk" or "pt-BR"'],
+    ['no tag', 'date 2026-03-01 T\nlang\n\nBody.\n', 2, 'the `lang` line names no language tag such as "uk" or "pt-BR"'],
+    [
+      'a header after blank lines',
+      '\ndate 2026-03-01 T\nlang pt_BR\n\nBody.\n',
+      3,
+      '"pt_BR" is not a language tag such as "uk" or "pt-BR"',
+    ],
+  ])('rejects a `lang` line with %s, naming its line', (_name, text, line, reason) => {
+    // Act
+    const error = rejected(text, 'lang.txt');
+
+    // Assess
+    expect(error).toEqual({ fileName: 'lang.txt', line, reason });
+    expect(formatArticleError(error)).toBe(`lang.txt:${line}: ${reason}`);
+  });
+
+  it('reads the Ukrainian sample seed as Ukrainian', () => {
+    // Prepare
+    const fileName = '2026-02-10-kyiv-bridge-uk.txt';
+    const text = readFileSync(new URL(`../../seeds/${fileName}`, import.meta.url), 'utf8');
+
+    // Act
+    const article = parsed(text, fileName);
+
+    // Assess
+    expect(article.language).toBe('uk');
+    expect(article.lede.startsWith('Це зразок статті')).toBe(true);
   });
 });

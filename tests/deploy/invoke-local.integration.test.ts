@@ -74,12 +74,12 @@ describe('serverless invoke local against s3rver', () => {
     expect(summary).toMatchObject({ force: true, dryRun: false });
   });
 
-  it('writes the three feeds, the home page and the manifest into the bucket', async () => {
+  it('writes the three feeds, their stylesheet, the home page and the manifest into the bucket', async () => {
     // Act
     const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     const keys = (listed.Contents ?? []).map((o) => o.Key);
     // Assess
-    expect(keys).toEqual(expect.arrayContaining(['rss.xml', 'atom.xml', 'feed.json', 'index.html', '_publish/manifest.json']));
+    expect(keys).toEqual(expect.arrayContaining(['rss.xml', 'atom.xml', 'feed.json', 'index.html', 'feed.css', '_publish/manifest.json']));
     expect(keys.some((k) => k?.startsWith('articles/') && k.endsWith('.html'))).toBe(true);
   });
 
@@ -99,6 +99,30 @@ describe('serverless invoke local against s3rver', () => {
       // style-src 'unsafe-inline': the one <style> element is what styles the page.
       expect(body, key).toMatch(/<style>[^<]+<\/style>/);
     }
+  });
+
+  it('writes feeds that need only what the CSP of infra/cdn.yml allows: one stylesheet of the site’s own, no script', async () => {
+    // Act
+    const feeds = [await read('rss.xml'), await read('atom.xml')];
+    const css = await read('feed.css');
+
+    // Assess
+    for (const feed of feeds) {
+      // Served as XML, so a browser renders it with its stylesheet rather than as text.
+      expect(feed.contentType).toBe('application/xml; charset=utf-8');
+      const instructions = [...feed.body.matchAll(/<\?xml-stylesheet ([^?]*)\?>/g)].map((match) => match[1]);
+      // style-src 'self': the one stylesheet is the site's own, and CSS, not XSLT.
+      expect(instructions).toEqual([`type="text/css" href="${SITE_URL}feed.css"`]);
+      // default-src 'none': outside the article text (CDATA, never markup to a browser), no element fetches or runs anything.
+      const markup = feed.body.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
+      expect(markup).not.toMatch(
+        /<(\w+:)?(script|img|picture|video|audio|source|iframe|frame|object|embed|form|base|link rel="stylesheet")\b/i,
+      );
+      expect(markup).not.toMatch(/\sstyle=|\son[a-z]+\s*=|javascript:/i);
+    }
+    expect(css.contentType).toBe('text/css; charset=utf-8');
+    // Nothing more to fetch: no font, image or import (the only url() names the XHTML namespace).
+    expect(css.body).not.toMatch(/@import|url\((?!http:\/\/www\.w3\.org\/1999\/xhtml\))/);
   });
 
   it('writes an RSS 2.0 document that parses, with links under SITE_URL', async () => {

@@ -228,6 +228,7 @@ describe('publishedArticle', () => {
         title: 'Bridge Opens',
         url: `${SITE_URL}articles/2026-02-10-bridge-opens.html`,
         published: new Date('2026-02-10T07:30:00.000Z'),
+        day: '2026-02-10',
         updated: new Date('2026-02-10T07:30:00.000Z'),
         summary: 'A new footbridge.',
         contentHtml: '<p>A new footbridge.</p>',
@@ -264,5 +265,38 @@ describe('publishedArticle', () => {
     // Assess
     expect(item.published.toISOString()).toBe('2026-02-10T06:00:00.000Z');
     expect(item.updated.toISOString()).toBe('2026-02-10T06:00:00.000Z');
+  });
+});
+
+describe('an article’s own language', () => {
+  const ARTICLE: Article = {
+    fileName: 'kyiv.txt',
+    date: parseCalendarDate('2026-02-10')!,
+    title: 'Міст',
+    lede: 'Новий міст.',
+    blocks: [{ kind: 'paragraph', text: 'Новий міст.' }],
+  };
+  const sourceOf = (article: Article): EntrySource => ({ fileName: 'kyiv.txt', day: '2026-02-10', slug: 'kyiv', text: entryText(article) });
+
+  it('goes from the article to its entry text and on to its feed item', () => {
+    // Prepare
+    const article: Article = { ...ARTICLE, language: 'uk' };
+
+    // Act
+    const { item } = publishedArticle(sourceOf(article), makeConfig());
+
+    // Assess
+    expect(entryText(article).language).toBe('uk');
+    expect(item.language).toBe('uk');
+  });
+
+  it('is no field at all, not an undefined one, when the article declares none', () => {
+    // Act
+    const text = entryText(ARTICLE);
+    const { item } = publishedArticle(sourceOf(ARTICLE), makeConfig());
+
+    // Assess: entry text is what it was before articles could declare a language.
+    expect(Object.keys(text)).toEqual(['title', 'lede', 'html']);
+    expect('language' in item).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Feed } from 'feed';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { articleBodyHtml } from '../../src/article/html.js';
 import { feedId, itemId } from '../../src/article/identity.js';
 import { readSeedFolder } from '../../src/local/seed-folder.js';
@@ -862,5 +862,118 @@ describe('determinism', () => {
     expect(second.feed?.documents.rss).toBe(first.feed?.documents.rss);
     expect(second.feed?.documents.atom).toBe(first.feed?.documents.atom);
     expect(second.feed?.documents.json).toBe(first.feed?.documents.json);
+  });
+});
+
+describe('an item in a language of its own', () => {
+  /** The round-trip model with its middle item declared Ukrainian; the feed is English. */
+  function mixedModel(): FeedModel {
+    const model = roundTripModel();
+    return { ...model, items: [model.items[0], { ...model.items[1]!, language: 'uk' }, model.items[2]!] };
+  }
+
+  it('Atom: that entry alone gets xml:lang, the feed keeps its own, and the document stays valid', async () => {
+    // Prepare
+    const model = mixedModel();
+
+    // Act
+    const xml = renderAtom(model);
+
+    // Assess
+    expect(attr(atomFeed(xml), 'xml:lang')).toBe('en');
+    expect(atomEntries(xml).map((entry) => attr(entry, 'xml:lang'))).toEqual([undefined, 'uk', undefined]);
+    expect(atomEntries(xml).map((entry) => text(entry.id))).toEqual(model.items.map((item) => item.id));
+    expect(await xmlErrors(xml)).toEqual([]);
+    expect(await atomSchemaErrors(xml)).toEqual([]);
+  });
+
+  it('Atom: an `<entry>` inside content, a title or a summary is text, so each language lands on its own entry', () => {
+    // Prepare: the content ends a CDATA section early too, the way the package splits it.
+    const model = makeModel([
+      makeItem({
+        id: `${ID_PREFIX}articles/a`,
+        title: 'About <entry>',
+        summary: 'An <entry> tag.',
+        contentHtml: '<p>Raw <entry> and ]]> then <entry xml:lang="xx"></p>',
+        language: 'pl',
+      }),
+      makeItem({ id: `${ID_PREFIX}articles/b`, contentHtml: '<!-- <entry> --><p>B</p>' }),
+      makeItem({ id: `${ID_PREFIX}articles/c`, language: 'pt-BR' }),
+    ]);
+
+    // Act
+    const entries = atomEntries(renderAtom(model));
+
+    // Assess
+    expect(entries.map((entry) => attr(entry, 'xml:lang'))).toEqual(['pl', undefined, 'pt-BR']);
+    expect(text(entries[0]!.content)).toBe(model.items[0].contentHtml);
+    expect(text(entries[1]!.content)).toBe(model.items[1]!.contentHtml);
+  });
+
+  it('Atom: the language is escaped as an attribute value', () => {
+    // Prepare: no seed can give such a tag, but the model takes any string.
+    const model = oneItemModel({ language: 'x"><y&z' });
+
+    // Act
+    const xml = renderAtom(model);
+
+    // Assess
+    expect(xml).toContain('<entry xml:lang="x&quot;&gt;&lt;y&amp;z">');
+    expect(attr(atomEntries(xml)[0], 'xml:lang')).toBe('x"><y&z');
+  });
+
+  it('Atom: throws rather than label the wrong entry when the package writes more entries than items', () => {
+    // Prepare: as if an upgrade wrote an entry of its own beside the item's.
+    const twoEntries =
+      '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n    <entry>\n    </entry>\n    <entry>\n    </entry>\n</feed>';
+    const spy = vi.spyOn(Feed.prototype, 'atom1').mockReturnValue(twoEntries);
+    onTestFinished(() => spy.mockRestore());
+    const model = oneItemModel({ language: 'uk' });
+
+    // Act
+    const render = () => renderAtom(model);
+
+    // Assess
+    expect(render).toThrow('the Atom feed has 2 entries for 1 items');
+  });
+
+  it('JSON Feed: that item alone gets 1.1’s item `language`, and the document stays valid', () => {
+    // Prepare
+    const model = mixedModel();
+
+    // Act
+    const feed = json(model);
+
+    // Assess
+    expect(feed.language).toBe('en');
+    expect(feed.items.map((item) => item.language)).toEqual([undefined, 'uk', undefined]);
+    expect(feed.items.map((item) => 'language' in item)).toEqual([false, true, false]);
+    expect(jsonFeedSchemaErrors(feed)).toEqual([]);
+  });
+
+  it('RSS: that item alone gets dc:language (RSS 2.0 has no item language), in the declared dc namespace', () => {
+    // Prepare
+    const model = mixedModel();
+
+    // Act
+    const rss = renderRss(model);
+
+    // Assess
+    expect(attr(child(parseXml(rss), 'rss'), 'xmlns:dc')).toBe('http://purl.org/dc/elements/1.1/');
+    expect(text(rssChannel(rss).language)).toBe('en');
+    expect(rssItems(rss).map((item) => children(item, 'dc:language').map(text))).toEqual([[], ['uk'], []]);
+  });
+
+  it('says nothing of a language in any format when no item declares one', () => {
+    // Prepare
+    const model = roundTripModel();
+
+    // Act
+    const documents = renderFeeds(model);
+
+    // Assess
+    expect(documents.rss).not.toContain('dc:language');
+    expect(atomEntries(documents.atom).map((entry) => attr(entry, 'xml:lang'))).toEqual([undefined, undefined, undefined]);
+    expect((JSON.parse(documents.json) as JsonFeed).items.some((item) => 'language' in item)).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ const NOW = new Date('2026-03-01T06:00:00.000Z');
 const EVENTS = join(import.meta.dirname, '..', 'fixtures', 'events');
 const MANIFEST = '_publish/manifest.json';
 // Three pages plus the site's own objects (the index, three feeds, and any other page the plan writes).
-const ALL_OBJECTS = 8; // three pages, the index, three feeds and the 404 page
+const ALL_OBJECTS = 9; // three pages, the index, three feeds, the 404 page and feed.css
 
 let dir: TempDir;
 let seeds: string;

@@ -131,6 +131,7 @@ export interface JsonFeedItem {
   date_modified?: string;
   authors?: JsonFeedAuthor[];
   author?: JsonFeedAuthor;
+  language?: string;
 }
 export interface JsonFeed {
   version: string;

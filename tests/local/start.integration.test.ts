@@ -112,8 +112,8 @@ describe('npm start -- --once (child process)', () => {
     expect(run.stdout).toContain(`Site       http://127.0.0.1:${port}/feeds/index.html`);
     const { published, written, unchanged } = counts(run.stdout);
     expect(published).toBeGreaterThan(0);
-    // A page per article, the index, three feeds and the 404 page.
-    expect({ written, unchanged }).toEqual({ written: published + 5, unchanged: 0 });
+    // A page per article, the index, three feeds, the 404 page and feed.css.
+    expect({ written, unchanged }).toEqual({ written: published + 6, unchanged: 0 });
 
     // The objects outlive the process: a new server on the same folder has them all.
     expect(await readdir(join(dir.path, '.local-s3'))).toContain(LOCAL_BUCKET);
@@ -130,6 +130,7 @@ describe('npm start -- --once (child process)', () => {
         '404.html',
         '_publish/manifest.json',
         'atom.xml',
+        'feed.css',
         'feed.json',
         'index.html',
         'rss.xml',
@@ -188,7 +189,8 @@ describe('startLocal (in process, serving)', () => {
 
     const rss = await fetch(`${started!.siteUrl}rss.xml`);
     expect(rss.status).toBe(200);
-    expect(rss.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+    // application/xml, so that a browser renders it (tests/browser).
+    expect(rss.headers.get('content-type')).toBe('application/xml; charset=utf-8');
     const parsed = new XMLParser().parse(await rss.text()) as { rss: { channel: { link: string; item: { link: string }[] } } };
     expect(parsed.rss.channel.link).toBe(`${started!.siteUrl}index.html`);
     const items = parsed.rss.channel.item;

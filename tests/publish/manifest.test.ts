@@ -205,3 +205,54 @@ describe('parseManifest with a manifest of the first version', () => {
     );
   });
 });
+
+describe('parseManifest and the entry text of an article with a `lang` line', () => {
+  const TEXT = { title: 'Міст', lede: 'Новий міст.', html: '<p>Новий міст.</p>' };
+
+  it('keeps the language, so a feed item rendered from the manifest keeps it, byte for byte', () => {
+    // Prepare
+    const manifest: Manifest = {
+      version: 2,
+      articles: { '2026-02-10-kyiv.txt': { ...PUBLISHED, text: { ...TEXT, language: 'uk' } } },
+      objects: {},
+    };
+    const stored = serializeManifest(manifest);
+
+    // Act
+    const parsed = parseManifest(stored, NOW);
+
+    // Assess
+    expect(parsed).toEqual({ manifest });
+    expect(parsed.manifest.articles['2026-02-10-kyiv.txt']?.text?.language).toBe('uk');
+    expect(Buffer.from(serializeManifest(parsed.manifest)).equals(Buffer.from(stored))).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['a language that is not a string', 5],
+    ['a language that is no tag', 'xx_YY'],
+    ['a language that is empty', ''],
+  ])('rebuilds from entry text with %s, saying why', (_what, language) => {
+    // Prepare
+    const stored = bytes(withArticle({ ...PUBLISHED, text: { ...TEXT, language } }));
+
+    // Act
+    const parsed = parseManifest(stored, NOW);
+
+    // Assess
+    expect(parsed).toEqual({
+      manifest: EMPTY_MANIFEST,
+      problem: `${MANIFEST_KEY} has a malformed record for "2026-02-01-harbour.txt"${REBUILDING}`,
+    });
+  });
+
+  it('rebuilds from entry text with a field this version does not write', () => {
+    // Prepare
+    const stored = bytes(withArticle({ ...PUBLISHED, text: { ...TEXT, lang: 'uk' } }));
+
+    // Act
+    const parsed = parseManifest(stored, NOW);
+
+    // Assess
+    expect(parsed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "2026-02-01-harbour.txt"${REBUILDING}`);
+  });
+});

@@ -16,8 +16,9 @@ import { seed, tempDir, testFeedConfig, writeSeeds, type PutRecord, type TempDir
 const bucket = 'feeds-it';
 const MANIFEST = '_publish/manifest.json';
 const TYPES: Readonly<Record<string, string>> = {
-  'rss.xml': 'application/rss+xml; charset=utf-8',
-  'atom.xml': 'application/atom+xml; charset=utf-8',
+  'rss.xml': 'application/xml; charset=utf-8',
+  'atom.xml': 'application/xml; charset=utf-8',
+  'feed.css': 'text/css; charset=utf-8',
   'feed.json': 'application/feed+json; charset=utf-8',
   [MANIFEST]: 'application/json; charset=utf-8',
 };
@@ -154,8 +155,8 @@ describe('publish to s3rver, read back over HTTP', () => {
     // Prepare
     const published = first.puts;
     expect(published.map((put) => put.key)).toContain(MANIFEST);
-    // Three pages, the index, three feeds, the 404 page and the manifest.
-    expect(published).toHaveLength(9);
+    // Three pages, the index, three feeds, the 404 page, feed.css and the manifest.
+    expect(published).toHaveLength(10);
 
     // Act
     const served = await Promise.all(published.map(async (put) => ({ put, got: await get(urlOf(put.key)) })));
@@ -226,8 +227,8 @@ describe('publish to s3rver, read back over HTTP', () => {
     const newPage = 'articles/2026-02-07-library-opens-in-a-bank-vault.html';
     expect([...second.summary.objects.writtenKeys].sort()).toEqual([newPage, 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
     expect(second.puts.map((put) => put.key).sort()).toEqual([MANIFEST, newPage, 'atom.xml', 'feed.json', 'index.html', 'rss.xml']);
-    // The three earlier pages and the 404 page.
-    expect(second.summary.objects.unchanged).toBe(4);
+    // The three earlier pages, the 404 page and feed.css.
+    expect(second.summary.objects.unchanged).toBe(5);
     const links = await feedLinks();
     expect(links.json[0]).toEqual({ url: urlOf(newPage), title: 'Library Opens in a Bank Vault' });
     expect((await get(urlOf(newPage))).status).toBe(200);
@@ -270,7 +271,8 @@ describe('publish to s3rver: more than one LIST page', () => {
     const second = await publish({ ...deps, storage: site });
 
     // Assess
-    expect(first.objects.written).toBe(1010);
-    expect(second.objects).toMatchObject({ written: 0, unchanged: 1010 });
+    // 1,005 pages, the index, three feeds, the 404 page, feed.css, and 955 older articles in 20 archives of three documents.
+    expect(first.objects.written).toBe(1071);
+    expect(second.objects).toMatchObject({ written: 0, unchanged: 1071 });
   }, 120_000);
 });

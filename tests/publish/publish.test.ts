@@ -16,7 +16,7 @@ import { cloneStorage, failingFrom, linkedKeys, MANIFEST, memorySite } from './s
 const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
 const MARCH_2 = new Date('2026-03-02T06:00:00.000Z');
 const PAGE_KEYS = THREE_SLUGS.map((slug) => `articles/${slug}.html`);
-const SITE_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json', '404.html'];
+const SITE_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json', '404.html', 'feed.css'];
 /** What a change to the feeds' items rewrites besides pages: the 404 page does not show them. */
 const FEED_KEYS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json'];
 
@@ -66,8 +66,11 @@ describe('publish: first run', () => {
     expect(seen.log.slice(3)).toEqual([...SITE_KEYS.map((key) => `put ${key}`), `put ${MANIFEST}`]);
     expect(linkedKeys(site.site.objects).sort()).toEqual([...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS, ...PAGE_KEYS].sort());
     expect(summary.articles).toMatchObject({ seeds: 3, read: 3, published: 3, held: 0, rejected: 0, unpublished: 0 });
-    expect(summary.objects).toMatchObject({ written: 8, unchanged: 0, deleted: 0 });
-    expect(site.site.objects.get('rss.xml')?.contentType).toBe('application/rss+xml; charset=utf-8');
+    expect(summary.objects).toMatchObject({ written: 9, unchanged: 0, deleted: 0 });
+    // Served as XML so that a browser renders them with feed.css (README, "The feeds").
+    expect(site.site.objects.get('rss.xml')?.contentType).toBe('application/xml; charset=utf-8');
+    expect(site.site.objects.get('atom.xml')?.contentType).toBe('application/xml; charset=utf-8');
+    expect(site.site.objects.get('feed.css')?.contentType).toBe('text/css; charset=utf-8');
     expect(site.site.objects.get(PAGE_KEYS[0]!)?.cacheControl).toBe('max-age=300');
   });
 
@@ -121,7 +124,7 @@ describe('publish: work follows what changed', () => {
     expect(seedReads.reads).toEqual([]);
     expect(seen.reads).toEqual([MANIFEST]);
     expect(summary.articles.read).toBe(0);
-    expect(summary.objects).toMatchObject({ written: 0, unchanged: 8, deleted: 0 });
+    expect(summary.objects).toMatchObject({ written: 0, unchanged: 9, deleted: 0 });
   });
 
   it('after one article is added, reads only it and writes its page, the index, the feeds and the manifest', async () => {
@@ -170,7 +173,8 @@ describe('publish: work follows what changed', () => {
     // Assess
     expect(ttl.objects.writtenKeys).toEqual(['rss.xml']);
     expect(ttl.articles.read).toBe(0);
-    expect([...title.objects.writtenKeys].sort()).toEqual([...PAGE_KEYS, ...SITE_KEYS].sort());
+    // feed.css shows no setting: it stays as it was.
+    expect([...title.objects.writtenKeys].sort()).toEqual([...PAGE_KEYS, ...SITE_KEYS.filter((key) => key !== 'feed.css')].sort());
   });
 
   it('rewrites every object with the new Cache-Control when it changes, bytes unchanged', async () => {
@@ -184,7 +188,7 @@ describe('publish: work follows what changed', () => {
     const summary = await site.run();
 
     // Assess
-    expect(summary.objects.written).toBe(8);
+    expect(summary.objects.written).toBe(9);
     expect(site.snapshot({ withManifest: false })).toEqual(before);
     for (const key of [...PAGE_KEYS, ...SITE_KEYS]) expect(site.site.objects.get(key)?.cacheControl).toBe('max-age=60');
   });
@@ -199,7 +203,7 @@ describe('publish: work follows what changed', () => {
 
     // Assess
     expect(summary.articles.read).toBe(3);
-    expect(summary.objects.written).toBe(8);
+    expect(summary.objects.written).toBe(9);
   });
 });
 
@@ -420,8 +424,8 @@ describe('publish: unpublishing', () => {
     expect(summary.objects.deleted).toBe(2);
   });
 
-  it('reads a seed that newly enters the feeds when a newer article leaves them, and only that one', async () => {
-    // Prepare: two items per feed, so the third-newest article has no text kept in the manifest.
+  it('reads no seed for an article that moves from the newest archive into the feeds, only those of an archive it re-renders', async () => {
+    // Prepare: two items per feed, so the five articles fill the feeds and two archives: [harbour, bridge] and [budget].
     const site = memorySite(FIVE_SEEDS, { now: MARCH_1, config: testFeedConfig({ itemLimit: 2 }) });
     await site.run();
     await site.deleteSeed('2026-02-09-river.txt');
@@ -431,7 +435,9 @@ describe('publish: unpublishing', () => {
     await publish({ storage: site.site, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
 
     // Assess
-    expect(seedReads.reads).toEqual(['2026-02-05-budget.txt']);
+    // budget's text was kept with the newest archive; the oldest archive loses its next-archive
+    // link and is rendered again from its two seeds.
+    expect([...seedReads.reads].sort()).toEqual(['2026-02-01-harbour.txt', '2026-02-03-bridge.txt']);
     const feed = JSON.parse(text(site.site.objects.get('feed.json')!.body)) as { items: { title: string }[] };
     expect(feed.items.map((item) => item.title)).toEqual(['Market Hall Reopens', 'Schools & Shelters <First>']);
   });
@@ -630,7 +636,7 @@ describe('publish: the manifest', () => {
     expect(site.snapshot({ withManifest: false })).toEqual(clean);
   });
 
-  it('keeps entry text only for the feeds’ items, so its size follows the item limit', async () => {
+  it('keeps entry text only for the feeds’ items and the newest archive, so its size follows the item limit', async () => {
     // Prepare
     const site = memorySite(FIVE_SEEDS, { now: MARCH_1, config: testFeedConfig({ itemLimit: 2 }) });
 
@@ -644,7 +650,7 @@ describe('publish: the manifest', () => {
     const withText = Object.entries(manifest.articles)
       .filter(([, record]) => record.text !== undefined)
       .map(([name]) => name);
-    expect(withText.sort()).toEqual(['2026-02-07-market.txt', '2026-02-09-river.txt']);
+    expect(withText.sort()).toEqual(['2026-02-05-budget.txt', '2026-02-07-market.txt', '2026-02-09-river.txt']);
     expect(manifest.articles['2026-02-01-harbour.txt']?.slug).toBe(THREE_SLUGS[0]);
   });
 

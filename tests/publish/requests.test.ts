@@ -60,7 +60,7 @@ beforeEach(async () => {
 const seedKey = (name: string) => `seeds/${name}`;
 
 describe('S3 requests per run, seeds in the bucket', () => {
-  it('first run: three LISTs, the manifest GET, every seed once, every object once', async () => {
+  it('first run: four LISTs, the manifest GET, every seed once, every object once', async () => {
     // Prepare
     s3.reset();
     bucket = fakeBucket(s3, Object.fromEntries(Object.entries(FIVE_SEEDS).map(([name, text]) => [seedKey(name), utf8(text)])));
@@ -68,8 +68,8 @@ describe('S3 requests per run, seeds in the bucket', () => {
     // Act
     await publish(deps());
 
-    // Assess: five pages, the index, three feeds, the 404 page and the manifest.
-    expect(requests()).toEqual({ list: 3, getSeed: 5, getOther: [MANIFEST], put: 11, delete: 0 });
+    // Assess: five pages, the index, three feeds, the 404 page, feed.css and the manifest.
+    expect(requests()).toEqual({ list: 4, getSeed: 5, getOther: [MANIFEST], put: 12, delete: 0 });
   });
 
   it('unchanged: the LIST pages and the manifest, nothing else', async () => {
@@ -77,7 +77,7 @@ describe('S3 requests per run, seeds in the bucket', () => {
     const summary = await publish(deps());
 
     // Assess
-    expect(requests()).toEqual({ list: 3, getSeed: 0, getOther: [MANIFEST], put: 0, delete: 0 });
+    expect(requests()).toEqual({ list: 4, getSeed: 0, getOther: [MANIFEST], put: 0, delete: 0 });
     expect(summary.objects.written).toBe(0);
   });
 
@@ -95,7 +95,7 @@ describe('S3 requests per run, seeds in the bucket', () => {
     await publish(deps());
 
     // Assess
-    expect(requests()).toEqual({ list: 3, getSeed: 1, getOther: [MANIFEST], put: 6, delete: 0 });
+    expect(requests()).toEqual({ list: 4, getSeed: 1, getOther: [MANIFEST], put: 6, delete: 0 });
   });
 
   it('one edited: one seed GET and six PUTs', async () => {
@@ -113,7 +113,7 @@ describe('S3 requests per run, seeds in the bucket', () => {
     await publish(deps());
 
     // Assess
-    expect(requests()).toEqual({ list: 3, getSeed: 1, getOther: [MANIFEST], put: 6, delete: 0 });
+    expect(requests()).toEqual({ list: 4, getSeed: 1, getOther: [MANIFEST], put: 6, delete: 0 });
   });
 
   it('one deleted: no seed GET, five PUTs (index, feeds, manifest) and one DELETE, of its page', async () => {
@@ -124,7 +124,7 @@ describe('S3 requests per run, seeds in the bucket', () => {
     await publish(deps());
 
     // Assess
-    expect(requests()).toEqual({ list: 3, getSeed: 0, getOther: [MANIFEST], put: 5, delete: 1 });
+    expect(requests()).toEqual({ list: 4, getSeed: 0, getOther: [MANIFEST], put: 5, delete: 1 });
     expect(s3.commandCalls(DeleteObjectCommand)[0]!.args[0].input.Key).toBe('articles/2026-02-07-market-hall-reopens.html');
   });
 
@@ -165,7 +165,7 @@ describe('S3 requests per run, seeds in the bucket', () => {
 
     // Assess: every object seen in the listing, so nothing is rewritten.
     expect(summary.objects.written).toBe(0);
-    expect(requests().list).toBeGreaterThan(3);
+    expect(requests().list).toBeGreaterThan(4);
   });
 });
 

@@ -268,3 +268,58 @@ describe('index page', () => {
     expect(html).not.toMatch(/<script/i);
   });
 });
+
+describe('an article in a language of its own', () => {
+  const KYIV = '2026-02-10-kyiv.txt';
+  const FILES = {
+    [BRIDGE]: BRIDGE_TEXT,
+    [KYIV]: seed('2026-02-10', 'Міст через Либідь', 'lang uk', 'Новий міст відкрили в неділю.'),
+    '2026-02-11-same.txt': seed('2026-02-11', 'Same Language', 'lang EN', 'Declared, but the site’s own.'),
+  };
+
+  it('has its page in that language, with the site’s header and footer still in the site’s', () => {
+    // Prepare
+    const { config, published } = build(FILES);
+
+    // Act
+    const html = articlePage(only(published, KYIV), config);
+
+    // Assess
+    expect(html.startsWith('<!doctype html>\n<html lang="uk">')).toBe(true);
+    expect(html).toContain('<header class="site" lang="en">');
+    expect(html).toContain('<footer class="site" lang="en">');
+  });
+
+  it('leaves the page of an article without a `lang` line, or in the site’s language, as it was', () => {
+    // Prepare
+    const { config, published } = build(FILES);
+
+    // Act
+    const bridge = articlePage(only(published, BRIDGE), config);
+    const same = articlePage(only(published, '2026-02-11-same.txt'), config);
+
+    // Assess
+    expect(bridge.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(bridge).toContain('<header class="site"><a href="../index.html">');
+    expect(bridge).toContain('<footer class="site"><p>');
+    expect(same.startsWith('<!doctype html>\n<html lang="EN">')).toBe(true);
+    expect(same).not.toMatch(/<(header|footer) class="site" lang=/);
+  });
+
+  it('marks its entry on the index, and only entries whose language differs from the site’s', () => {
+    // Prepare
+    const { config, published } = build(FILES);
+
+    // Act
+    const html = indexPage(published, config);
+
+    // Assess: newest first.
+    const list = /<ol class="articles">([\s\S]*)<\/ol>/.exec(html)![1]!;
+    expect([...list.matchAll(/<li( lang="[^"]*")?><article>\n<h2><a [^>]*>([^<]*)</g)].map((match) => [match[2], match[1]])).toEqual([
+      ['Same Language', undefined],
+      ['Міст через Либідь', ' lang="uk"'],
+      ['Bridge Opens Over the Lybid', undefined],
+    ]);
+    expect(html).toContain('<html lang="en">');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * RFC 5005 archives: older articles in archive documents chained to the feeds, every article
+ * exactly once, archives stable as articles are added, and rendered only when they change.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { publish } from '../../src/publish/publish.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { seed, SITE, testFeedConfig, text } from './support.js';
+import { memorySite } from './support-site.js';
+
+const NOW = new Date('2026-06-01T06:00:00.000Z');
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Seven articles a day apart: with two items a feed, two in the feeds and five in three archives. */
+function sevenSeeds(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let day = 1; day <= 7; day++) {
+    const date = `2026-03-0${day}`;
+    files[`${date}-note.txt`] = seed(date, `Note ${day}`, `Paragraph ${day}.`);
+  }
+  return files;
+}
+
+function site() {
+  return memorySite(sevenSeeds(), { now: NOW, config: testFeedConfig({ itemLimit: 2 }) });
+}
+
+type Objects = ReadonlyMap<string, { body: Uint8Array }>;
+const keyOf = (url: string) => url.slice(SITE.length);
+
+/** Follows an XML feed's prev-archive links from the subscription document; the ids and documents seen. */
+function followXml(objects: Objects, start: string, format: 'rss' | 'atom'): { ids: string[]; documents: string[] } {
+  const ids: string[] = [];
+  const documents: string[] = [];
+  for (let key: string | undefined = start; key !== undefined; ) {
+    documents.push(key);
+    const parsed = xml.parse(text(objects.get(key)!.body)) as {
+      rss?: { channel: Record<string, unknown> };
+      feed?: Record<string, unknown>;
+    };
+    const container: Record<string, unknown> = format === 'rss' ? parsed.rss!.channel : parsed.feed!;
+    const links = asArray(
+      (format === 'rss' ? container['atom:link'] : container.link) as
+        | { '@rel': string; '@href': string }
+        | { '@rel': string; '@href': string }[],
+    );
+    type Item = { guid?: { '#text': string }; id?: string };
+    const items = asArray((format === 'rss' ? container.item : container.entry) as Item | Item[] | undefined);
+    ids.push(...items.map((item) => (format === 'rss' ? item.guid!['#text'] : item.id!)));
+    const older: { '@href': string } | undefined = links.find((link) => link['@rel'] === 'prev-archive');
+    key = older ? keyOf(older['@href']) : undefined;
+  }
+  return { ids, documents };
+}
+
+function followJson(objects: Objects): { ids: string[]; documents: string[] } {
+  const ids: string[] = [];
+  const documents: string[] = [];
+  for (let key: string | undefined = 'feed.json'; key !== undefined; ) {
+    documents.push(key);
+    const feed = JSON.parse(text(objects.get(key)!.body)) as { items: { id: string }[]; next_url?: string };
+    ids.push(...feed.items.map((item) => item.id));
+    key = feed.next_url ? keyOf(feed.next_url) : undefined;
+  }
+  return { ids, documents };
+}
+
+const ALL_IDS = Array.from({ length: 7 }, (_, i) => `tag:news.example.org,2026:articles/2026-03-0${7 - i}-note`);
+
+describe('archives (RFC 5005)', () => {
+  it('chain every article exactly once from each feed, newest first, in RSS, Atom and JSON Feed', async () => {
+    // Prepare
+    const s = site();
+
+    // Act
+    await s.run();
+
+    // Assess
+    const rss = followXml(s.site.objects, 'rss.xml', 'rss');
+    const atom = followXml(s.site.objects, 'atom.xml', 'atom');
+    const json = followJson(s.site.objects);
+    for (const chain of [rss, atom, json]) expect(chain.ids).toEqual(ALL_IDS);
+    expect(rss.documents).toEqual(['rss.xml', 'archive/rss-3.xml', 'archive/rss-2.xml', 'archive/rss-1.xml']);
+    expect(atom.documents).toEqual(['atom.xml', 'archive/atom-3.xml', 'archive/atom-2.xml', 'archive/atom-1.xml']);
+    expect(json.documents).toEqual(['feed.json', 'archive/feed-3.json', 'archive/feed-2.json', 'archive/feed-1.json']);
+  });
+
+  it('mark archives with fh:archive and link them to the feed, to older and to newer archives; the feed itself is no archive', async () => {
+    // Prepare
+    const s = site();
+
+    // Act
+    await s.run();
+
+    // Assess
+    const middle = text(s.site.objects.get('archive/atom-2.xml')!.body);
+    expect(middle).toContain('xmlns:fh="http://purl.org/syndication/history/1.0"');
+    expect(middle).toContain('<fh:archive/>');
+    expect(middle).toContain(`<link rel="self" href="${SITE}archive/atom-2.xml"/>`);
+    expect(middle).toContain(`<link rel="current" href="${SITE}atom.xml"/>`);
+    expect(middle).toContain(`<link rel="prev-archive" href="${SITE}archive/atom-1.xml"/>`);
+    expect(middle).toContain(`<link rel="next-archive" href="${SITE}archive/atom-3.xml"/>`);
+    const oldest = text(s.site.objects.get('archive/rss-1.xml')!.body);
+    expect(oldest).toContain(`<atom:link href="${SITE}archive/rss-2.xml" rel="next-archive" type="application/rss+xml"/>`);
+    expect(oldest).not.toContain('rel="prev-archive"');
+    const current = text(s.site.objects.get('rss.xml')!.body);
+    expect(current).not.toContain('fh:archive');
+    expect(current).toContain(`<atom:link href="${SITE}archive/rss-3.xml" rel="prev-archive" type="application/rss+xml"/>`);
+  });
+
+  it('give full archives a long Cache-Control and the newest one, still filling, the feeds’ own', async () => {
+    // Prepare
+    const s = site();
+
+    // Act
+    await s.run();
+
+    // Assess
+    expect(s.site.objects.get('archive/rss-1.xml')!.cacheControl).toBe('max-age=86400');
+    expect(s.site.objects.get('archive/feed-2.json')!.cacheControl).toBe('max-age=86400');
+    expect(s.site.objects.get('archive/atom-3.xml')!.cacheControl).toBe('max-age=300');
+  });
+
+  it('stay stable: an added article changes only the newest archive (and the one before it when a new one starts)', async () => {
+    // Prepare
+    const s = site();
+    await s.run();
+    const seedReads: string[] = [];
+    const seeds: Storage = {
+      get: (key) => {
+        seedReads.push(key);
+        return s.seeds.get(key);
+      },
+      list: (prefix, options) => s.seeds.list(prefix, options),
+      put: (key, body, options) => s.seeds.put(key, body, options),
+      delete: (key) => s.seeds.delete(key),
+      contentEtag: (body) => s.seeds.contentEtag(body),
+    };
+
+    // Act: the eighth article fills archive 3; the ninth starts archive 4.
+    await s.writeSeed('2026-03-08-note.txt', seed('2026-03-08', 'Note 8', 'Paragraph 8.'));
+    const eighth = await publish({ storage: s.site, seeds, settings: s.settings, now: () => s.now });
+    await s.writeSeed('2026-03-09-note.txt', seed('2026-03-09', 'Note 9', 'Paragraph 9.'));
+    const ninth = await s.run();
+
+    // Assess
+    const archivesWritten = (keys: readonly string[]) => keys.filter((key) => key.startsWith('archive/')).sort();
+    expect(archivesWritten(eighth.objects.writtenKeys)).toEqual(['archive/atom-3.xml', 'archive/feed-3.json', 'archive/rss-3.xml']);
+    expect(seedReads).toEqual(['2026-03-08-note.txt']);
+    expect(archivesWritten(ninth.objects.writtenKeys)).toEqual([
+      'archive/atom-3.xml',
+      'archive/atom-4.xml',
+      'archive/feed-3.json',
+      'archive/feed-4.json',
+      'archive/rss-3.xml',
+      'archive/rss-4.xml',
+    ]);
+    expect(followJson(s.site.objects).ids).toHaveLength(9);
+  });
+
+  it('are not rendered again when nothing changed, and an archive altered in the bucket is put back', async () => {
+    // Prepare
+    const s = site();
+    await s.run();
+    const clean = s.snapshot();
+
+    // Act
+    const unchanged = await s.run();
+    await s.site.put('archive/rss-2.xml', new TextEncoder().encode('<rss/>'), { contentType: 'application/xml' });
+    const repaired = await s.run();
+
+    // Assess
+    expect(unchanged.objects.written).toBe(0);
+    expect(repaired.objects.writtenKeys.filter((key) => key.startsWith('archive/')).sort()).toEqual([
+      'archive/atom-2.xml',
+      'archive/feed-2.json',
+      'archive/rss-2.xml',
+    ]);
+    expect(s.snapshot()).toEqual(clean);
+  });
+});
