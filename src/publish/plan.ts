@@ -145,27 +145,19 @@ export function pageSettingsDigest(settings: PlanSettings): string {
 
 /**
  * The guard against a run that would take down much of the site (a seeds folder emptied by
- * mistake, a wrong SEEDS_PREFIX): the published articles whose seeds are gone, and the message
- * to fail with when they are more than the allowed share.
+ * mistake, a wrong SEEDS_PREFIX): the message to fail with when the published articles whose
+ * seeds are gone are more than the allowed share, naming them; undefined otherwise.
  */
-export function unpublishGuard(
-  seeds: readonly SeedListing[],
-  manifest: Manifest,
-  maxShare: number,
-): { readonly gone: readonly string[]; readonly published: number; readonly refusal?: string } {
+export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest, maxShare: number): string | undefined {
   const listed = new Set(seeds.map((seed) => seed.fileName));
   const publishedNames = Object.keys(manifest.articles).filter((name) => isPublished(manifest.articles[name]));
   const gone = publishedNames.filter((name) => !listed.has(name)).sort(compareStrings);
-  const allowed = Math.floor(publishedNames.length * maxShare);
-  if (gone.length <= allowed) return { gone, published: publishedNames.length };
-  return {
-    gone,
-    published: publishedNames.length,
-    refusal:
-      `this run would unpublish ${gone.length} of ${publishedNames.length} published articles, more than the ` +
-      `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE); their seeds are gone (${preview(gone)}). ` +
-      'Nothing was written. If that is intended, run again with force.',
-  };
+  if (gone.length <= Math.floor(publishedNames.length * maxShare)) return undefined;
+  return (
+    `this run would unpublish ${gone.length} of ${publishedNames.length} published articles, more than the ` +
+    `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE); their seeds are gone (${preview(gone)}). ` +
+    'Nothing was written. If that is intended, run again with force.'
+  );
 }
 
 function preview(names: readonly string[]): string {
@@ -376,11 +368,6 @@ export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, confi
   return published
     .sort((a, b) => b.instant - a.instant || compareStrings(a.fileName, b.fileName))
     .map(({ fileName, record, instant }) => ({ fileName, record, published: new Date(instant) }));
-}
-
-/** The feeds' items: the newest `itemLimit` published articles. */
-export function feedWindow(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
-  return rankPublished(records, config).slice(0, config.itemLimit);
 }
 
 /** One archive document's worth of articles, and what its three documents are made from. */

@@ -5,20 +5,20 @@
  * then deletions of pages nothing links to any more, then the manifest; and last, when a hub is
  * set, the WebSub notification of the feeds that changed.
  */
-import { collisionReason, idCollisions, itemId } from '../article/identity.js';
+import { collisionReason, idCollisions } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
-import { articlePath, publishedAt, publishedInstant } from '../feed/items.js';
-import { compareItems } from '../feed/model.js';
+import { articlePath, publishedInstant } from '../feed/items.js';
 import { describeError } from '../errors.js';
-import { PreconditionFailedError, type ListedObject, type Storage } from '../storage/storage.js';
+import { PreconditionFailedError, type ListedObject, type PutOptions, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord, type Manifest } from './manifest.js';
 import {
   MissingText,
   oversizeSeed,
   planArticle,
+  rankPublished,
   textFromSeed,
   rejectedArticle,
   planSite,
@@ -156,8 +156,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const warnings: string[] = problem ? [problem] : [];
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 
-  const guard = unpublishGuard(seeds, previous, settings.maxUnpublishShare);
-  if (guard.refusal && !force) throw new PublishError(guard.refusal, { dryRun, force });
+  const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare);
+  if (refusal && !force) throw new PublishError(refusal, { dryRun, force });
 
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
@@ -238,7 +238,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         // A feed item that was not among the feeds' items last run (a newer one left): read its seed once.
         const unread = error.fileNames.filter((fileName) => !texts.has(fileName));
         if (unread.length === 0) throw error;
-        // Kept whole: these are exactly the texts the feeds or an archive being rendered need.
+        // Kept whole: these are exactly the texts the feeds' items need.
         await readAndPlan(unread, false);
       }
     }
@@ -312,11 +312,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
-      ({ etag: manifestEtag } = await storage.put(MANIFEST_KEY, bytes, {
-        contentType: CONTENT_TYPES.manifest,
-        cacheControl: 'no-cache',
-        ...(stored === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: stored.etag }),
-      }));
+      ({ etag: manifestEtag } = await storage.put(MANIFEST_KEY, bytes, manifestPutOptions(stored?.etag)));
     }
   } catch (error) {
     const message =
@@ -385,12 +381,12 @@ async function announce(
   // Near the deadline the record is left as it is: the accepted ones are only notified again.
   if (pings.sent.length > 0 && !context.signal?.aborted) {
     try {
-      await context.storage.put(MANIFEST_KEY, context.manifestWithout(pings.failed.map(({ url }) => url)), {
-        contentType: CONTENT_TYPES.manifest,
-        cacheControl: 'no-cache',
-        // Conditional on the manifest this run wrote: a later run's record is never overwritten.
-        ...(context.manifestEtag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: context.manifestEtag }),
-      });
+      // Conditional on the manifest this run wrote: a later run's record is never overwritten.
+      await context.storage.put(
+        MANIFEST_KEY,
+        context.manifestWithout(pings.failed.map(({ url }) => url)),
+        manifestPutOptions(context.manifestEtag),
+      );
     } catch (error) {
       warnings.push(
         `WebSub: ${hub} accepted ${pings.sent.join(', ')}, but recording that in ${MANIFEST_KEY} failed (${describeError(error)}); the next run notifies them again`,
@@ -398,6 +394,15 @@ async function announce(
     }
   }
   return { pings, warnings };
+}
+
+/** Every manifest write: never cached, and only over the version the writer knows (or where there is none). */
+function manifestPutOptions(knownEtag: string | undefined): PutOptions {
+  return {
+    contentType: CONTENT_TYPES.manifest,
+    cacheControl: 'no-cache',
+    ...(knownEtag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: knownEtag }),
+  };
 }
 
 /** The manifest with the feed URLs still to announce, or none. */
@@ -449,16 +454,17 @@ function keepNewestTexts(texts: Map<string, EntryText>, records: ReadonlyMap<str
   // reading any seed twice; above that, memory stays bounded and older archives re-read theirs.
   const limit = 2 * settings.config.itemLimit;
   if (texts.size <= Math.max(2 * limit, TEXTS_KEPT)) return;
-  const ranked = [...texts.keys()]
-    .map((fileName) => ({ fileName, record: records.get(fileName) }))
-    .filter(({ record }) => record?.page !== undefined && record.day !== undefined)
-    .map(({ fileName, record }) => ({
-      fileName,
-      published: publishedAt(record!.day!, settings.config),
-      id: itemId(settings.config.idPrefix, fileName),
-    }))
-    .sort(compareItems);
-  const keep = new Set(ranked.slice(0, limit).map(({ fileName }) => fileName));
+  // Ranked as the feeds and the archives rank them, so the texts kept are the ones they will ask for.
+  const withText = new Map<string, ArticleRecord>();
+  for (const fileName of texts.keys()) {
+    const record = records.get(fileName);
+    if (record) withText.set(fileName, record);
+  }
+  const keep = new Set(
+    rankPublished(withText, settings.config)
+      .slice(0, limit)
+      .map(({ fileName }) => fileName),
+  );
   for (const fileName of [...texts.keys()]) if (!keep.has(fileName)) texts.delete(fileName);
 }
 
