@@ -431,16 +431,16 @@ export function planSite(input: SiteInput): SitePlan {
   const textOf = ({ fileName, record }: Ranked) => texts.get(fileName) ?? record.text;
   const missing = window.filter((entry) => textOf(entry) === undefined).map(({ fileName }) => fileName);
   if (missing.length > 0) throw new MissingText(missing);
-  const publishedEntry = (entry: Ranked) =>
+  const publishedEntry = (entry: Ranked, text: EntryText = textOf(entry)!) =>
     publishedArticle(
-      { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text: textOf(entry)! },
+      { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text },
       config,
       entry.published,
     );
   const limit = (settings.limits ?? DEFAULT_LIMITS).feedBytes;
   const warnings: string[] = [];
 
-  const items = window.map(publishedEntry);
+  const items = window.map((entry) => publishedEntry(entry));
   // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
   // written, they are not rendered at all.
   const siteInput = digest(
@@ -485,11 +485,7 @@ export function planSite(input: SiteInput): SitePlan {
     const entryWithText = (entry: Ranked) => {
       const text = archiveTexts.get(entry.fileName) ?? textOf(entry);
       if (text === undefined) throw new MissingText([entry.fileName]);
-      return publishedArticle(
-        { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text },
-        config,
-        entry.published,
-      );
+      return publishedEntry(entry, text);
     };
     const archivePuts: PlannedPut[] = [];
     const model = buildFeedModel(
