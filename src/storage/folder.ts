@@ -2,8 +2,9 @@
  * Objects as files under a root directory: `cli build --out DIR`, bundled seeds, previews.
  * A folder keeps bytes only; the content type and cache headers a bucket stores with each
  * object are the business of whatever serves the folder (by file extension).
- * An object's ETag is its file's modification time and size: a listing needs one `stat` per
- * file instead of reading it, and any rewrite behind the publisher's back changes it.
+ * An object's ETag is its file's inode, modification time and size: a listing needs one `lstat`
+ * per file instead of reading it, and a rewrite behind the publisher's back changes it (see
+ * fileEtag for the one case it cannot see).
  *
  * File calls are synchronous: a folder is written by one local process at a time, and for
  * tens of thousands of small files they are several times faster than as many promises.
