@@ -22,14 +22,24 @@ export function itemId(idPrefix: string, fileName: string): string {
 export function idCollisions(fileNames: readonly string[]): Map<string, string> {
   const firstById = new Map<string, string>();
   const losers = new Map<string, string>();
-  for (const fileName of [...fileNames].sort(compareStrings)) {
-    // The prefix is the same for every file, so the id's own part is enough to compare.
-    const id = itemId('', fileName);
+  for (const fileName of isSorted(fileNames) ? fileNames : [...fileNames].sort(compareStrings)) {
+    // The prefix is the same for every file, so the id's own part is enough to compare. A name
+    // of unreserved ASCII characters ending in a lower-case `.txt` needs no normalizing, folding
+    // or percent-encoding to make its id, which is most names: the whole listing is checked on
+    // every run.
+    const id = PLAIN_NAME.test(fileName) ? `articles/${fileName.slice(0, -4)}` : itemId('', fileName);
     const first = firstById.get(id);
     if (first === undefined) firstById.set(id, fileName);
     else losers.set(fileName, first);
   }
   return losers;
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9._~-]*\.txt$/;
+
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (compareStrings(names[i - 1]!, names[i]!) > 0) return false;
+  return true;
 }
 
 /** Why a file that collides is not published. */

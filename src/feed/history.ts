@@ -69,13 +69,15 @@ function addToXml(
   return linked.replace(root, (tag) => `${tag.slice(0, -1)} xmlns:fh="${HISTORY_NAMESPACE}">`);
 }
 
-/** `next_url` right after `feed_url`, keeping every other key where it was (same input, same bytes). */
+/**
+ * `next_url` right after `feed_url`, keeping every other key where it was (same input, same
+ * bytes). The document is renderJsonFeed's, indented by two spaces, so its top-level keys are
+ * the only lines that start with two spaces and a quote, and `feed_url` is one line: the key is
+ * inserted as text rather than by parsing and writing the whole archive page again.
+ */
 function addNextUrl(json: string, nextUrl: string): string {
-  const feed = JSON.parse(json) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(feed)) {
-    out[key] = value;
-    if (key === 'feed_url') out.next_url = nextUrl;
-  }
-  return `${JSON.stringify(out, null, 2)}\n`;
+  const at = json.indexOf('\n  "feed_url": ');
+  const end = at < 0 ? -1 : json.indexOf('\n', at + 1);
+  if (end < 0) throw new Error('the rendered JSON Feed has no feed_url to put next_url after');
+  return `${json.slice(0, end)}\n  "next_url": ${JSON.stringify(nextUrl)},${json.slice(end)}`;
 }

@@ -18,7 +18,7 @@ import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
 import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
-import { buildFeedModel, type PublishedArticle } from '../feed/model.js';
+import { buildFeedModel } from '../feed/model.js';
 import { renderWithinLimit } from '../feed/fit.js';
 import { type FormatUrls, withHistory } from '../feed/history.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
@@ -313,7 +313,8 @@ export interface SitePlan {
   readonly unchanged: readonly string[];
   /** Pages of articles no longer published: deleted after the feeds stop linking to them. */
   readonly deletes: readonly string[];
-  readonly items: readonly PublishedArticle[];
+  /** How many items the feeds have. */
+  readonly itemCount: number;
   /** Things the run should say: the feeds' size limit, when it applied. */
   readonly warnings: readonly string[];
   /** Whether the next manifest can differ from the previous one in more than its records. */
@@ -342,6 +343,14 @@ export class MissingText extends Error {
   }
 }
 
+/**
+ * Whether a record is among the articles the feeds and archives show. A seed that broke while
+ * outside the feeds has no text left to show: its page stays, the feeds go without it.
+ */
+function isRanked(record: ArticleRecord): record is ArticleRecord & { readonly day: string } {
+  return record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined);
+}
+
 /** A published article, ranked. */
 interface Ranked {
   readonly fileName: string;
@@ -358,10 +367,7 @@ interface Ranked {
 export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
   const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
   for (const [fileName, record] of records) {
-    // A seed that broke while outside the feeds has no text left to show: its page stays, the feeds go without it.
-    if (record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined)) {
-      published.push({ fileName, record, instant: publishedInstant(record.day, config) });
-    }
+    if (isRanked(record)) published.push({ fileName, record, instant: publishedInstant(record.day, config) });
   }
   // Ties between equal instants go by file name: cheap for a whole archive, and the same on
   // every run. Within each document the feed model orders its items by id as always.
@@ -418,6 +424,8 @@ const archiveUrls = (config: FeedConfig, page: number): FormatUrls => {
 export function planSite(input: SiteInput): SitePlan {
   const { settings, previous, records, texts, objects, force } = input;
   const { config } = settings;
+  const settingsDigest = siteSettingsDigest(settings);
+  if (!force && siteIsUnchanged(input, settingsDigest)) return unchangedSite(input);
   const ranked = rankPublished(records, config);
   const window = ranked.slice(0, config.itemLimit);
   const pages = archivePages(ranked, settings);
@@ -443,9 +451,7 @@ export function planSite(input: SiteInput): SitePlan {
   const items = window.map((entry) => publishedEntry(entry));
   // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
   // written, they are not rendered at all.
-  const siteInput = digest(
-    JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, config, settings.cacheControl, items, pages.length]),
-  );
+  const siteInput = digest(settingsDigest, JSON.stringify([items, pages.length]));
   const siteKeys = Object.values(SITE_FILES);
   const siteIsCurrent =
     !force &&
@@ -562,9 +568,12 @@ export function planSite(input: SiteInput): SitePlan {
     puts,
     unchanged,
     deletes,
-    items,
+    itemCount: items.length,
     warnings,
-    digestsChanged: previous.siteInput !== siteInput || previous.pageSettings !== pageSettingsDigest(settings),
+    digestsChanged:
+      previous.siteInput !== siteInput ||
+      previous.pageSettings !== pageSettingsDigest(settings) ||
+      previous.siteSettings !== settingsDigest,
     manifest(etags, archivePuts) {
       const articles: Record<string, ArticleRecord> = {};
       for (const [fileName, record] of records) {
@@ -582,8 +591,72 @@ export function planSite(input: SiteInput): SitePlan {
         const etag = etags.get(put.key);
         if (etag !== undefined) objectsAfter[put.key] = { input: put.input, etag };
       }
-      return { version: previous.version, pageSettings: pageSettingsDigest(settings), siteInput, articles, objects: objectsAfter };
+      return {
+        version: previous.version,
+        pageSettings: pageSettingsDigest(settings),
+        siteSettings: settingsDigest,
+        siteInput,
+        articles,
+        objects: objectsAfter,
+      };
     },
+  };
+}
+
+/** Digest of everything the index, the feeds and the archives are made from beside their articles. */
+function siteSettingsDigest(settings: PlanSettings): string {
+  return digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, settings.config, settings.cacheControl]));
+}
+
+/**
+ * Whether the last run's index, feeds and archives are still right as they are, without ranking
+ * the archive: every record is the one the manifest holds (a seed read again gets a new record,
+ * so no seed was read), the settings they were made from are the same, and every object the
+ * last run wrote is in the bucket as it wrote it. Then the feeds' items, the archive pages and
+ * their inputs are all what they were, and a run with nothing to do costs one pass over the
+ * records instead of a sort of the archive.
+ */
+function siteIsUnchanged(input: SiteInput, settingsDigest: string): boolean {
+  const { previous, records, objects, settings } = input;
+  if (previous.siteInput === undefined || previous.siteSettings !== settingsDigest) return false;
+  if (previous.pageSettings !== pageSettingsDigest(settings)) return false;
+  let count = 0;
+  for (const [fileName, record] of records) {
+    if (previous.articles[fileName] !== record) return false;
+    count++;
+  }
+  if (count !== Object.keys(previous.articles).length) return false;
+  const { archiveCount } = siteCounts(records, settings);
+  const keys: string[] = [...Object.values(SITE_FILES)];
+  for (let number = 1; number <= archiveCount; number++) keys.push(...Object.values(archiveKeys(number)));
+  return keys.every((key) => {
+    const before = previous.objects[key];
+    return before !== undefined && objects.get(key)?.etag === before.etag;
+  });
+}
+
+/** How many items the feeds have and how many archive pages there are, from the records alone. */
+function siteCounts(records: ReadonlyMap<string, ArticleRecord>, settings: PlanSettings): { itemCount: number; archiveCount: number } {
+  const { itemLimit } = settings.config;
+  let published = 0;
+  for (const record of records.values()) if (isRanked(record)) published++;
+  return { itemCount: Math.min(published, itemLimit), archiveCount: Math.ceil(Math.max(0, published - itemLimit) / itemLimit) };
+}
+
+/** The plan of a run that changes nothing on the site: the last manifest's objects, as they are. */
+function unchangedSite({ settings, previous, records }: SiteInput): SitePlan {
+  const { itemCount, archiveCount } = siteCounts(records, settings);
+  return {
+    archives: [],
+    archiveCount,
+    renderArchive: () => [],
+    puts: [],
+    unchanged: Object.keys(previous.objects),
+    deletes: [],
+    itemCount,
+    warnings: [],
+    digestsChanged: false,
+    manifest: () => previous,
   };
 }
 

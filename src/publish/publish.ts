@@ -255,7 +255,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     skipped,
     articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length },
   };
-  if (site.items.length === 0) {
+  if (site.itemCount === 0) {
     throw new PublishError(
       seeds.length === 0
         ? 'no seed articles were found; nothing was written'
@@ -348,7 +348,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     force,
     ...summaryBase,
     articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
-    feedItems: site.items.length,
+    feedItems: site.itemCount,
     objects: summaryObjects(writtenKeys, site.deletes, publishedPages - pagesWritten + site.unchanged.length),
     warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
     ...(announced ? { pings: announced.pings } : {}),

@@ -17,6 +17,8 @@ export function stripXmlForbidden(text: string): string {
 }
 
 export function hasXmlForbidden(text: string): boolean {
+  // A whole feed document is scanned: the cheap test clears almost all of them.
+  if (!MAYBE_FORBIDDEN.test(text)) return false;
   XML_FORBIDDEN.lastIndex = 0;
   const found = XML_FORBIDDEN.test(text);
   XML_FORBIDDEN.lastIndex = 0;
