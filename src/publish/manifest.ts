@@ -43,6 +43,30 @@ export interface ArticleRecord {
   readonly text?: EntryText;
 }
 
+/** What a run that lists exactly what the last one left behind reports, without reading a record. */
+export interface SettledState {
+  /** Digest of the seeds' listing and the site's listing as the last run left them. */
+  readonly listing: string;
+  /** Digest of every setting that run's output and report depend on. */
+  readonly settings: string;
+  /** That run's clock: a clock set back before it is no settled state (the records carry dates up to it). */
+  readonly from: string;
+  /** When the first held article is due, if one is: from then on its page must be written. */
+  readonly until?: string;
+  readonly summary: SettledSummary;
+}
+
+/** The parts of that run's report that come from the records. */
+export interface SettledSummary {
+  readonly seeds: number;
+  readonly published: number;
+  readonly feedItems: number;
+  /** Objects that are as they should be: every one, since nothing is to be written. */
+  readonly objects: number;
+  readonly held: readonly { readonly file: string; readonly date: string }[];
+  readonly rejected: readonly { readonly file: string; readonly line: number; readonly reason: string; readonly keptPublished: boolean }[];
+}
+
 export interface Manifest {
   readonly version: typeof MANIFEST_VERSION;
   /** Digest of the settings every page was last rendered with: while it holds, a page's input is unchanged if its record is. */
@@ -60,7 +84,16 @@ export interface Manifest {
    * by the next run. Absent when there are none.
    */
   readonly pendingPings?: readonly string[];
+  /**
+   * Set by a run that left the site complete: the listings it left and the report a run seeing
+   * exactly those listings would give. Written before the records, so that such a run reads only
+   * the head of the manifest (readManifestHead).
+   */
+  readonly settled?: SettledState;
 }
+
+/** The manifest without its records: what a run with nothing to do needs of it. */
+export type ManifestHead = Omit<Manifest, 'articles' | 'objects'>;
 
 /** From a manifest of the first version: item id → the article's hash and `updated`, so edit dates survive the upgrade. */
 export type LegacyArticles = ReadonlyMap<string, { readonly hash: string; readonly updated?: string }>;
@@ -136,6 +169,57 @@ function legacyArticles(articles: Readonly<Record<string, unknown>>): LegacyArti
 
 const OBJECT_RECORD = v.object({ input: v.string(), etag: v.string() }) satisfies v.GenericSchema<unknown, ObjectRecord>;
 
+const ISO_INSTANT = v.pipe(v.string(), v.isoTimestamp());
+const SETTLED = v.strictObject({
+  listing: v.string(),
+  settings: v.string(),
+  from: ISO_INSTANT,
+  until: v.optional(ISO_INSTANT),
+  summary: v.strictObject({
+    seeds: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    published: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    feedItems: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    objects: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    held: v.array(v.strictObject({ file: v.string(), date: v.string() })),
+    rejected: v.array(v.strictObject({ file: v.string(), line: v.number(), reason: v.string(), keptPublished: v.boolean() })),
+  }),
+}) satisfies v.GenericSchema<unknown, SettledState>;
+
+/** Every field but the records, in the order serializeManifest writes them. */
+const HEAD_ENTRIES = {
+  version: v.literal(MANIFEST_VERSION),
+  pageSettings: v.optional(v.string()),
+  siteSettings: v.optional(v.string()),
+  siteInput: v.optional(v.string()),
+  pendingPings: v.optional(v.array(v.string())),
+  settled: v.optional(SETTLED),
+};
+const MANIFEST_HEAD = v.strictObject(HEAD_ENTRIES) satisfies v.GenericSchema<unknown, ManifestHead>;
+
+/** Where the records start, as serializeManifest writes them. */
+const RECORDS_START = Buffer.from('\n "articles": ');
+
+/**
+ * The fields before the records, without parsing the records: a run whose listings match the
+ * settled state needs nothing else. Undefined for a manifest this version did not write as it
+ * writes them (a hand edit, an older layout): the run then reads it whole, with every check.
+ */
+export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | undefined {
+  if (bytes === undefined) return undefined;
+  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(RECORDS_START);
+  if (at < 0) return undefined;
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString('utf8');
+  if (!head.endsWith(',')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(`${head.slice(0, -1)}\n}`);
+  } catch {
+    return undefined;
+  }
+  const result = v.safeParse(MANIFEST_HEAD, value);
+  return result.success ? result.output : undefined;
+}
+
 /**
  * The shape this version writes. Beyond types: a field it does not write means another writer or
  * a hand edit, and an edit date after `now` would put a date from the future into the feeds;
@@ -145,11 +229,7 @@ function manifestSchema(now: number): v.GenericSchema<unknown, Manifest> {
   return v.pipe(
     v.custom<Record<string, unknown>>(isJsonObject),
     v.strictObject({
-      version: v.literal(MANIFEST_VERSION),
-      pageSettings: v.optional(v.string()),
-      siteSettings: v.optional(v.string()),
-      siteInput: v.optional(v.string()),
-      pendingPings: v.optional(v.array(v.string())),
+      ...HEAD_ENTRIES,
       // Typed here, proved by the check that follows: see articleProblem.
       articles: v.pipe(
         v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
@@ -178,7 +258,7 @@ function manifestProblem(issue: v.BaseIssue<unknown> | undefined): string {
   // strictObject says it expected "never" for a key it has no entry for.
   if (issue?.expected === 'never') return `has an unknown field ${JSON.stringify(field).slice(0, 80)}`;
   if (field === 'pendingPings') return 'has a malformed "pendingPings"';
-  if (name !== undefined) return `has a malformed record for ${JSON.stringify(name)}`;
+  if (name !== undefined && (field === 'articles' || field === 'objects')) return `has a malformed record for ${JSON.stringify(name)}`;
   return field === 'articles' || field === 'objects' ? 'lacks "articles" or "objects"' : `has a malformed ${JSON.stringify(field)}`;
 }
 
@@ -257,7 +337,8 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
     .join('');
   // Left out when empty, so a site without a hub, or with nothing pending, keeps its bytes.
   const pings = manifest.pendingPings?.length ? `\n "pendingPings": ${JSON.stringify(manifest.pendingPings)},` : '';
+  const settled = manifest.settled ? `\n "settled": ${JSON.stringify(manifest.settled)},` : '';
   return Buffer.from(
-    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
+    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
   );
 }

@@ -13,7 +13,16 @@ import { articlePath, publishedInstant } from '../feed/items.js';
 import { describeError } from '../errors.js';
 import { PreconditionFailedError, type ListedObject, type PutOptions, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { MANIFEST_KEY, parseManifest, serializeManifest, type ArticleRecord, type Manifest } from './manifest.js';
+import {
+  MANIFEST_KEY,
+  parseManifest,
+  readManifestHead,
+  serializeManifest,
+  type ArticleRecord,
+  type Manifest,
+  type SettledState,
+  type SettledSummary,
+} from './manifest.js';
 import {
   MissingText,
   oversizeSeed,
@@ -24,6 +33,9 @@ import {
   planSite,
   recordsAfterReads,
   seedsToRead,
+  settledState,
+  settledSummary,
+  listingDigest,
   unpublishGuard,
   type PlannedPut,
   type PlanSettings,
@@ -122,8 +134,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   };
 
   // What exists: three listings of the bucket (its root, the pages, the archives), one of the seeds, and the manifest.
-  let seeds: SeedListing[];
-  const collided: PublishSummary['rejected'][number][] = [];
+  let listedSeeds: SeedListing[];
   let skipped: readonly SkippedSeed[] = [];
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
@@ -135,12 +146,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       storage.list(ARCHIVE_PREFIX),
       storage.get(MANIFEST_KEY),
     ]);
-    // Files whose ids collide: the first in byte order is the article, the others are refused.
+    listedSeeds = seedList.seeds;
     skipped = seedList.skipped;
-    const collisions = idCollisions(seedList.seeds.map((seed) => seed.fileName));
-    for (const [fileName, first] of collisions)
-      collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
-    seeds = seedList.seeds.filter((seed) => !collisions.has(seed.fileName));
     objects = new Map([...root, ...pages, ...archives].map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
@@ -152,6 +159,18 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       },
     );
   }
+  // Everything listed as the last run left it: its report stands, and no record needs reading.
+  if (!force) {
+    const settled = settledSummary(readManifestHead(stored?.body), listingDigest(listedSeeds, objects.values()), settings, now);
+    if (settled) return settledRun(settled, { dryRun, skipped, started, hub: settings.config.websubHub !== undefined });
+  }
+
+  // Files whose ids collide: the first in byte order is the article, the others are refused.
+  const collisions = idCollisions(listedSeeds.map((seed) => seed.fileName));
+  const collided: PublishSummary['rejected'][number][] = [];
+  for (const [fileName, first] of collisions)
+    collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
+  const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
   const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
@@ -268,6 +287,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const hub = settings.config.websubHub;
   let pendingPings: string[] = [];
   let manifestEtag = stored?.etag;
+  let settled: SettledState;
   // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
   const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
   try {
@@ -295,10 +315,22 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     for (const object of site.puts) await put(object);
     // Only now that no feed or index links to them.
     checkTime('deleting unpublished pages');
-    if (!dryRun) await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
+    if (!dryRun) {
+      await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
+      for (const key of site.deletes) objects.delete(key);
+    }
     if (hub !== undefined) {
       pendingPings = feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
     }
+    // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
+    settled = settledState(records, listingDigest(listedSeeds, objects.values()), settings, now, {
+      seeds: summaryBase.articles.seeds,
+      published: summaryBase.articles.published,
+      feedItems: site.itemCount,
+      objects: publishedPages(records) + site.unchanged.length + site.puts.length + archivePuts.length,
+      held: summaryBase.held,
+      rejected: summaryBase.rejected,
+    });
     // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
     const same =
       stored !== undefined &&
@@ -306,9 +338,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       site.deletes.length === 0 &&
       !site.digestsChanged &&
       samePings(pendingPings, previous.pendingPings) &&
+      sameSettled(settled, previous.settled, now) &&
       sameRecords(records, previous.articles);
     const bytes =
-      same && !force && stored ? stored.body : serializeManifest(withPendingPings(site.manifest(etags, archivePuts), pendingPings));
+      same && !force && stored ? stored.body : serializeManifest(nextManifest(site.manifest(etags, archivePuts), pendingPings, settled));
     checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
@@ -338,10 +371,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
           fetch: deps.fetch ?? fetch,
           ...(request.signal ? { signal: request.signal } : {}),
           manifestEtag,
-          manifestWithout: (failed) => serializeManifest(withPendingPings(site.manifest(etags, archivePuts), failed)),
+          manifestWithout: (failed) => serializeManifest(nextManifest(site.manifest(etags, archivePuts), failed, settled)),
         });
 
-  const publishedPages = [...records.values()].filter((record) => record.page !== undefined).length;
   const pagesWritten = writtenKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length;
   return {
     dryRun,
@@ -349,7 +381,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     ...summaryBase,
     articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
     feedItems: site.itemCount,
-    objects: summaryObjects(writtenKeys, site.deletes, publishedPages - pagesWritten + site.unchanged.length),
+    objects: summaryObjects(writtenKeys, site.deletes, publishedPages(records) - pagesWritten + site.unchanged.length),
     warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
     ...(announced ? { pings: announced.pings } : {}),
     durationMs: Math.round(performance.now() - started),
@@ -405,10 +437,56 @@ function manifestPutOptions(knownEtag: string | undefined): PutOptions {
   };
 }
 
-/** The manifest with the feed URLs still to announce, or none. */
-function withPendingPings(manifest: Manifest, pending: readonly string[]): Manifest {
-  const { pendingPings: _before, ...rest } = manifest;
-  return pending.length > 0 ? { ...rest, pendingPings: [...pending] } : rest;
+/** The manifest to write: the site plan's, with the feed URLs still to announce (or none) and the settled state. */
+function nextManifest(manifest: Manifest, pending: readonly string[], settled: SettledState): Manifest {
+  const { pendingPings: _before, settled: _settled, ...rest } = manifest;
+  return pending.length > 0 ? { ...rest, pendingPings: [...pending], settled } : { ...rest, settled };
+}
+
+/**
+ * The same state, whatever the clock of the run that recorded it, as long as that clock is not
+ * ahead of this one's: keeping the older one keeps the manifest's bytes, and a clock set back
+ * records its own, so the runs after it are settled again.
+ */
+function sameSettled(next: SettledState, before: SettledState | undefined, now: Date): boolean {
+  if (before === undefined || Date.parse(before.from) > now.getTime()) return false;
+  const { from: _next, ...rest } = next;
+  const { from: _before, ...restBefore } = before;
+  return JSON.stringify(rest) === JSON.stringify(restBefore);
+}
+
+function publishedPages(records: ReadonlyMap<string, ArticleRecord>): number {
+  let count = 0;
+  for (const record of records.values()) if (record.page !== undefined) count++;
+  return count;
+}
+
+/** The report of a run that found everything as the last run left it: nothing read, written or deleted. */
+function settledRun(
+  settled: SettledSummary,
+  run: { dryRun: boolean; skipped: readonly SkippedSeed[]; started: number; hub: boolean },
+): PublishSummary {
+  return {
+    dryRun: run.dryRun,
+    force: false,
+    articles: {
+      seeds: settled.seeds,
+      read: 0,
+      published: settled.published,
+      held: settled.held.length,
+      rejected: settled.rejected.length,
+      unpublished: 0,
+    },
+    rejected: settled.rejected,
+    held: settled.held,
+    skipped: run.skipped,
+    feedItems: settled.feedItems,
+    objects: summaryObjects([], [], settled.objects),
+    warnings: [],
+    // With a hub: nothing was pending (or the run would not be settled), so nothing was sent.
+    ...(run.hub && !run.dryRun ? { pings: { sent: [], failed: [] } } : {}),
+    durationMs: Math.round(performance.now() - run.started),
+  };
 }
 
 function samePings(pending: readonly string[], before: readonly string[] | undefined): boolean {

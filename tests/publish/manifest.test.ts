@@ -4,7 +4,15 @@
  * a manifest that round-trips through serializeManifest.
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY_MANIFEST, MANIFEST_KEY, parseManifest, serializeManifest, type Manifest } from '../../src/publish/manifest.js';
+import {
+  EMPTY_MANIFEST,
+  MANIFEST_KEY,
+  parseManifest,
+  readManifestHead,
+  serializeManifest,
+  type Manifest,
+  type SettledState,
+} from '../../src/publish/manifest.js';
 
 const NOW = new Date('2026-03-01T06:00:00.000Z');
 const REBUILDING = "; rebuilding from the seeds and the bucket's listing";
@@ -89,6 +97,66 @@ describe('parseManifest with a manifest it trusts', () => {
   });
 });
 
+describe('readManifestHead', () => {
+  const SETTLED: SettledState = {
+    listing: 'l1',
+    settings: 's1',
+    from: '2026-02-01T00:00:00.000Z',
+    until: '2026-03-10T00:00:00.000Z',
+    summary: {
+      seeds: 2,
+      published: 1,
+      feedItems: 1,
+      objects: 7,
+      held: [{ file: 'later.txt', date: '2026-03-10' }],
+      rejected: [{ file: 'broken.txt', line: 1, reason: 'no header', keptPublished: false }],
+    },
+  };
+
+  it('reads the fields before the records of a manifest serializeManifest wrote, as parseManifest reads them', () => {
+    // Prepare
+    const manifest: Manifest = {
+      version: 2,
+      pageSettings: 'p1',
+      siteSettings: 'ss1',
+      siteInput: 's1',
+      pendingPings: ['https://news.example.org/rss.xml'],
+      settled: SETTLED,
+      articles: { '2026-02-01-harbour.txt': PUBLISHED },
+      objects: { 'rss.xml': { input: 'r', etag: '"rss"' } },
+    };
+    const stored = serializeManifest(manifest);
+
+    // Act
+    const head = readManifestHead(stored);
+
+    // Assess
+    const { articles: _articles, objects: _objects, ...expected } = manifest;
+    expect(head).toEqual(expected);
+    expect(parseManifest(stored, NOW).manifest).toEqual(manifest);
+  });
+
+  it.each<[string, Uint8Array | undefined]>([
+    ['no manifest', undefined],
+    ['a manifest laid out otherwise', bytes(JSON.stringify({ version: 2, settled: SETTLED, articles: {}, objects: {} }, null, 2))],
+    ['a head that is not JSON', bytes('{\n "version": 2, "settled": {,\n "articles": {}\n}')],
+    [
+      'a settled state with a field this version does not write',
+      serializeManifest({ version: 2, settled: { ...SETTLED, note: 'x' } as SettledState, articles: {}, objects: {} }),
+    ],
+    [
+      'a settled clock that is no instant',
+      serializeManifest({ version: 2, settled: { ...SETTLED, from: 'yesterday' }, articles: {}, objects: {} }),
+    ],
+  ])('reads nothing from %s: the run then reads the manifest whole', (_what, stored) => {
+    // Act
+    const head = readManifestHead(stored);
+
+    // Assess
+    expect(head).toBeUndefined();
+  });
+});
+
 describe('parseManifest with a manifest it does not trust', () => {
   it.each<[string, unknown, string]>([
     ['bytes that are not JSON', '{"version": 2, "articles": ', 'is not valid JSON'],
@@ -114,6 +182,16 @@ describe('parseManifest with a manifest it does not trust', () => {
     ['a slug with a "/"', withArticle({ slug: 'a/b' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['an edit date that is no date', withArticle({ updated: 'yesterday' }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a page without an ETag', withArticle({ ...PUBLISHED, page: { input: 'i1' } }), 'has a malformed record for "2026-02-01-harbour.txt"'],
+    [
+      'a page with a field this version does not write',
+      withArticle({ ...PUBLISHED, page: { input: 'i1', etag: '"page-1"', size: 5 } }),
+      'has a malformed record for "2026-02-01-harbour.txt"',
+    ],
+    [
+      'a settled state without its summary',
+      { version: 2, settled: { listing: 'l', settings: 's', from: '2026-02-01T00:00:00.000Z' }, articles: {}, objects: {} },
+      'has a malformed "settled"',
+    ],
     ['a page without a slug', withArticle({ ...PUBLISHED, slug: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a page without a day', withArticle({ ...PUBLISHED, day: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
     ['a page without a hash', withArticle({ ...PUBLISHED, hash: undefined }), 'has a malformed record for "2026-02-01-harbour.txt"'],
