@@ -139,16 +139,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
   try {
-    const [seedList, root, pages, archives, manifestObject] = await Promise.all([
+    const [seedList, published, manifestObject] = await Promise.all([
       listSeeds(deps.seeds),
-      storage.list('', { recursive: false }),
-      storage.list(ARTICLES_PREFIX),
-      storage.list(ARCHIVE_PREFIX),
+      listPublished(storage),
       storage.get(MANIFEST_KEY),
     ]);
     listedSeeds = seedList.seeds;
     skipped = seedList.skipped;
-    objects = new Map([...root, ...pages, ...archives].map((object) => [object.key, object]));
+    objects = new Map(published.map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
   } catch (error) {
     throw new PublishError(
@@ -386,6 +384,20 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     ...(announced ? { pings: announced.pings } : {}),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * What a run reconciles against: the site's root (not its folders, so neither `_publish/` nor a
+ * seeds folder kept in the bucket), its article pages and its archives. Three listings, so the
+ * bucket policy can let the publisher list no other prefix.
+ */
+export async function listPublished(storage: Storage): Promise<ListedObject[]> {
+  const [root, pages, archives] = await Promise.all([
+    storage.list('', { recursive: false }),
+    storage.list(ARTICLES_PREFIX),
+    storage.list(ARCHIVE_PREFIX),
+  ]);
+  return [...root, ...pages, ...archives];
 }
 
 /** Notifies the hub of `due` and records in the manifest which of them it did not accept. Never throws. */

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { publish, type PublishSummary } from '../../src/publish/publish.js';
+import { readManifestHead } from '../../src/publish/manifest.js';
+import { listingDigest } from '../../src/publish/plan.js';
+import { listPublished, publish, type PublishSummary } from '../../src/publish/publish.js';
+import { listSeeds } from '../../src/publish/seeds.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { bucketPublishDependencies } from '../../src/wiring.js';
@@ -274,5 +277,9 @@ describe('publish to s3rver: more than one LIST page', () => {
     // 1,005 pages, the index, three feeds, the 404 page, feed.css, and 955 older articles in 20 archives of three documents.
     expect(first.objects.written).toBe(1071);
     expect(second.objects).toMatchObject({ written: 0, unchanged: 1071 });
+    // The ETags S3 answered the writes with are the ones it lists: a run that changes nothing
+    // finds the listing the last one recorded, and stops there.
+    const recorded = readManifestHead((await site.get(MANIFEST))?.body)?.settled?.listing;
+    expect(recorded).toBe(listingDigest((await listSeeds(deps.seeds)).seeds, await listPublished(site)));
   }, 120_000);
 });
