@@ -43,6 +43,17 @@ export interface ArticleRecord {
   readonly text?: EntryText;
 }
 
+/** The newest article of a closed archive page: its day and seed file name. */
+export type ArchiveEnd = readonly [day: string, fileName: string];
+
+/** How the archive is cut into pages, kept so that a page, once closed, keeps its articles. */
+export interface ArchiveLayout {
+  /** The page size (the feeds' item limit) the ends were made for. */
+  readonly pageSize: number;
+  /** Where each closed page ends, oldest first: every page but the newest. */
+  readonly ends: readonly ArchiveEnd[];
+}
+
 /** What a run that lists exactly what the last one left behind reports, without reading a record. */
 export interface SettledState {
   /** Digest of the seeds' listing and the site's listing as the last run left them. */
@@ -90,6 +101,8 @@ export interface Manifest {
    * the head of the manifest (readManifestHead).
    */
   readonly settled?: SettledState;
+  /** Where the archive's closed pages end; absent while there is at most one page. */
+  readonly archive?: ArchiveLayout;
 }
 
 /** The manifest without its records: what a run with nothing to do needs of it. */
@@ -185,6 +198,18 @@ const SETTLED = v.strictObject({
   }),
 }) satisfies v.GenericSchema<unknown, SettledState>;
 
+const ARCHIVE_LAYOUT = v.strictObject({
+  pageSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  ends: v.pipe(
+    v.array(v.tuple([v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)), v.string()])),
+    // Oldest first, each after the one before: otherwise the pages would not be where they were.
+    v.check(
+      (ends) => ends.every((end, i) => i === 0 || ends[i - 1]![0] < end[0] || (ends[i - 1]![0] === end[0] && ends[i - 1]![1] > end[1])),
+      'ends out of order',
+    ),
+  ),
+}) satisfies v.GenericSchema<unknown, ArchiveLayout>;
+
 /** Every field but the records, in the order serializeManifest writes them. */
 const HEAD_ENTRIES = {
   version: v.literal(MANIFEST_VERSION),
@@ -193,6 +218,7 @@ const HEAD_ENTRIES = {
   siteInput: v.optional(v.string()),
   pendingPings: v.optional(v.array(v.string())),
   settled: v.optional(SETTLED),
+  archive: v.optional(ARCHIVE_LAYOUT),
 };
 const MANIFEST_HEAD = v.strictObject(HEAD_ENTRIES) satisfies v.GenericSchema<unknown, ManifestHead>;
 
@@ -338,7 +364,8 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
   // Left out when empty, so a site without a hub, or with nothing pending, keeps its bytes.
   const pings = manifest.pendingPings?.length ? `\n "pendingPings": ${JSON.stringify(manifest.pendingPings)},` : '';
   const settled = manifest.settled ? `\n "settled": ${JSON.stringify(manifest.settled)},` : '';
+  const archive = manifest.archive ? `\n "archive": ${JSON.stringify(manifest.archive)},` : '';
   return Buffer.from(
-    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
+    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
   );
 }

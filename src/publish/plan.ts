@@ -28,6 +28,8 @@ import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import {
   digest,
+  type ArchiveEnd,
+  type ArchiveLayout,
   type ArticleRecord,
   type LegacyArticles,
   type Manifest,
@@ -395,25 +397,66 @@ interface ArchivePage {
 }
 
 /**
- * The archives: the articles older than the feeds' items, oldest first, `itemLimit` a page, so
- * an article added at the top moves one item into the newest archive and changes no other (the
- * one before it gains a `next-archive` link when a new page starts).
+ * The archives: the articles older than the feeds' items, oldest first, in pages of `itemLimit`.
+ * Every page but the newest is closed: the layout records where it ends (its newest article), and
+ * later runs keep that end. So an article added at the top moves one item into the newest page
+ * and changes no other (the one before it gains a `next-archive` link when a new page starts),
+ * and an article deleted, or edited, deep in the history changes only its own page, not every
+ * page after it: an archive document stays what it was, as RFC 5005 expects of one.
+ *
+ * A closed page that lost all its articles is dropped (the pages after it are renumbered), and
+ * one that backdated articles swelled past twice the page size makes the whole archive start
+ * afresh; both are rare, and both rewrite the pages that change.
  */
-function archivePages(ranked: readonly Ranked[], settings: PlanSettings): ArchivePage[] {
+function archivePages(
+  ranked: readonly Ranked[],
+  settings: PlanSettings,
+  layout: ArchiveLayout | undefined,
+): { pages: ArchivePage[]; layout: ArchiveLayout } {
   const size = settings.config.itemLimit;
   const archived = ranked.slice(size).reverse();
+  // A layout for another page size says nothing about this one.
+  const chunks = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
   const configKey = JSON.stringify([SITE_RENDER_VERSION, settings.config]);
-  const total = Math.ceil(archived.length / size);
-  const pages: ArchivePage[] = [];
-  for (let number = 1; number <= total; number++) {
-    const entries = archived.slice((number - 1) * size, number * size).reverse();
+  const total = chunks.length;
+  const pages: ArchivePage[] = chunks.map((chunk, index) => {
+    const number = index + 1;
+    const entries = [...chunk].reverse();
     const cacheControl = number < total ? ARCHIVE_CACHE_CONTROL : settings.cacheControl;
     const made = entries.map(({ fileName, record }) => [fileName, record.hash, record.slug, record.day, record.updated ?? '']);
     // Its links depend only on whether an older and a newer page exist.
     const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
-    pages.push({ number, entries, cacheControl, input });
+    return { number, entries, cacheControl, input };
+  });
+  const ends = chunks.slice(0, -1).map((chunk): ArchiveEnd => {
+    const newest = chunk.at(-1)!;
+    return [newest.record.day!, newest.fileName];
+  });
+  return { pages, layout: { pageSize: size, ends } };
+}
+
+/** Archived articles (oldest first) in pages: up to each recorded end, then `size` at a time. */
+function paginate(archived: readonly Ranked[], size: number, ends: readonly ArchiveEnd[]): Ranked[][] {
+  const pages: Ranked[][] = [];
+  let next = 0;
+  for (const end of ends) {
+    const page: Ranked[] = [];
+    while (next < archived.length && compareToEnd(archived[next]!, end) <= 0) page.push(archived[next++]!);
+    if (page.length > 2 * size) return paginate(archived, size, []);
+    if (page.length > 0) pages.push(page);
   }
+  for (; next < archived.length; next += size) pages.push(archived.slice(next, next + size));
   return pages;
+}
+
+/**
+ * Where an archived article falls against a page's end, in the archive's oldest-first order:
+ * older days first, and within a day the reverse of rankPublished's file-name order.
+ */
+function compareToEnd(entry: Ranked, [day, fileName]: ArchiveEnd): number {
+  const entryDay = entry.record.day!;
+  if (entryDay !== day) return entryDay < day ? -1 : 1;
+  return compareStrings(fileName, entry.fileName);
 }
 
 function withoutHub<T extends { hub?: unknown }>(channel: T): Omit<T, 'hub'> {
@@ -437,7 +480,7 @@ export function planSite(input: SiteInput): SitePlan {
   if (!force && siteIsUnchanged(input, settingsDigest)) return unchangedSite(input);
   const ranked = rankPublished(records, config);
   const window = ranked.slice(0, config.itemLimit);
-  const pages = archivePages(ranked, settings);
+  const { pages, layout } = archivePages(ranked, settings, previous.archive);
   const pageIsCurrent = (page: ArchivePage) =>
     !force &&
     Object.values(archiveKeys(page.number)).every((key) => {
@@ -507,7 +550,8 @@ export function planSite(input: SiteInput): SitePlan {
       // An archive is never announced to a WebSub hub, so it carries no hub link.
       { ...withoutHub(feedChannel(config)), feedUrls: archiveUrls(config, page.number) },
       page.entries.map((entry) => entryWithText(entry).item),
-      config.itemLimit,
+      // Every article of the page: a closed page that took backdated articles holds more than the feeds do.
+      page.entries.length,
     )!;
     const fitted = renderWithinLimit(model, limit);
     const documents = withHistory(fitted.documents, {
@@ -582,7 +626,8 @@ export function planSite(input: SiteInput): SitePlan {
     digestsChanged:
       previous.siteInput !== siteInput ||
       previous.pageSettings !== pageSettingsDigest(settings) ||
-      previous.siteSettings !== settingsDigest,
+      previous.siteSettings !== settingsDigest ||
+      JSON.stringify(previous.archive) !== JSON.stringify(layout.ends.length > 0 ? layout : undefined),
     manifest(etags, archivePuts) {
       const articles: Record<string, ArticleRecord> = {};
       for (const [fileName, record] of records) {
@@ -605,6 +650,7 @@ export function planSite(input: SiteInput): SitePlan {
         pageSettings: pageSettingsDigest(settings),
         siteSettings: settingsDigest,
         siteInput,
+        ...(layout.ends.length > 0 ? { archive: layout } : {}),
         articles,
         objects: objectsAfter,
       };
@@ -715,7 +761,7 @@ function siteIsUnchanged(input: SiteInput, settingsDigest: string): boolean {
     count++;
   }
   if (count !== Object.keys(previous.articles).length) return false;
-  const { archiveCount } = siteCounts(records, settings);
+  const { archiveCount } = siteCounts(records, settings, previous.archive);
   const keys: string[] = [...Object.values(SITE_FILES)];
   for (let number = 1; number <= archiveCount; number++) keys.push(...Object.values(archiveKeys(number)));
   return keys.every((key) => {
@@ -724,17 +770,27 @@ function siteIsUnchanged(input: SiteInput, settingsDigest: string): boolean {
   });
 }
 
-/** How many items the feeds have and how many archive pages there are, from the records alone. */
-function siteCounts(records: ReadonlyMap<string, ArticleRecord>, settings: PlanSettings): { itemCount: number; archiveCount: number } {
+/**
+ * How many items the feeds have and how many archive pages there are, from the records and the
+ * archive's layout alone (records as the last run left them: every closed page still has articles).
+ */
+function siteCounts(
+  records: ReadonlyMap<string, ArticleRecord>,
+  settings: PlanSettings,
+  layout: ArchiveLayout | undefined,
+): { itemCount: number; archiveCount: number } {
   const { itemLimit } = settings.config;
   let published = 0;
   for (const record of records.values()) if (isRanked(record)) published++;
-  return { itemCount: Math.min(published, itemLimit), archiveCount: Math.ceil(Math.max(0, published - itemLimit) / itemLimit) };
+  const archived = Math.max(0, published - itemLimit);
+  const closed = layout?.pageSize === itemLimit ? layout.ends.length : 0;
+  const archiveCount = archived === 0 ? 0 : closed > 0 ? closed + 1 : Math.ceil(archived / itemLimit);
+  return { itemCount: Math.min(published, itemLimit), archiveCount };
 }
 
 /** The plan of a run that changes nothing on the site: the last manifest's objects, as they are. */
 function unchangedSite({ settings, previous, records }: SiteInput): SitePlan {
-  const { itemCount, archiveCount } = siteCounts(records, settings);
+  const { itemCount, archiveCount } = siteCounts(records, settings, previous.archive);
   return {
     archives: [],
     archiveCount,

@@ -67,6 +67,20 @@ function followJson(objects: Objects): { ids: string[]; documents: string[] } {
   return { ids, documents };
 }
 
+/** The seeds' storage, recording the name of each seed read. */
+function readsRecorded(storage: Storage, reads: string[]): Storage {
+  return {
+    get: (key) => {
+      reads.push(key);
+      return storage.get(key);
+    },
+    list: (prefix, options) => storage.list(prefix, options),
+    put: (key, body, options) => storage.put(key, body, options),
+    delete: (key) => storage.delete(key),
+    contentEtag: (body) => storage.contentEtag(body),
+  };
+}
+
 const ALL_IDS = Array.from({ length: 7 }, (_, i) => `tag:news.example.org,2026:articles/2026-03-0${7 - i}-note`);
 
 describe('archives (RFC 5005)', () => {
@@ -128,16 +142,7 @@ describe('archives (RFC 5005)', () => {
     const s = site();
     await s.run();
     const seedReads: string[] = [];
-    const seeds: Storage = {
-      get: (key) => {
-        seedReads.push(key);
-        return s.seeds.get(key);
-      },
-      list: (prefix, options) => s.seeds.list(prefix, options),
-      put: (key, body, options) => s.seeds.put(key, body, options),
-      delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
-    };
+    const seeds = readsRecorded(s.seeds, seedReads);
 
     // Act: the eighth article fills archive 3; the ninth starts archive 4.
     await s.writeSeed('2026-03-08-note.txt', seed('2026-03-08', 'Note 8', 'Paragraph 8.'));
@@ -158,6 +163,86 @@ describe('archives (RFC 5005)', () => {
       'archive/rss-4.xml',
     ]);
     expect(followJson(s.site.objects).ids).toHaveLength(9);
+  });
+
+  it('stay stable when an old article is deleted or edited: only its own archive changes, read from its own seeds', async () => {
+    // Prepare: archives 1 to 3 hold notes 1–2, 3–4 and 5.
+    const s = site();
+    await s.run();
+    const before = s.snapshot();
+    const seedReads: string[] = [];
+    const seeds = readsRecorded(s.seeds, seedReads);
+    const archivesWritten = (keys: readonly string[]) => keys.filter((key) => key.startsWith('archive/')).sort();
+
+    // Act
+    await s.deleteSeed('2026-03-01-note.txt');
+    const deleted = await publish({ storage: s.site, seeds, settings: s.settings, now: () => s.now });
+    const readsForDeletion = [...seedReads];
+    await s.writeSeed('2026-03-03-note.txt', seed('2026-03-03', 'Note 3, corrected', 'Paragraph 3.'));
+    const edited = await s.run();
+
+    // Assess
+    expect(archivesWritten(deleted.objects.writtenKeys)).toEqual(['archive/atom-1.xml', 'archive/feed-1.json', 'archive/rss-1.xml']);
+    expect(readsForDeletion).toEqual(['2026-03-02-note.txt']);
+    expect(archivesWritten(edited.objects.writtenKeys)).toEqual(['archive/atom-2.xml', 'archive/feed-2.json', 'archive/rss-2.xml']);
+    for (const key of ['archive/rss-3.xml', 'archive/atom-3.xml', 'archive/feed-3.json']) expect(s.snapshot()[key]).toBe(before[key]);
+    const chain = followJson(s.site.objects);
+    expect(chain.ids).toEqual(ALL_IDS.slice(0, 6));
+    expect(chain.documents).toEqual(['feed.json', 'archive/feed-3.json', 'archive/feed-2.json', 'archive/feed-1.json']);
+  });
+
+  it('drop an archive whose articles are all gone, and still chain every article once', async () => {
+    // Prepare
+    const s = memorySite(sevenSeeds(), { now: NOW, config: testFeedConfig({ itemLimit: 2 }), maxUnpublishShare: 0.5 });
+    await s.run();
+
+    // Act: notes 1 and 2 were archive 1.
+    await s.deleteSeed('2026-03-01-note.txt');
+    await s.deleteSeed('2026-03-02-note.txt');
+    await s.run();
+
+    // Assess
+    for (const format of ['rss', 'atom'] as const) {
+      const chain = followXml(s.site.objects, `${format}.xml`, format);
+      expect(chain.ids).toEqual(ALL_IDS.slice(0, 5));
+      expect(chain.documents).toEqual([`${format}.xml`, `archive/${format}-2.xml`, `archive/${format}-1.xml`]);
+    }
+  });
+
+  it('take a backdated article into the archive its day falls in, and start afresh when one grows past twice the page size', async () => {
+    // Prepare: archive 1 holds notes 1 and 2.
+    const s = site();
+    await s.run();
+    const backdated = (name: string) => s.writeSeed(`2026-03-01-${name}.txt`, seed('2026-03-01', `Found late: ${name}`, 'Text.'));
+    const archivesWritten = (keys: readonly string[]) => keys.filter((key) => key.startsWith('archive/feed-')).sort();
+    const page = (n: number) =>
+      (JSON.parse(s.snapshot()[`archive/feed-${n}.json`]!) as { items: { id: string }[] }).items.map((item) => item.id.split('/').at(-1));
+
+    // Act
+    await backdated('extra');
+    const one = await s.run();
+    const firstArchive = page(1);
+    await backdated('late');
+    await backdated('more');
+    const three = await s.run();
+
+    // Assess: archive 1 alone took the first; with five, archive 1 is over twice the size and the archive is cut again.
+    expect(archivesWritten(one.objects.writtenKeys)).toEqual(['archive/feed-1.json']);
+    // Items of one day in id order, as in every feed document.
+    expect(firstArchive).toEqual(['2026-03-02-note', '2026-03-01-extra', '2026-03-01-note']);
+    expect(archivesWritten(three.objects.writtenKeys)).toEqual([
+      'archive/feed-1.json',
+      'archive/feed-2.json',
+      'archive/feed-3.json',
+      'archive/feed-4.json',
+    ]);
+    expect([page(1), page(2), page(3), page(4)]).toEqual([
+      ['2026-03-01-more', '2026-03-01-note'],
+      ['2026-03-01-extra', '2026-03-01-late'],
+      ['2026-03-03-note', '2026-03-02-note'],
+      ['2026-03-05-note', '2026-03-04-note'],
+    ]);
+    expect(followJson(s.site.objects).ids).toHaveLength(10);
   });
 
   it('are not rendered again when nothing changed, and an archive altered in the bucket is put back', async () => {

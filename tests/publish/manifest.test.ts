@@ -122,6 +122,15 @@ describe('readManifestHead', () => {
       siteInput: 's1',
       pendingPings: ['https://news.example.org/rss.xml'],
       settled: SETTLED,
+      // Within a day, later pages end at names earlier in byte order.
+      archive: {
+        pageSize: 2,
+        ends: [
+          ['2026-01-05', 'b.txt'],
+          ['2026-01-05', 'a.txt'],
+          ['2026-01-09', 'c.txt'],
+        ],
+      },
       articles: { '2026-02-01-harbour.txt': PUBLISHED },
       objects: { 'rss.xml': { input: 'r', etag: '"rss"' } },
     };
@@ -186,6 +195,27 @@ describe('parseManifest with a manifest it does not trust', () => {
       'a page with a field this version does not write',
       withArticle({ ...PUBLISHED, page: { input: 'i1', etag: '"page-1"', size: 5 } }),
       'has a malformed record for "2026-02-01-harbour.txt"',
+    ],
+    [
+      'archive page ends out of order',
+      {
+        version: 2,
+        archive: {
+          pageSize: 2,
+          ends: [
+            ['2026-03-02', 'b.txt'],
+            ['2026-03-01', 'a.txt'],
+          ],
+        },
+        articles: {},
+        objects: {},
+      },
+      'has a malformed "archive"',
+    ],
+    [
+      'an archive page end on no day',
+      { version: 2, archive: { pageSize: 2, ends: [['March 1', 'a.txt']] }, articles: {}, objects: {} },
+      'has a malformed "archive"',
     ],
     [
       'a settled state without its summary',
