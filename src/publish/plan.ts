@@ -7,12 +7,13 @@
  *  1. `seedsToRead` and `unpublishGuard`: from the listings and the manifest alone.
  *  2. `planArticle`: one seed read this run → its next record and, when due, its page.
  *  3. `planSite`: every record → the feeds' items, the index, the feeds, the pages to delete and
- *     the next manifest.
+ *     the next manifest. The order it ranks articles in is ranking.ts's, and the archive pages
+ *     it cuts them into are archive-pages.ts's.
  */
 import { createHash } from 'node:crypto';
 import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import { ARCHIVE_CACHE_CONTROL, archiveKeys, CONTENT_TYPES, SITE_FILES } from '../site-files.js';
+import { archiveKeys, CONTENT_TYPES, SITE_FILES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
@@ -26,18 +27,9 @@ import { indexPage } from '../site/index-page.js';
 import { FEED_STYLESHEET } from '../site/feed-style.js';
 import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
-import {
-  digest,
-  type ArchiveEnd,
-  type ArchiveLayout,
-  type ArticleRecord,
-  type LegacyArticles,
-  type Manifest,
-  type ManifestHead,
-  type ObjectRecord,
-  type SettledState,
-  type SettledSummary,
-} from './manifest.js';
+import { type ArchivePage, archivePages } from './archive-pages.js';
+import { isRanked, type Ranked, rankPublished } from './ranking.js';
+import { digest, type ArchiveLayout, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
 
 /**
  * Raised whenever the index template, feed.css, a feed renderer or the `feed` package changes
@@ -354,111 +346,6 @@ export class MissingText extends Error {
   }
 }
 
-/**
- * Whether a record is among the articles the feeds and archives show. A seed that broke while
- * outside the feeds has no text left to show: its page stays, the feeds go without it.
- */
-function isRanked(record: ArticleRecord): record is ArticleRecord & { readonly day: string } {
-  return record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined);
-}
-
-/** A published article, ranked. */
-interface Ranked {
-  readonly fileName: string;
-  readonly record: ArticleRecord;
-  readonly published: Date;
-}
-
-/**
- * Every published article, newest first by publish instant then id: the first `itemLimit` are
- * the feeds' items and the index; the rest, oldest first, fill the archives. The feeds' items
- * and the newest archive keep their text in the manifest, so the next run that changes none of
- * them reads none.
- */
-export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
-  const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
-  for (const [fileName, record] of records) {
-    if (isRanked(record)) published.push({ fileName, record, instant: publishedInstant(record.day, config) });
-  }
-  // Ties between equal instants go by file name: cheap for a whole archive, and the same on
-  // every run. Within each document the feed model orders its items by id as always.
-  return published
-    .sort((a, b) => b.instant - a.instant || compareStrings(a.fileName, b.fileName))
-    .map(({ fileName, record, instant }) => ({ fileName, record, published: new Date(instant) }));
-}
-
-/** One archive document's worth of articles, and what its three documents are made from. */
-interface ArchivePage {
-  readonly number: number;
-  /** Newest first, as in a feed. */
-  readonly entries: readonly Ranked[];
-  readonly cacheControl: string;
-  readonly input: string;
-}
-
-/**
- * The archives: the articles older than the feeds' items, oldest first, in pages of `itemLimit`.
- * Every page but the newest is closed: the layout records where it ends (its newest article), and
- * later runs keep that end. So an article added at the top moves one item into the newest page
- * and changes no other (the one before it gains a `next-archive` link when a new page starts),
- * and an article deleted, or edited, deep in the history changes only its own page, not every
- * page after it: an archive document stays what it was, as RFC 5005 expects of one.
- *
- * A closed page that lost all its articles is dropped (the pages after it are renumbered), and
- * one that backdated articles swelled past twice the page size makes the whole archive start
- * afresh; both are rare, and both rewrite the pages that change.
- */
-function archivePages(
-  ranked: readonly Ranked[],
-  settings: PlanSettings,
-  layout: ArchiveLayout | undefined,
-): { pages: ArchivePage[]; layout: ArchiveLayout } {
-  const size = settings.config.itemLimit;
-  const archived = ranked.slice(size).reverse();
-  // A layout for another page size says nothing about this one.
-  const chunks = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
-  const configKey = JSON.stringify([SITE_RENDER_VERSION, settings.config]);
-  const total = chunks.length;
-  const pages: ArchivePage[] = chunks.map((chunk, index) => {
-    const number = index + 1;
-    const entries = [...chunk].reverse();
-    const cacheControl = number < total ? ARCHIVE_CACHE_CONTROL : settings.cacheControl;
-    const made = entries.map(({ fileName, record }) => [fileName, record.hash, record.slug, record.day, record.updated ?? '']);
-    // Its links depend only on whether an older and a newer page exist.
-    const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
-    return { number, entries, cacheControl, input };
-  });
-  const ends = chunks.slice(0, -1).map((chunk): ArchiveEnd => {
-    const newest = chunk.at(-1)!;
-    return [newest.record.day!, newest.fileName];
-  });
-  return { pages, layout: { pageSize: size, ends } };
-}
-
-/** Archived articles (oldest first) in pages: up to each recorded end, then `size` at a time. */
-function paginate(archived: readonly Ranked[], size: number, ends: readonly ArchiveEnd[]): Ranked[][] {
-  const pages: Ranked[][] = [];
-  let next = 0;
-  for (const end of ends) {
-    const page: Ranked[] = [];
-    while (next < archived.length && compareToEnd(archived[next]!, end) <= 0) page.push(archived[next++]!);
-    if (page.length > 2 * size) return paginate(archived, size, []);
-    if (page.length > 0) pages.push(page);
-  }
-  for (; next < archived.length; next += size) pages.push(archived.slice(next, next + size));
-  return pages;
-}
-
-/**
- * Where an archived article falls against a page's end, in the archive's oldest-first order:
- * older days first, and within a day the reverse of rankPublished's file-name order.
- */
-function compareToEnd(entry: Ranked, [day, fileName]: ArchiveEnd): number {
-  const entryDay = entry.record.day!;
-  if (entryDay !== day) return entryDay < day ? -1 : 1;
-  return compareStrings(fileName, entry.fileName);
-}
-
 function withoutHub<T extends { hub?: unknown }>(channel: T): Omit<T, 'hub'> {
   const { hub: _hub, ...rest } = channel;
   return rest;
@@ -480,7 +367,11 @@ export function planSite(input: SiteInput): SitePlan {
   if (!force && siteIsUnchanged(input, settingsDigest)) return unchangedSite(input);
   const ranked = rankPublished(records, config);
   const window = ranked.slice(0, config.itemLimit);
-  const { pages, layout } = archivePages(ranked, settings, previous.archive);
+  const { pages, layout } = archivePages(
+    ranked,
+    { size: config.itemLimit, cacheControl: settings.cacheControl, configKey: JSON.stringify([SITE_RENDER_VERSION, config]) },
+    previous.archive,
+  );
   const pageIsCurrent = (page: ArchivePage) =>
     !force &&
     Object.values(archiveKeys(page.number)).every((key) => {
@@ -655,86 +546,6 @@ export function planSite(input: SiteInput): SitePlan {
         objects: objectsAfter,
       };
     },
-  };
-}
-
-/**
- * Digest of what the seeds' listing and the site's listing show: every name with its ETag (or,
- * in a folder, inode, time and size). Equal digests mean equal listings, so a run that finds
- * the one the last run left has nothing to reconcile.
- */
-export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<ListedObject>): string {
-  const lines: string[] = [];
-  for (const seed of [...seeds].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
-    lines.push(`${seed.fileName}\0${seed.signature}\0${seed.size}`);
-  }
-  lines.push('\u0001');
-  for (const object of [...objects].sort((a, b) => compareStrings(a.key, b.key))) {
-    lines.push(`${object.key}\0${object.etag}\0${object.size}`);
-  }
-  return digest(lines.join('\n'));
-}
-
-/** Digest of every setting a run's objects and its report depend on. */
-export function runSettingsDigest(settings: PlanSettings): string {
-  return digest(
-    JSON.stringify([
-      SITE_RENDER_VERSION,
-      PAGE_TEMPLATE_VERSION,
-      CONTENT_TYPES,
-      settings.config,
-      settings.cacheControl,
-      settings.limits ?? DEFAULT_LIMITS,
-      settings.maxUnpublishShare,
-    ]),
-  );
-}
-
-/**
- * The report of a run that has nothing to do, from the manifest's head alone: the seeds and the
- * site are listed exactly as the last run left them, with the same settings, no WebSub
- * notification is pending, and the clock is between that run's and the day of the first held
- * article. Undefined otherwise, and then the run reads the records and reconciles.
- */
-export function settledSummary(
-  head: ManifestHead | undefined,
-  listing: string,
-  settings: PlanSettings,
-  now: Date,
-): SettledSummary | undefined {
-  const settled = head?.settled;
-  if (settled === undefined || (head?.pendingPings?.length ?? 0) > 0) return undefined;
-  if (settled.listing !== listing || settled.settings !== runSettingsDigest(settings)) return undefined;
-  const time = now.getTime();
-  if (time < Date.parse(settled.from) || (settled.until !== undefined && time >= Date.parse(settled.until))) return undefined;
-  return settled.summary;
-}
-
-/**
- * What the manifest records for the next run once this one has left the site complete: the
- * listings as it leaves them, its settings and clock, and its report. `until` is when the first
- * held article is due, since from then on the same listings no longer mean nothing to do.
- */
-export function settledState(
-  records: ReadonlyMap<string, ArticleRecord>,
-  listing: string,
-  settings: PlanSettings,
-  now: Date,
-  summary: SettledSummary,
-): SettledState {
-  let until = Number.POSITIVE_INFINITY;
-  const time = now.getTime();
-  for (const record of records.values()) {
-    if (record.page !== undefined || record.day === undefined) continue;
-    const due = publishedInstant(record.day, settings.config);
-    if (due > time && due < until) until = due;
-  }
-  return {
-    listing,
-    settings: runSettingsDigest(settings),
-    from: now.toISOString(),
-    ...(Number.isFinite(until) ? { until: new Date(until).toISOString() } : {}),
-    summary,
   };
 }
 

@@ -27,22 +27,20 @@ import {
   MissingText,
   oversizeSeed,
   planArticle,
-  rankPublished,
   textFromSeed,
   rejectedArticle,
   planSite,
   recordsAfterReads,
   seedsToRead,
-  settledState,
-  settledSummary,
-  listingDigest,
   unpublishGuard,
   type PlannedPut,
   type PlanSettings,
   type SeedListing,
   type SitePlan,
 } from './plan.js';
+import { rankPublished } from './ranking.js';
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
+import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
 
 /** How many article texts a run keeps in memory at most, beyond the feeds' items and the newest archive. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { readManifestHead } from '../../src/publish/manifest.js';
-import { listingDigest } from '../../src/publish/plan.js';
+import { listingDigest } from '../../src/publish/settled.js';
 import { listPublished, publish, type PublishSummary } from '../../src/publish/publish.js';
 import { listSeeds } from '../../src/publish/seeds.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';

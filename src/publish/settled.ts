@@ -1,0 +1,93 @@
+/**
+ * The settled state: what a run that left the site complete records, so that the next run,
+ * finding the seeds and the site listed exactly as it left them, can report without reading a
+ * record (manifest.ts keeps it ahead of the records).
+ */
+import { DEFAULT_LIMITS } from '../config/limits.js';
+import { publishedInstant } from '../feed/items.js';
+import { PAGE_TEMPLATE_VERSION } from '../site/article-page.js';
+import { CONTENT_TYPES } from '../site-files.js';
+import type { ListedObject } from '../storage/storage.js';
+import { compareStrings } from '../text/order.js';
+import { digest, type ArticleRecord, type ManifestHead, type SettledState, type SettledSummary } from './manifest.js';
+import { SITE_RENDER_VERSION, type PlanSettings, type SeedListing } from './plan.js';
+
+/**
+ * Digest of what the seeds' listing and the site's listing show: every name with its ETag (or,
+ * in a folder, inode, time and size). Equal digests mean equal listings, so a run that finds
+ * the one the last run left has nothing to reconcile.
+ */
+export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<ListedObject>): string {
+  const lines: string[] = [];
+  for (const seed of [...seeds].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
+    lines.push(`${seed.fileName}\0${seed.signature}\0${seed.size}`);
+  }
+  lines.push('\u0001');
+  for (const object of [...objects].sort((a, b) => compareStrings(a.key, b.key))) {
+    lines.push(`${object.key}\0${object.etag}\0${object.size}`);
+  }
+  return digest(lines.join('\n'));
+}
+
+/** Digest of every setting a run's objects and its report depend on. */
+export function runSettingsDigest(settings: PlanSettings): string {
+  return digest(
+    JSON.stringify([
+      SITE_RENDER_VERSION,
+      PAGE_TEMPLATE_VERSION,
+      CONTENT_TYPES,
+      settings.config,
+      settings.cacheControl,
+      settings.limits ?? DEFAULT_LIMITS,
+      settings.maxUnpublishShare,
+    ]),
+  );
+}
+
+/**
+ * The report of a run that has nothing to do, from the manifest's head alone: the seeds and the
+ * site are listed exactly as the last run left them, with the same settings, no WebSub
+ * notification is pending, and the clock is between that run's and the day of the first held
+ * article. Undefined otherwise, and then the run reads the records and reconciles.
+ */
+export function settledSummary(
+  head: ManifestHead | undefined,
+  listing: string,
+  settings: PlanSettings,
+  now: Date,
+): SettledSummary | undefined {
+  const settled = head?.settled;
+  if (settled === undefined || (head?.pendingPings?.length ?? 0) > 0) return undefined;
+  if (settled.listing !== listing || settled.settings !== runSettingsDigest(settings)) return undefined;
+  const time = now.getTime();
+  if (time < Date.parse(settled.from) || (settled.until !== undefined && time >= Date.parse(settled.until))) return undefined;
+  return settled.summary;
+}
+
+/**
+ * What the manifest records for the next run once this one has left the site complete: the
+ * listings as it leaves them, its settings and clock, and its report. `until` is when the first
+ * held article is due, since from then on the same listings no longer mean nothing to do.
+ */
+export function settledState(
+  records: ReadonlyMap<string, ArticleRecord>,
+  listing: string,
+  settings: PlanSettings,
+  now: Date,
+  summary: SettledSummary,
+): SettledState {
+  let until = Number.POSITIVE_INFINITY;
+  const time = now.getTime();
+  for (const record of records.values()) {
+    if (record.page !== undefined || record.day === undefined) continue;
+    const due = publishedInstant(record.day, settings.config);
+    if (due > time && due < until) until = due;
+  }
+  return {
+    listing,
+    settings: runSettingsDigest(settings),
+    from: now.toISOString(),
+    ...(Number.isFinite(until) ? { until: new Date(until).toISOString() } : {}),
+    summary,
+  };
+}
