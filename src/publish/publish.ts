@@ -3,7 +3,8 @@
  * decisions are in plan.ts (pure); this file does the I/O in the order that keeps every
  * published link resolvable: article pages, then the index and the feeds that link to them,
  * then deletions of pages nothing links to any more, then the manifest; and last, when a hub is
- * set, the WebSub notification of the feeds that changed.
+ * set, the WebSub notification of the feeds that changed. A run that lists the seeds and the
+ * site exactly as the last complete run left them stops after the listings (settled.ts).
  */
 import { collisionReason, idCollisions } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
