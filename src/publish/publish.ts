@@ -158,7 +158,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
   // Everything listed as the last run left it: its report stands, and no record needs reading.
   if (!force) {
-    const settled = settledSummary(readManifestHead(stored?.body), listingDigest(listedSeeds, objects.values()), settings, now);
+    const settled = settledSummary(readManifestHead(stored?.body), { seeds: listedSeeds, objects: objects.values() }, settings, now);
     if (settled) return settledRun(settled, { dryRun, skipped, started, hub: settings.config.websubHub !== undefined });
   }
 

@@ -52,16 +52,18 @@ export function runSettingsDigest(settings: PlanSettings): string {
  */
 export function settledSummary(
   head: ManifestHead | undefined,
-  listing: string,
+  listing: { readonly seeds: readonly SeedListing[]; readonly objects: Iterable<ListedObject> },
   settings: PlanSettings,
   now: Date,
 ): SettledSummary | undefined {
   const settled = head?.settled;
   if (settled === undefined || (head?.pendingPings?.length ?? 0) > 0) return undefined;
-  if (settled.listing !== listing || settled.settings !== runSettingsDigest(settings)) return undefined;
+  if (settled.settings !== runSettingsDigest(settings)) return undefined;
   const time = now.getTime();
   if (time < Date.parse(settled.from) || (settled.until !== undefined && time >= Date.parse(settled.until))) return undefined;
-  return settled.summary;
+  // A seed added or deleted shows in the count; the digest of every name and ETag is computed only when it could match.
+  if (settled.summary.seeds !== listing.seeds.length) return undefined;
+  return settled.listing === listingDigest(listing.seeds, listing.objects) ? settled.summary : undefined;
 }
 
 /**
