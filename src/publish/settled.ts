@@ -81,7 +81,8 @@ export function settledState(
   let until = Number.POSITIVE_INFINITY;
   const time = now.getTime();
   for (const record of records.values()) {
-    if (record.page !== undefined || record.day === undefined) continue;
+    // Held: listed, not published, dated. A seed that is gone (no `seed`) never becomes due.
+    if (record.seed === undefined || record.page !== undefined || record.day === undefined) continue;
     const due = publishedInstant(record.day, settings.config);
     if (due > time && due < until) until = due;
   }
