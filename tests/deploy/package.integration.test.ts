@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-policy.js';
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
+import { ARTICLES_PREFIX } from '../../src/site-files.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
@@ -294,10 +295,14 @@ describe('serverless package (offline, no credentials)', () => {
       const grants = s3.flatMap((s) => asArray(s.Action).map((action: string) => ({ action, resources: asArray(s.Resource) })));
       const bucketArn = { 'Fn::GetAtt': ['FeedBucket', 'Arn'] };
       const objectsArn = { 'Fn::Join': ['', [bucketArn, '/*']] };
-      expect(grants.map((g) => g.action).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      expect(grants.map((g) => g.action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
       expect(grants.find((g) => g.action === 's3:ListBucket')!.resources).toEqual([bucketArn]);
       expect(grants.find((g) => g.action === 's3:GetObject')!.resources).toEqual([objectsArn]);
       expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([objectsArn]);
+      // Unpublishing deletes a page, and only pages: the prefix the publisher deletes under.
+      expect(grants.find((g) => g.action === 's3:DeleteObject')!.resources).toEqual([
+        { 'Fn::Join': ['', [bucketArn, `/${ARTICLES_PREFIX}*`]] },
+      ]);
     });
 
     it('allows sqs:SendMessage on the dead-letter queue, nothing else outside S3 and the logs', () => {
