@@ -364,7 +364,8 @@ export function planSite(input: SiteInput): SitePlan {
   const { settings, previous, records, texts, objects, force } = input;
   const { config } = settings;
   const settingsDigest = siteSettingsDigest(settings);
-  if (!force && siteIsUnchanged(input, settingsDigest)) return unchangedSite(input);
+  const asItWas = force ? undefined : unchangedSite(input, settingsDigest);
+  if (asItWas) return asItWas;
   const ranked = rankPublished(records, config);
   const window = ranked.slice(0, config.itemLimit);
   const { pages, layout } = archivePages(
@@ -555,30 +556,39 @@ function siteSettingsDigest(settings: PlanSettings): string {
 }
 
 /**
- * Whether the last run's index, feeds and archives are still right as they are, without ranking
- * the archive: every record is the one the manifest holds (a seed read again gets a new record,
- * so no seed was read), the settings they were made from are the same, and every object the
- * last run wrote is in the bucket as it wrote it. Then the feeds' items, the archive pages and
- * their inputs are all what they were, and a run with nothing to do costs one pass over the
- * records instead of a sort of the archive.
+ * The plan of a run that changes nothing on the site, when the last run's index, feeds and
+ * archives are still right as they are, found without ranking the archive: every record is the
+ * one the manifest holds (a seed read again gets a new record, so no seed was read), the
+ * settings they were made from are the same, and every object the last run wrote is in the
+ * bucket as it wrote it. Then the feeds' items, the archive pages and their inputs are all what
+ * they were, and a run with nothing to do costs one pass over the records instead of a sort of
+ * the archive. Undefined when any of that does not hold.
  */
-function siteIsUnchanged(input: SiteInput, settingsDigest: string): boolean {
+function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | undefined {
   const { previous, records, objects, settings } = input;
-  if (previous.siteInput === undefined || previous.siteSettings !== settingsDigest) return false;
-  if (previous.pageSettings !== pageSettingsDigest(settings)) return false;
-  let count = 0;
-  for (const [fileName, record] of records) {
-    if (previous.articles[fileName] !== record) return false;
-    count++;
-  }
-  if (count !== Object.keys(previous.articles).length) return false;
-  const { archiveCount } = siteCounts(records, settings, previous.archive);
+  if (previous.siteInput === undefined || previous.siteSettings !== settingsDigest) return undefined;
+  if (previous.pageSettings !== pageSettingsDigest(settings)) return undefined;
+  if (!sameRecords(records, previous.articles)) return undefined;
+  const { itemCount, archiveCount } = siteCounts(records, settings, previous.archive);
   const keys: string[] = [...Object.values(SITE_FILES)];
   for (let number = 1; number <= archiveCount; number++) keys.push(...Object.values(archiveKeys(number)));
-  return keys.every((key) => {
+  const current = keys.every((key) => {
     const before = previous.objects[key];
     return before !== undefined && objects.get(key)?.etag === before.etag;
   });
+  if (!current) return undefined;
+  return {
+    archives: [],
+    archiveCount,
+    renderArchive: () => [],
+    puts: [],
+    unchanged: keys,
+    deletes: [],
+    itemCount,
+    warnings: [],
+    digestsChanged: false,
+    manifest: () => previous,
+  };
 }
 
 /**
@@ -599,21 +609,14 @@ function siteCounts(
   return { itemCount: Math.min(published, itemLimit), archiveCount };
 }
 
-/** The plan of a run that changes nothing on the site: the last manifest's objects, as they are. */
-function unchangedSite({ settings, previous, records }: SiteInput): SitePlan {
-  const { itemCount, archiveCount } = siteCounts(records, settings, previous.archive);
-  return {
-    archives: [],
-    archiveCount,
-    renderArchive: () => [],
-    puts: [],
-    unchanged: Object.keys(previous.objects),
-    deletes: [],
-    itemCount,
-    warnings: [],
-    digestsChanged: false,
-    manifest: () => previous,
-  };
+/** Whether every record is the very one the manifest holds (nothing read or planned changed it), and no more or fewer. */
+export function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readonly<Record<string, ArticleRecord>>): boolean {
+  let count = 0;
+  for (const [fileName, record] of records) {
+    if (before[fileName] !== record) return false;
+    count++;
+  }
+  return count === Object.keys(before).length;
 }
 
 /**

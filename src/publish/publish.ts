@@ -32,6 +32,7 @@ import {
   rejectedArticle,
   planSite,
   recordsAfterReads,
+  sameRecords,
   seedsToRead,
   unpublishGuard,
   type PlannedPut,
@@ -502,15 +503,6 @@ function settledRun(
 
 function samePings(pending: readonly string[], before: readonly string[] | undefined): boolean {
   return pending.length === (before?.length ?? 0) && pending.every((url, index) => url === before?.[index]);
-}
-
-function sameRecords(records: ReadonlyMap<string, ArticleRecord>, before: Readonly<Record<string, ArticleRecord>>): boolean {
-  let count = 0;
-  for (const [fileName, record] of records) {
-    if (before[fileName] !== record) return false;
-    count++;
-  }
-  return count === Object.keys(before).length;
 }
 
 /** The run was asked to stop (`signal`) and did, between two writes. */
