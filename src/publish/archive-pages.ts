@@ -1,8 +1,7 @@
 /** How the articles older than the feeds' items are cut into RFC 5005 archive pages, and kept so. */
 import { ARCHIVE_CACHE_CONTROL } from '../site-files.js';
-import { compareStrings } from '../text/order.js';
 import { digest, type ArchiveEnd, type ArchiveLayout } from './manifest.js';
-import type { Ranked } from './ranking.js';
+import { newerFirst, type Ranked } from './ranking.js';
 
 export interface ArchiveOptions {
   /** Articles a page: the feeds' item limit. */
@@ -54,8 +53,8 @@ export function archivePages(
     return { number, entries, cacheControl, input };
   });
   const ends = chunks.slice(0, -1).map((chunk): ArchiveEnd => {
-    const newest = chunk.at(-1)!;
-    return [newest.record.day!, newest.fileName];
+    const { day, fileName } = chunk.at(-1)!;
+    return [day, fileName];
   });
   return { pages, layout: { pageSize: size, ends } };
 }
@@ -74,12 +73,7 @@ function paginate(archived: readonly Ranked[], size: number, ends: readonly Arch
   return pages;
 }
 
-/**
- * Where an archived article falls against a page's end, in the archive's oldest-first order:
- * older days first, and within a day the reverse of rankPublished's file-name order.
- */
+/** Where an archived article falls against a page's end, in the archive's oldest-first order: the ranking's, reversed. */
 function compareToEnd(entry: Ranked, [day, fileName]: ArchiveEnd): number {
-  const entryDay = entry.record.day!;
-  if (entryDay !== day) return entryDay < day ? -1 : 1;
-  return compareStrings(fileName, entry.fileName);
+  return newerFirst({ day, fileName }, entry);
 }

@@ -385,7 +385,7 @@ export function planSite(input: SiteInput): SitePlan {
   if (missing.length > 0) throw new MissingText(missing);
   const publishedEntry = (entry: Ranked, text: EntryText = textOf(entry)!) =>
     publishedArticle(
-      { fileName: entry.fileName, day: entry.record.day!, slug: entry.record.slug!, updated: entry.record.updated, text },
+      { fileName: entry.fileName, day: entry.day, slug: entry.record.slug!, updated: entry.record.updated, text },
       config,
       entry.published,
     );

@@ -12,27 +12,42 @@ export function isRanked(record: ArticleRecord): record is ArticleRecord & { rea
   return record.page !== undefined && record.day !== undefined && (record.rejected === undefined || record.text !== undefined);
 }
 
-/** A published article, ranked. */
-export interface Ranked {
+/** Where an article stands in the ranking: its calendar day, then its seed's file name. */
+export interface RankKey {
+  readonly day: string;
   readonly fileName: string;
+}
+
+/** A published article, ranked. */
+export interface Ranked extends RankKey {
   readonly record: ArticleRecord;
   readonly published: Date;
 }
 
 /**
- * Every published article, newest first by publish instant then file name: the first `itemLimit` are
- * the feeds' items and the index; the rest, oldest first, fill the archives. The feeds' items
- * and the newest archive keep their text in the manifest, so the next run that changes none of
- * them reads none.
+ * The one order of published articles, newest first: later days first, then by file name.
+ * Comparing days is comparing publish instants, since every day goes out at the same time of
+ * day in the same zone; ties between equal instants go by file name, cheap for a whole archive
+ * and the same on every run. Within each document the feed model orders its items by id as
+ * always.
+ */
+export function newerFirst(a: RankKey, b: RankKey): number {
+  if (a.day !== b.day) return a.day > b.day ? -1 : 1;
+  return compareStrings(a.fileName, b.fileName);
+}
+
+/**
+ * Every published article, newest first (newerFirst): the first `itemLimit` are the feeds'
+ * items and the index; the rest, oldest first, fill the archives. The feeds' items and the
+ * newest archive keep their text in the manifest, so the next run that changes none of them
+ * reads none.
  */
 export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
-  const published: { fileName: string; record: ArticleRecord; instant: number }[] = [];
+  const published: Ranked[] = [];
   for (const [fileName, record] of records) {
-    if (isRanked(record)) published.push({ fileName, record, instant: publishedInstant(record.day, config) });
+    if (isRanked(record)) {
+      published.push({ day: record.day, fileName, record, published: new Date(publishedInstant(record.day, config)) });
+    }
   }
-  // Ties between equal instants go by file name: cheap for a whole archive, and the same on
-  // every run. Within each document the feed model orders its items by id as always.
-  return published
-    .sort((a, b) => b.instant - a.instant || compareStrings(a.fileName, b.fileName))
-    .map(({ fileName, record, instant }) => ({ fileName, record, published: new Date(instant) }));
+  return published.sort(newerFirst);
 }
