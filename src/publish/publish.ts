@@ -286,6 +286,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let pendingPings: string[] = [];
   let manifestEtag = stored?.etag;
   let settled: SettledState;
+  const pagesPublished = publishedPages(records);
   // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
   const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
   try {
@@ -321,11 +322,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       pendingPings = feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
     }
     // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
-    settled = settledState(records, listingDigest(listedSeeds, objects.values()), settings, now, {
+    settled = settledState(listingDigest(listedSeeds, objects.values()), settings, now, {
       seeds: summaryBase.articles.seeds,
       published: summaryBase.articles.published,
       feedItems: site.itemCount,
-      objects: publishedPages(records) + site.unchanged.length + site.puts.length + archivePuts.length,
+      objects: pagesPublished + site.unchanged.length + site.puts.length + archivePuts.length,
       held: summaryBase.held,
       rejected: summaryBase.rejected,
     });
@@ -379,7 +380,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     ...summaryBase,
     articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
     feedItems: site.itemCount,
-    objects: summaryObjects(writtenKeys, site.deletes, publishedPages(records) - pagesWritten + site.unchanged.length),
+    objects: summaryObjects(writtenKeys, site.deletes, pagesPublished - pagesWritten + site.unchanged.length),
     warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
     ...(announced ? { pings: announced.pings } : {}),
     durationMs: Math.round(performance.now() - started),

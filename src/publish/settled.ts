@@ -9,7 +9,7 @@ import { PAGE_TEMPLATE_VERSION } from '../site/article-page.js';
 import { CONTENT_TYPES } from '../site-files.js';
 import type { ListedObject } from '../storage/storage.js';
 import { compareStrings } from '../text/order.js';
-import { digest, type ArticleRecord, type ManifestHead, type SettledState, type SettledSummary } from './manifest.js';
+import { digest, type ManifestHead, type SettledState, type SettledSummary } from './manifest.js';
 import { SITE_RENDER_VERSION, type PlanSettings, type SeedListing } from './plan.js';
 
 /**
@@ -68,29 +68,17 @@ export function settledSummary(
 
 /**
  * What the manifest records for the next run once this one has left the site complete: the
- * listings as it leaves them, its settings and clock, and its report. `until` is when the first
- * held article is due, since from then on the same listings no longer mean nothing to do.
+ * listings as it leaves them, its settings and clock, and its report. `until` is the day the
+ * first held article of that report is due, since from then on the same listings no longer mean
+ * nothing to do.
  */
-export function settledState(
-  records: ReadonlyMap<string, ArticleRecord>,
-  listing: string,
-  settings: PlanSettings,
-  now: Date,
-  summary: SettledSummary,
-): SettledState {
-  let until = Number.POSITIVE_INFINITY;
-  const time = now.getTime();
-  for (const record of records.values()) {
-    // Held: listed, not published, dated. A seed that is gone (no `seed`) never becomes due.
-    if (record.seed === undefined || record.page !== undefined || record.day === undefined) continue;
-    const due = publishedInstant(record.day, settings.config);
-    if (due > time && due < until) until = due;
-  }
+export function settledState(listing: string, settings: PlanSettings, now: Date, summary: SettledSummary): SettledState {
+  const due = summary.held.map(({ date }) => publishedInstant(date, settings.config));
   return {
     listing,
     settings: runSettingsDigest(settings),
     from: now.toISOString(),
-    ...(Number.isFinite(until) ? { until: new Date(until).toISOString() } : {}),
+    ...(due.length > 0 ? { until: new Date(Math.min(...due)).toISOString() } : {}),
     summary,
   };
 }
