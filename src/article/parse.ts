@@ -142,10 +142,22 @@ function classifyBlock(lines: readonly string[]): Block {
   }
   if (/^https?:\/\/\S+$/i.test(text) && isHttpUrl(text)) return { kind: 'link', url: text };
   if (OPENING_QUOTES.test(text)) return { kind: 'quotation', text };
-  if (lines.length === 1 && [...text].length <= HEADING_MAX_CHARS && !FINAL_PUNCTUATION.test(text) && /\p{L}/u.test(text)) {
+  if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && !FINAL_PUNCTUATION.test(text) && /\p{L}/u.test(text)) {
     return { kind: 'heading', text };
   }
   return { kind: 'paragraph', text };
+}
+
+/**
+ * Whether `text` has at most `max` characters (code points), without spreading every paragraph
+ * into an array: a code point is one or two UTF-16 units, so the length settles most cases.
+ */
+function atMostChars(text: string, max: number): boolean {
+  if (text.length <= max) return true;
+  if (text.length > 2 * max) return false;
+  let chars = 0;
+  for (const _ of text) if (++chars > max) return false;
+  return true;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -158,6 +158,16 @@ describe('parseArticle classifies blocks', () => {
     expect(blocksOf(line)).toEqual([{ kind: 'paragraph', text: line }]);
   });
 
+  it('a heading has at most 80 characters, counted as characters, not UTF-16 units', () => {
+    // Prepare: lines of exactly 80 and 81 letters, in the Latin script and in one outside the
+    // Basic Multilingual Plane (each of its letters is two UTF-16 units).
+    const latin = (n: number) => 'a'.repeat(n);
+    const astral = (n: number) => '\u{10400}'.repeat(n); // DESERET CAPITAL LETTER LONG I, a letter
+    // Act / Assess
+    for (const line of [latin(80), astral(80)]) expect(blocksOf(line)).toEqual([{ kind: 'heading', text: line }]);
+    for (const line of [latin(81), astral(81)]) expect(blocksOf(line)).toEqual([{ kind: 'paragraph', text: line }]);
+  });
+
   it.each(['"Straight," she said.', '“Curly,” she said.', '«Guillemets», she said.', '„Low-nine“, she said.'])(
     'a paragraph opening with a quote mark is a quotation: %s',
     (line) => {
