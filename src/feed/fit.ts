@@ -2,18 +2,26 @@
 import type { FeedItem, FeedModel } from './model.js';
 import { renderFeeds, type FeedDocuments } from './render.js';
 
-export interface FittedFeeds {
+export type FittedFeeds = {
   readonly documents: FeedDocuments;
   /** How many of the oldest items lost their full text (keeping summary and link). */
   readonly withoutText: number;
-  /** The largest of the three documents, in bytes. */
-  readonly largestBytes: number;
-  /** Even without any full text, a document is over the limit. */
-  readonly stillOver: boolean;
-}
+} & (
+  | { readonly stillOver: false }
+  /** Even without any full text, a document is over the limit: the largest is this many bytes. */
+  | { readonly stillOver: true; readonly largestBytes: number }
+);
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const largest = (documents: FeedDocuments) => Math.max(bytes(documents.rss), bytes(documents.atom), bytes(documents.json));
+
+/**
+ * UTF-8 takes at most three bytes per UTF-16 unit (a surrogate pair, two units, takes four), so
+ * documents this short fit without being measured: counting the bytes of an archive's three
+ * documents costs more than rendering some of them.
+ */
+const surelyWithin = (documents: FeedDocuments, maxBytes: number) =>
+  3 * Math.max(documents.rss.length, documents.atom.length, documents.json.length) <= maxBytes;
 
 /**
  * The three documents, each at most `maxBytes` where that can be done by leaving out full text:
@@ -22,6 +30,7 @@ const largest = (documents: FeedDocuments) => Math.max(bytes(documents.rss), byt
  */
 export function renderWithinLimit(model: FeedModel, maxBytes: number): FittedFeeds {
   let documents = renderFeeds(model);
+  if (surelyWithin(documents, maxBytes)) return { documents, withoutText: 0, stillOver: false };
   let size = largest(documents);
   const items: FeedItem[] = [...model.items];
   let withoutText = 0;
@@ -37,5 +46,5 @@ export function renderWithinLimit(model: FeedModel, maxBytes: number): FittedFee
     documents = renderFeeds({ ...model, items: items as [FeedItem, ...FeedItem[]] });
     size = largest(documents);
   }
-  return { documents, withoutText, largestBytes: size, stillOver: size > maxBytes };
+  return size > maxBytes ? { documents, withoutText, stillOver: true, largestBytes: size } : { documents, withoutText, stillOver: false };
 }

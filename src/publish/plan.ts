@@ -411,13 +411,13 @@ export function planSite(input: SiteInput): SitePlan {
   const site: { key: string; text: string; contentType: string }[] = [];
   if (model) {
     const fitted = renderWithinLimit(model, limit);
-    const { withoutText, largestBytes, stillOver } = fitted;
+    const { withoutText } = fitted;
     const newest = pages.length > 0 ? archiveUrls(config, pages.length) : undefined;
     const documents = withHistory(fitted.documents, newest ? { older: newest } : {});
     if (withoutText > 0) {
       warnings.push(
         `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
-          (stillOver ? `; even so the largest is ${formatBytes(largestBytes)}: lower itemLimit` : ''),
+          (fitted.stillOver ? `; even so the largest is ${formatBytes(fitted.largestBytes)}: lower itemLimit` : ''),
       );
     }
     site.push(
