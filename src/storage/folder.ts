@@ -10,7 +10,20 @@
  * tens of thousands of small files they are several times faster than as many promises.
  */
 import { randomUUID } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   compareKeys,
@@ -65,8 +78,7 @@ export class FolderStorage implements Storage {
         const holds = options.ifNoneMatch === '*' ? current === undefined : current !== undefined && fileEtag(current) === options.ifMatch;
         if (!holds) throw new PreconditionFailedError(key, { cause: new Error('the object changed since it was read') });
       }
-      this.writeAtomically(path, body);
-      return { etag: fileEtag(statSync(path)) };
+      return { etag: fileEtag(this.writeAtomically(path, body)) };
     } catch (error) {
       if (error instanceof PreconditionFailedError) throw error;
       throw new StorageError('put', key, { cause: error });
@@ -132,8 +144,11 @@ export class FolderStorage implements Storage {
     return join(this.root, ...key.split('/'));
   }
 
-  /** Readers see the old file or the new one: rename within one directory replaces it in a single step. */
-  private writeAtomically(path: string, content: Uint8Array): void {
+  /**
+   * Readers see the old file or the new one: rename within one directory replaces it in a single
+   * step. Returns the file's stat, taken before the rename, which keeps its inode and times.
+   */
+  private writeAtomically(path: string, content: Uint8Array): Stats {
     const folder = dirname(path);
     if (!this.folders.has(folder)) {
       mkdirSync(folder, { recursive: true });
@@ -141,8 +156,16 @@ export class FolderStorage implements Storage {
     }
     const temp = join(folder, `${TEMP_PREFIX}${randomUUID()}`);
     try {
-      writeFileSync(temp, content, { flag: 'wx' });
+      const fd = openSync(temp, 'wx');
+      let info: Stats;
+      try {
+        for (let written = 0; written < content.byteLength; ) written += writeSync(fd, content, written);
+        info = fstatSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(temp, path);
+      return info;
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
