@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -57,11 +58,18 @@ export class FolderStorage implements Storage {
   async get(key: string): Promise<StoredObject | undefined> {
     const path = this.path('get', key);
     try {
-      const info = statIfFile(path);
-      if (info === undefined) return undefined;
-      const body = readFileSync(path);
-      // A plain Uint8Array, as the S3 backend returns, so callers and tests see the same type from both.
-      return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: fileEtag(info) };
+      // One open, then everything from the descriptor: the ETag describes the bytes read. A
+      // symbolic link is not followed (ELOOP): list leaves links out, and get agrees with it.
+      const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      try {
+        const info = fstatSync(fd);
+        if (!info.isFile()) return undefined;
+        const body = readFileSync(fd);
+        // A plain Uint8Array, as the S3 backend returns, so callers and tests see the same type from both.
+        return { key, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), etag: fileEtag(info) };
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       if (isAbsent(error)) return undefined;
       throw new StorageError('get', key, { cause: error });
@@ -211,8 +219,9 @@ function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-// A key that is a folder (EISDIR) or runs through a file (ENOTDIR) names no object, as in a bucket.
+// A key that is a folder (EISDIR), runs through a file (ENOTDIR) or is a symbolic link that get
+// does not follow (ELOOP) names no object, as in a bucket.
 function isAbsent(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP';
 }

@@ -1,5 +1,5 @@
 /** FolderStorage: bytes, ETags from file times, conditional puts, listings and key safety. */
-import { readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -94,6 +94,23 @@ describe('FolderStorage round trip', () => {
 
     // Assess
     expect(results).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('treats a symbolic link as no object, as the listing does, and never reads through it', async () => {
+    // Prepare: a file outside the root, linked from inside it.
+    await mkdir(join(root, 'articles'), { recursive: true });
+    writeFileSync(join(base, 'outside.txt'), 'secret');
+    symlinkSync(join(base, 'outside.txt'), join(root, 'articles', 'linked.html'));
+    const skipped: string[] = [];
+
+    // Act
+    const got = await storage.get('articles/linked.html');
+    const listed = await storage.list('articles/', { skipped: (key) => skipped.push(key) });
+
+    // Assess
+    expect(got).toBeUndefined();
+    expect(listed).toEqual([]);
+    expect(skipped).toEqual(['articles/linked.html']);
   });
 
   it('gives no content ETag, since its ETags come from file times', () => {
