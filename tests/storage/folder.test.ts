@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FolderStorage } from '../../src/storage/folder.js';
-import { PreconditionFailedError, StorageError, type Storage } from '../../src/storage/storage.js';
+import { StorageError, type Storage } from '../../src/storage/storage.js';
+import { storageContract } from './contract.js';
 
 // renameSync is wrapped so a test can look at the files at the moment a put swaps them in, or make it fail.
 vi.mock('node:fs', async (importOriginal) => {
@@ -46,24 +47,6 @@ async function listedKeys(prefix: string, options?: { recursive?: boolean }): Pr
 }
 
 describe('FolderStorage round trip', () => {
-  it.each([
-    ['non-ASCII text', utf8('Привет, мир 👋 — «ёлка» ✓\n'.repeat(200))],
-    ['arbitrary bytes', new Uint8Array([0, 255, 13, 10, 0xc3, 0x28, 0xf0])],
-    ['a zero-length body', new Uint8Array()],
-  ])('returns exactly the bytes put and lists their size, for %s', async (_label, body) => {
-    // Prepare
-    const key = 'articles/привет.html';
-
-    // Act
-    await storage.put(key, body, { contentType: 'text/html; charset=utf-8' });
-    const object = await storage.get(key);
-    const listed = await storage.list('articles/');
-
-    // Assess
-    expect(object?.body).toEqual(body);
-    expect(listed).toEqual([{ key, etag: object?.etag, size: body.byteLength }]);
-  });
-
   it('keeps the bytes only: no headers come back and no sidecar file is written', async () => {
     // Prepare
     const options = {
@@ -78,22 +61,6 @@ describe('FolderStorage round trip', () => {
     // Assess
     expect(object).toEqual({ key: 'feeds/rss.xml', body: utf8('<rss/>'), etag });
     expect(await allFiles(root)).toEqual(['feeds/rss.xml']);
-  });
-
-  it('returns undefined for missing keys, including folders and paths through a file', async () => {
-    // Prepare
-    await storage.put('articles/a.html', utf8('a'), { contentType: 'text/html' });
-
-    // Act
-    const results = await Promise.all([
-      storage.get('articles/missing.html'),
-      storage.get('articles'),
-      storage.get('articles/a.html/child'),
-      storage.get('never/created'),
-    ]);
-
-    // Assess
-    expect(results).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('treats a symbolic link as no object, as the listing does, and never reads through it', async () => {
@@ -126,53 +93,6 @@ describe('FolderStorage round trip', () => {
 });
 
 describe('FolderStorage ETags', () => {
-  it('returns from put the ETag that get and list then show', async () => {
-    // Prepare
-    const body = utf8('<feed/>');
-
-    // Act
-    const { etag } = await storage.put('feeds/atom.xml', body, { contentType: 'application/atom+xml' });
-    const object = await storage.get('feeds/atom.xml');
-    const listed = await storage.list('');
-
-    // Assess
-    expect(etag).toMatch(/^".+"$/);
-    expect(object?.etag).toBe(etag);
-    expect(listed).toEqual([{ key: 'feeds/atom.xml', etag, size: 7 }]);
-  });
-
-  it('keeps the same ETag while the file is left alone', async () => {
-    // Prepare
-    const { etag } = await storage.put('index.html', utf8('<p>hi</p>'), { contentType: 'text/html' });
-
-    // Act
-    const first = await storage.list('');
-    const second = await storage.list('');
-    const object = await storage.get('index.html');
-
-    // Assess
-    expect(first).toEqual([{ key: 'index.html', etag, size: 9 }]);
-    expect(second).toEqual(first);
-    expect(object?.etag).toBe(etag);
-  });
-
-  it('gives a rewritten object a new ETag in the listing and in get', async () => {
-    // Prepare
-    // Two writes within one tick of the file system's clock can share a modification time,
-    // so the second body differs in length; the time half is checked with utimes below.
-    const { etag: before } = await storage.put('feeds/rss.xml', utf8('<rss/>'), { contentType: 'application/rss+xml' });
-
-    // Act
-    const { etag: after } = await storage.put('feeds/rss.xml', utf8('<rss>more</rss>'), { contentType: 'application/rss+xml' });
-    const listed = await storage.list('feeds/');
-    const object = await storage.get('feeds/rss.xml');
-
-    // Assess
-    expect(after).not.toBe(before);
-    expect(listed).toEqual([{ key: 'feeds/rss.xml', etag: after, size: 15 }]);
-    expect(object?.etag).toBe(after);
-  });
-
   it('sees a file rewritten behind its back with a different length', async () => {
     // Prepare
     const { etag: before } = await storage.put('a.txt', utf8('one'), { contentType: 'text/plain' });
@@ -208,110 +128,38 @@ describe('FolderStorage ETags', () => {
 });
 
 describe('FolderStorage conditional put', () => {
-  it('with ifNoneMatch "*", creates an object that is not there yet', async () => {
-    // Act
-    const { etag } = await storage.put('manifest.json', utf8('{}'), { contentType: 'application/json', ifNoneMatch: '*' });
-    const object = await storage.get('manifest.json');
-
-    // Assess
-    expect(text(object!.body)).toBe('{}');
-    expect(object?.etag).toBe(etag);
-  });
-
-  it('with ifNoneMatch "*", refuses to replace an existing object and leaves it intact', async () => {
-    // Prepare
-    await storage.put('manifest.json', utf8('{"v":1}'), { contentType: 'application/json' });
-
-    // Act
-    const result = storage.put('manifest.json', utf8('{"v":2}'), { contentType: 'application/json', ifNoneMatch: '*' });
-
-    // Assess
-    await expect(result).rejects.toThrow(PreconditionFailedError);
-    await expect(result).rejects.toThrow(StorageError);
-    await expect(result).rejects.toMatchObject({ name: 'PreconditionFailedError', operation: 'put', key: 'manifest.json' });
-    expect(text((await storage.get('manifest.json'))!.body)).toBe('{"v":1}');
-    expect(await allFiles(root)).toEqual(['manifest.json']);
-  });
-
-  it('with ifMatch the current ETag, replaces the object and returns its new ETag', async () => {
-    // Prepare
-    const { etag: current } = await storage.put('manifest.json', utf8('{"v":1}'), { contentType: 'application/json' });
-
-    // Act
-    const { etag } = await storage.put('manifest.json', utf8('{"v":22}'), { contentType: 'application/json', ifMatch: current });
-    const object = await storage.get('manifest.json');
-
-    // Assess
-    expect(text(object!.body)).toBe('{"v":22}');
-    expect(object?.etag).toBe(etag);
-    expect(etag).not.toBe(current);
-  });
-
-  it('with ifMatch an ETag from before another write, refuses and keeps the other write', async () => {
+  it('leaves no file behind when it refuses, whichever condition failed', async () => {
     // Prepare
     const { etag: stale } = await storage.put('manifest.json', utf8('{"v":1}'), { contentType: 'application/json' });
     // A different length, so the ETag changes even if the clock did not tick between the writes.
     await storage.put('manifest.json', utf8('{"v":22}'), { contentType: 'application/json' });
 
     // Act
-    const result = storage.put('manifest.json', utf8('{"v":333}'), { contentType: 'application/json', ifMatch: stale });
+    const refused = await Promise.allSettled([
+      storage.put('manifest.json', utf8('{"v":333}'), { contentType: 'application/json', ifNoneMatch: '*' }),
+      storage.put('manifest.json', utf8('{"v":4444}'), { contentType: 'application/json', ifMatch: stale }),
+      storage.put('other.json', utf8('{}'), { contentType: 'application/json', ifMatch: stale }),
+    ]);
 
     // Assess
-    await expect(result).rejects.toThrow(PreconditionFailedError);
-    await expect(result).rejects.toMatchObject({ operation: 'put', key: 'manifest.json' });
+    expect(refused.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(text((await storage.get('manifest.json'))!.body)).toBe('{"v":22}');
+    // No temp file either: the condition is checked before anything is written.
     expect(await allFiles(root)).toEqual(['manifest.json']);
-  });
-
-  it('with ifMatch, refuses when there is no object at all and writes nothing', async () => {
-    // Act
-    const result = storage.put('manifest.json', utf8('{}'), { contentType: 'application/json', ifMatch: '"anything"' });
-
-    // Assess
-    await expect(result).rejects.toThrow(PreconditionFailedError);
-    expect(await storage.get('manifest.json')).toBeUndefined();
-    expect(await storage.list('')).toEqual([]);
   });
 });
 
 describe('FolderStorage.delete', () => {
-  it('removes the object and nothing else', async () => {
+  it('treats a key under a root that was never created as already deleted', async () => {
     // Prepare
-    for (const key of ['articles/a.html', 'articles/b.html', 'index.html']) await storage.put(key, utf8(key), { contentType: 'text/html' });
+    const neverCreated = new FolderStorage(join(base, 'not-created'));
 
     // Act
-    await storage.delete('articles/a.html');
+    const result = neverCreated.delete('a.txt');
 
     // Assess
-    expect(await storage.get('articles/a.html')).toBeUndefined();
-    expect(await listedKeys('')).toEqual(['articles/b.html', 'index.html']);
-    expect(await allFiles(root)).toEqual(['articles/b.html', 'index.html']);
-  });
-
-  it('treats a key that is not there as already deleted', async () => {
-    // Prepare
-    await storage.put('index.html', utf8('x'), { contentType: 'text/html' });
-
-    // Act
-    const missing = storage.delete('articles/missing.html');
-    const neverCreated = new FolderStorage(join(base, 'not-created')).delete('a.txt');
-
-    // Assess
-    await expect(missing).resolves.toBeUndefined();
-    await expect(neverCreated).resolves.toBeUndefined();
-    expect(await listedKeys('')).toEqual(['index.html']);
-  });
-
-  it('lets the key be written again afterwards, even with ifNoneMatch "*"', async () => {
-    // Prepare
-    await storage.put('manifest.json', utf8('{"v":1}'), { contentType: 'application/json' });
-    await storage.delete('manifest.json');
-
-    // Act
-    await storage.put('manifest.json', utf8('{"v":2}'), { contentType: 'application/json', ifNoneMatch: '*' });
-
-    // Assess
-    expect(text((await storage.get('manifest.json'))!.body)).toBe('{"v":2}');
+    await expect(result).resolves.toBeUndefined();
+    expect(await allFiles(base)).toEqual([]);
   });
 });
 
@@ -330,61 +178,6 @@ describe('FolderStorage.list', () => {
     // Assess
     expect(recursive).toEqual(['A', 'Z', 'a-b', 'a/b/c', 'a/z', 'b', 'é.txt']);
     expect(flat).toEqual(['A', 'Z', 'a-b', 'b', 'é.txt']);
-  });
-
-  it('lists each object with its size in bytes', async () => {
-    // Prepare
-    await storage.put('a.txt', utf8('ёлка'), { contentType: 'text/plain' });
-    await storage.put('sub/b.txt', new Uint8Array(), { contentType: 'text/plain' });
-
-    // Act
-    const listed = await storage.list('');
-
-    // Assess
-    expect(listed.map(({ key, size }) => ({ key, size }))).toEqual([
-      { key: 'a.txt', size: 8 },
-      { key: 'sub/b.txt', size: 0 },
-    ]);
-  });
-
-  it('filters by a string prefix, which need not end at a folder', async () => {
-    // Prepare
-    for (const key of ['articles/a.html', 'articles/b.html', 'articles-old/c.html', 'feeds/rss.xml']) {
-      await storage.put(key, utf8(key), { contentType: 'text/plain' });
-    }
-
-    // Act
-    const inFolder = await listedKeys('articles/');
-    const partial = await listedKeys('articles');
-    const partialName = await listedKeys('articles/a');
-    const none = await listedKeys('nothing/here/');
-
-    // Assess
-    expect(inFolder).toEqual(['articles/a.html', 'articles/b.html']);
-    expect(partial).toEqual(['articles-old/c.html', 'articles/a.html', 'articles/b.html']);
-    expect(partialName).toEqual(['articles/a.html']);
-    expect(none).toEqual([]);
-  });
-
-  it('with recursive false, lists only the objects directly under the prefix', async () => {
-    // Prepare
-    for (const key of ['index.html', 'feed.xml', 'articles/a.html', 'articles/deep/b.html', 'articles-index.html', 'articles/ab/c.html']) {
-      await storage.put(key, utf8(key), { contentType: 'text/plain' });
-    }
-
-    // Act
-    const top = await listedKeys('', { recursive: false });
-    const articles = await listedKeys('articles/', { recursive: false });
-    const partial = await listedKeys('articles', { recursive: false });
-    const partialName = await listedKeys('articles/a', { recursive: false });
-    const everything = await listedKeys('articles/');
-
-    // Assess
-    expect(top).toEqual(['articles-index.html', 'feed.xml', 'index.html']);
-    expect(articles).toEqual(['articles/a.html']);
-    expect(partial).toEqual(['articles-index.html']);
-    expect(partialName).toEqual(['articles/a.html']);
-    expect(everything).toEqual(['articles/a.html', 'articles/ab/c.html', 'articles/deep/b.html']);
   });
 
   it('lists nothing for a root that does not exist yet', async () => {
@@ -519,3 +312,6 @@ describe('FolderStorage atomic put', () => {
     expect(await allFiles(root)).toEqual(['feeds']);
   });
 });
+
+// Every test gets the empty folder beforeEach made.
+storageContract('FolderStorage', { fresh: async () => storage, enforcesConditions: true });

@@ -10,6 +10,7 @@ import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } f
 import { md5Etag } from '../../src/storage/etag.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { StorageError } from '../../src/storage/storage.js';
+import { storageContract } from './contract.js';
 
 const bucket = 'feeds-test';
 const bigText = 'Съешь же ещё этих мягких французских булок 🥐, да выпей чаю ☕.\n'.repeat(100);
@@ -338,3 +339,7 @@ describe('S3 calls against a server that never answers', () => {
     expect(await client.config.maxAttempts()).toBe(3);
   }, 15_000);
 });
+
+let contractPrefixes = 0;
+// Each test gets a prefix of its own in the one bucket, so it starts from an empty storage.
+storageContract('S3Storage on s3rver', { fresh: async () => storage(`contract-${++contractPrefixes}/`), enforcesConditions: false });
