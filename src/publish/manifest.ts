@@ -156,7 +156,9 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
       problem: `${MANIFEST_KEY} ${manifestProblem(result.issues[0])}; rebuilding from the seeds and the bucket's listing`,
     };
   }
-  return { manifest: result.output, ...withEtag };
+  // The records' digest vouches for the bytes read, not for the manifest a run goes on to write.
+  const { records: _digest, ...manifest } = result.output;
+  return { manifest, ...withEtag };
 }
 
 /** A JSON object: valibot's object and record schemas also take arrays, which no manifest holds. */
@@ -219,22 +221,28 @@ const HEAD_ENTRIES = {
   pendingPings: v.optional(v.array(v.string())),
   settled: v.optional(SETTLED),
   archive: v.optional(ARCHIVE_LAYOUT),
+  // Written by serializeManifest, checked by readManifestHead; not part of the Manifest a run works with.
+  records: v.optional(v.string()),
 };
 const MANIFEST_HEAD = v.strictObject(HEAD_ENTRIES) satisfies v.GenericSchema<unknown, ManifestHead>;
 
 /** Where the records start, as serializeManifest writes them. */
-const RECORDS_START = Buffer.from('\n "articles": ');
+const RECORDS_MARK = '\n "articles": ';
+const RECORDS_START = Buffer.from(RECORDS_MARK);
 
 /**
  * The fields before the records, without parsing the records: a run whose listings match the
  * settled state needs nothing else. Undefined for a manifest this version did not write as it
- * writes them (a hand edit, an older layout): the run then reads it whole, with every check.
+ * writes them (a hand edit, an older layout, a file cut short or with anything after its end,
+ * told by the digest of its records that the head carries): the run then reads it whole, with
+ * every check, and says what is wrong with it.
  */
 export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | undefined {
   if (bytes === undefined) return undefined;
-  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(RECORDS_START);
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = whole.indexOf(RECORDS_START);
   if (at < 0) return undefined;
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString('utf8');
+  const head = whole.subarray(0, at).toString('utf8');
   if (!head.endsWith(',')) return undefined;
   let value: unknown;
   try {
@@ -243,7 +251,9 @@ export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | 
     return undefined;
   }
   const result = v.safeParse(MANIFEST_HEAD, value);
-  return result.success ? result.output : undefined;
+  if (!result.success) return undefined;
+  const { records, ...manifestHead } = result.output;
+  return records !== undefined && records === digest(whole.subarray(at)) ? manifestHead : undefined;
 }
 
 /**
@@ -251,7 +261,7 @@ export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | 
  * a hand edit, and an edit date after `now` would put a date from the future into the feeds;
  * either way the run rebuilds rather than publish what it says.
  */
-function manifestSchema(now: number): v.GenericSchema<unknown, Manifest> {
+function manifestSchema(now: number): v.GenericSchema<unknown, Manifest & { readonly records?: string }> {
   return v.pipe(
     v.custom<Record<string, unknown>>(isJsonObject),
     v.strictObject({
@@ -365,7 +375,9 @@ export function serializeManifest(manifest: Manifest): Uint8Array {
   const pings = manifest.pendingPings?.length ? `\n "pendingPings": ${JSON.stringify(manifest.pendingPings)},` : '';
   const settled = manifest.settled ? `\n "settled": ${JSON.stringify(manifest.settled)},` : '';
   const archive = manifest.archive ? `\n "archive": ${JSON.stringify(manifest.archive)},` : '';
-  return Buffer.from(
-    `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "articles": ${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`,
-  );
+  // The head says what the records' bytes digest to, so that a run reading only the head knows
+  // the rest of the file is what this version wrote after it (see readManifestHead).
+  const records = Buffer.from(`${RECORDS_MARK}${section(manifest.articles)},\n "objects": ${section(manifest.objects)}\n}\n`);
+  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "records": ${JSON.stringify(digest(records))},`;
+  return Buffer.concat([Buffer.from(head), records]);
 }

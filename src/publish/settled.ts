@@ -73,12 +73,14 @@ export function settledSummary(
  * nothing to do.
  */
 export function settledState(listing: string, settings: PlanSettings, now: Date, summary: SettledSummary): SettledState {
-  const due = summary.held.map(({ date }) => publishedInstant(date, settings.config));
+  // A loop, not Math.min(...): spreading a few hundred thousand held articles overflows the stack.
+  let first = Number.POSITIVE_INFINITY;
+  for (const { date } of summary.held) first = Math.min(first, publishedInstant(date, settings.config));
   return {
     listing,
     settings: runSettingsDigest(settings),
     from: now.toISOString(),
-    ...(due.length > 0 ? { until: new Date(Math.min(...due)).toISOString() } : {}),
+    ...(summary.held.length > 0 ? { until: new Date(first).toISOString() } : {}),
     summary,
   };
 }

@@ -157,6 +157,18 @@ describe('readManifestHead', () => {
       'a settled clock that is no instant',
       serializeManifest({ version: 2, settled: { ...SETTLED, from: 'yesterday' }, articles: {}, objects: {} }),
     ],
+    ...(() => {
+      const written = Buffer.from(serializeManifest({ version: 2, settled: SETTLED, articles: { 'a.txt': PUBLISHED }, objects: {} }));
+      const text = written.toString('utf8');
+      const recordsAt = text.indexOf('\n "articles": ');
+      return [
+        ['a manifest cut off right after its head', bytes(text.slice(0, recordsAt + '\n "articles": '.length))],
+        ['a manifest cut off inside its records', bytes(text.slice(0, -40))],
+        ['a manifest with text after its end', bytes(`${text}{}\n`)],
+        ['a record edited by hand, the layout kept', bytes(text.replace('"hash":"h1"', '"hash":"h2"'))],
+        ['a head without the digest of its records, as an earlier version wrote it', bytes(text.replace(/\n "records": "[0-9a-f]+",/, ''))],
+      ] as [string, Uint8Array][];
+    })(),
   ])('reads nothing from %s: the run then reads the manifest whole', (_what, stored) => {
     // Act
     const head = readManifestHead(stored);
