@@ -28,8 +28,13 @@ const surelyWithin = (documents: FeedDocuments, maxBytes: number) =>
  * the oldest items lose theirs first, as many at a time as the excess suggests, until all three
  * fit. The newest items, the ones readers have not seen yet, keep theirs longest.
  */
-export function renderWithinLimit(model: FeedModel, maxBytes: number): FittedFeeds {
-  let documents = renderFeeds(model);
+export function renderWithinLimit(
+  model: FeedModel,
+  maxBytes: number,
+  // What is added to the rendered documents before they are written (history links): measured with them.
+  finish: (documents: FeedDocuments) => FeedDocuments = (documents) => documents,
+): FittedFeeds {
+  let documents = finish(renderFeeds(model));
   if (surelyWithin(documents, maxBytes)) return { documents, withoutText: 0, stillOver: false };
   let size = largest(documents);
   const items: FeedItem[] = [...model.items];
@@ -43,7 +48,7 @@ export function renderWithinLimit(model: FeedModel, maxBytes: number): FittedFee
       items[index] = rest;
       withoutText++;
     }
-    documents = renderFeeds({ ...model, items: items as [FeedItem, ...FeedItem[]] });
+    documents = finish(renderFeeds({ ...model, items: items as [FeedItem, ...FeedItem[]] }));
     size = largest(documents);
   }
   return size > maxBytes ? { documents, withoutText, stillOver: true, largestBytes: size } : { documents, withoutText, stillOver: false };

@@ -370,7 +370,12 @@ export function planSite(input: SiteInput): SitePlan {
   const window = ranked.slice(0, config.itemLimit);
   const { pages, layout } = archivePages(
     ranked,
-    { size: config.itemLimit, cacheControl: settings.cacheControl, configKey: JSON.stringify([SITE_RENDER_VERSION, config]) },
+    {
+      size: config.itemLimit,
+      cacheControl: settings.cacheControl,
+      // The size limit too: an archive over it loses its oldest items' full text.
+      configKey: JSON.stringify([SITE_RENDER_VERSION, config, feedBytesLimit(settings)]),
+    },
     previous.archive,
   );
   const pageIsCurrent = (page: ArchivePage) =>
@@ -389,7 +394,7 @@ export function planSite(input: SiteInput): SitePlan {
       config,
       entry.published,
     );
-  const limit = (settings.limits ?? DEFAULT_LIMITS).feedBytes;
+  const limit = feedBytesLimit(settings);
   const warnings: string[] = [];
 
   const items = window.map((entry) => publishedEntry(entry));
@@ -410,10 +415,9 @@ export function planSite(input: SiteInput): SitePlan {
       );
   const site: { key: string; text: string; contentType: string }[] = [];
   if (model) {
-    const fitted = renderWithinLimit(model, limit);
-    const { withoutText } = fitted;
     const newest = pages.length > 0 ? archiveUrls(config, pages.length) : undefined;
-    const documents = withHistory(fitted.documents, newest ? { older: newest } : {});
+    const fitted = renderWithinLimit(model, limit, (rendered) => withHistory(rendered, newest ? { older: newest } : {}));
+    const { withoutText, documents } = fitted;
     if (withoutText > 0) {
       warnings.push(
         `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
@@ -445,12 +449,13 @@ export function planSite(input: SiteInput): SitePlan {
       // Every article of the page: a closed page that took backdated articles holds more than the feeds do.
       page.entries.length,
     )!;
-    const fitted = renderWithinLimit(model, limit);
-    const documents = withHistory(fitted.documents, {
-      current: config.feedUrls,
-      ...(page.number > 1 ? { older: archiveUrls(config, page.number - 1) } : {}),
-      ...(page.number < pages.length ? { newer: archiveUrls(config, page.number + 1) } : {}),
-    });
+    const { documents } = renderWithinLimit(model, limit, (rendered) =>
+      withHistory(rendered, {
+        current: config.feedUrls,
+        ...(page.number > 1 ? { older: archiveUrls(config, page.number - 1) } : {}),
+        ...(page.number < pages.length ? { newer: archiveUrls(config, page.number + 1) } : {}),
+      }),
+    );
     const keys = archiveKeys(page.number);
     for (const [format, contentType] of [
       ['rss', CONTENT_TYPES.rss],
@@ -552,7 +557,14 @@ export function planSite(input: SiteInput): SitePlan {
 
 /** Digest of everything the index, the feeds and the archives are made from beside their articles. */
 function siteSettingsDigest(settings: PlanSettings): string {
-  return digest(JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, settings.config, settings.cacheControl]));
+  return digest(
+    JSON.stringify([SITE_RENDER_VERSION, PAGE_TEMPLATE_VERSION, settings.config, settings.cacheControl, feedBytesLimit(settings)]),
+  );
+}
+
+/** MAX_FEED_BYTES: what the feeds and archives are fitted to, so a change of it remakes them. */
+function feedBytesLimit(settings: PlanSettings): number {
+  return (settings.limits ?? DEFAULT_LIMITS).feedBytes;
 }
 
 /**

@@ -245,6 +245,35 @@ describe('archives (RFC 5005)', () => {
     expect(followJson(s.site.objects).ids).toHaveLength(10);
   });
 
+  it('are made again to fit when MAX_FEED_BYTES is lowered below their size, as a site published with it has them', async () => {
+    // Prepare: two long articles per archive page, archives of about 13 KB, then a limit of 16 KiB
+    // that only the full archives, not the feeds' two short items, are over.
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 6; day++) {
+      const date = `2026-03-0${day}`;
+      files[`${date}-long.txt`] = seed(date, `Long Read ${day}`, `Lede ${day}.`, 'Body text, at length. '.repeat(300));
+    }
+    files['2026-03-08-short.txt'] = seed('2026-03-08', 'Short 8', 'Short.');
+    files['2026-03-09-short.txt'] = seed('2026-03-09', 'Short 9', 'Short.');
+    const config = testFeedConfig({ itemLimit: 2 });
+    const lowered = { seedBytes: 1024 * 1024, feedBytes: 16 * 1024 };
+    const s = memorySite(files, { now: NOW, config });
+    await s.run();
+    const fresh = memorySite(files, { now: NOW, config });
+    fresh.settings = { ...fresh.settings, limits: lowered };
+    await fresh.run();
+
+    // Act
+    s.settings = { ...s.settings, limits: lowered };
+    const summary = await s.run();
+
+    // Assess
+    const archives = (snapshot: Record<string, string>) => Object.entries(snapshot).filter(([key]) => key.startsWith('archive/'));
+    expect(summary.objects.writtenKeys.filter((key) => key.startsWith('archive/')).length).toBeGreaterThan(0);
+    expect(archives(s.snapshot())).toEqual(archives(fresh.snapshot()));
+    for (const [key, body] of archives(s.snapshot())) expect(Buffer.byteLength(body), key).toBeLessThanOrEqual(16 * 1024);
+  });
+
   it('are not rendered again when nothing changed, and an archive altered in the bucket is put back', async () => {
     // Prepare
     const s = site();
