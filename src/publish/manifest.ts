@@ -22,6 +22,11 @@ export interface ObjectRecord {
 export interface Rejection {
   readonly line: number;
   readonly reason: string;
+  /**
+   * Refused from its listed size (MAX_SEED_BYTES), never read. Decided again on every run, from
+   * the listing, since a change of the limit changes the answer without changing the seed.
+   */
+  readonly tooLarge?: true;
 }
 
 /** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
@@ -332,7 +337,15 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
   if (slug !== undefined && (typeof slug !== 'string' || slug === '' || slug.includes('/'))) return false;
   if (updated !== undefined && (typeof updated !== 'string' || Number.isNaN(Date.parse(updated)))) return false;
   if (page !== undefined && !isObjectRecord(page)) return false;
-  if (rejected !== undefined && !(isJsonObject(rejected) && typeof rejected.line === 'number' && typeof rejected.reason === 'string'))
+  if (
+    rejected !== undefined &&
+    !(
+      isJsonObject(rejected) &&
+      typeof rejected.line === 'number' &&
+      typeof rejected.reason === 'string' &&
+      (rejected.tooLarge === undefined || rejected.tooLarge === true)
+    )
+  )
     return false;
   if (
     text !== undefined &&

@@ -108,11 +108,16 @@ export function seedsToRead(
 ): string[] {
   const read: string[] = [];
   const sameSettings = manifest.pageSettings === pageSettingsDigest(settings);
+  const seedLimit = (settings.limits ?? DEFAULT_LIMITS).seedBytes;
   for (const seed of seeds) {
     const record = manifest.articles[seed.fileName];
     if (force || record?.seed !== seed.signature) read.push(seed.fileName);
+    // Over the limit now, or refused for being over it before: the limit may have changed. A seed
+    // over it is refused again from its listing (not read); one now under it is read and parsed.
+    else if (seed.size > seedLimit || record.rejected?.tooLarge) read.push(seed.fileName);
     else if (
-      record.rejected === undefined &&
+      // A refused seed is looked at again only for the page of its last good version (keptVersion).
+      (record.rejected === undefined || record.page !== undefined) &&
       record.hash !== undefined &&
       record.day !== undefined &&
       !pageIsCurrent(record, objects, settings, now, sameSettings)
@@ -183,9 +188,45 @@ function pageSettingsKey(settings: PlanSettings): string {
   return key;
 }
 
-/** A seed that cannot be published as listed: its last good version, if any, stays as it was. */
-export function rejectedArticle(seed: SeedListing, previous: ArticleRecord | undefined, error: ArticleError): ArticlePlan {
-  return { record: { ...previous, seed: seed.signature, rejected: { line: error.line, reason: error.reason } }, rejection: error };
+/**
+ * A seed that cannot be published as listed: its last good version, if any, stays as it was.
+ * `tooLarge`: refused from its listed size without being read (see Rejection.tooLarge).
+ */
+export function rejectedArticle(
+  seed: SeedListing,
+  previous: ArticleRecord | undefined,
+  error: ArticleError,
+  context: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
+  { tooLarge = false }: { readonly tooLarge?: boolean } = {},
+): ArticlePlan {
+  const rejected = { line: error.line, reason: error.reason, ...(tooLarge ? { tooLarge: true as const } : {}) };
+  const kept = keptVersion(seed.fileName, previous, context);
+  return { record: { ...kept.record, seed: seed.signature, rejected }, rejection: error, ...(kept.page ? { page: kept.page } : {}) };
+}
+
+/**
+ * The last good version of a seed now refused, as it stays published. Its page stays as it is
+ * while it is in the bucket as last written; made again from the kept text when it is missing or
+ * altered there, or when a setting or the template changed; and, with no text kept to make it
+ * from, a page gone from the bucket takes the article out of the feeds, so that no link is left
+ * pointing at nothing (an intact page made with older settings stays).
+ */
+function keptVersion(
+  fileName: string,
+  previous: ArticleRecord | undefined,
+  { settings, force, listed }: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
+): { record: ArticleRecord; page?: PlannedPut } {
+  if (previous?.page === undefined || previous.slug === undefined || previous.day === undefined || previous.hash === undefined) {
+    return { record: previous ?? {} };
+  }
+  const { page: current, ...unpublished } = previous;
+  const { slug, day, hash, updated, text } = previous;
+  const input = pageInput(settings, hash, slug, day, updated);
+  const intact = listed?.etag === current.etag;
+  if (intact && !force && current.input === input) return { record: previous };
+  if (text === undefined) return intact ? { record: previous } : { record: unpublished };
+  const html = articlePage(publishedArticle({ fileName, day, slug, updated, text }, settings.config), settings.config);
+  return { record: unpublished, page: { key: articlePath(slug), body: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES.html, input } };
 }
 
 /** Why a seed is too large to read, or undefined. */
@@ -255,7 +296,7 @@ export function planArticle(
   const decoded = decodeSeed(seed.fileName, bytes);
   const parsed = decoded.ok ? parseArticle(seed.fileName, decoded.text) : decoded;
   // The last good version stays as it was, page and all; only what was read is new.
-  if (!parsed.ok) return rejectedArticle(seed, previous, parsed.error);
+  if (!parsed.ok) return rejectedArticle(seed, previous, parsed.error, context);
   const article = parsed.article;
   const hash = articleHash(article);
   const legacy = previous === undefined ? context.legacy?.get(itemId(settings.config.idPrefix, seed.fileName)) : undefined;

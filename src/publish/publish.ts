@@ -215,13 +215,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       batch.forEach((fileName, index) => {
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
+        const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
         const plan = tooLarge
-          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge)
+          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
           : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
               settings,
               now,
               force,
-              listed: previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug)),
+              listed,
               usedSlugs,
               ...(legacy ? { legacy } : {}),
             });

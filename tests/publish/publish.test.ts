@@ -467,6 +467,76 @@ describe('publish: a seed that breaks', () => {
     expect(second.articles.read).toBe(0);
   });
 
+  it('puts the page of its last good version back from the kept text when it is deleted or altered behind the publisher’s back', async () => {
+    // Prepare: a broken seed whose article is one of the feeds' items, so its text is kept.
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const page = text(site.site.objects.get(PAGE_KEYS[1]!)!.body);
+    await site.writeSeed('2026-02-03-bridge.txt', 'no header\n');
+    await site.run();
+
+    // Act
+    await site.site.delete(PAGE_KEYS[1]!);
+    const deleted = await site.run();
+    await site.site.put(PAGE_KEYS[1]!, utf8('<p>defaced</p>'), { contentType: 'text/html' });
+    const altered = await site.run();
+
+    // Assess
+    for (const summary of [deleted, altered]) {
+      expect(summary.objects.writtenKeys).toEqual([PAGE_KEYS[1]]);
+      expect(summary.rejected).toEqual([expect.objectContaining({ file: '2026-02-03-bridge.txt', keptPublished: true })]);
+    }
+    expect(text(site.site.objects.get(PAGE_KEYS[1]!)!.body)).toBe(page);
+  });
+
+  it('makes the page of its last good version again with a changed setting, from the kept text', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    await site.writeSeed('2026-02-03-bridge.txt', 'no header\n');
+    await site.run();
+    const renamed = testFeedConfig({ title: 'Harbour Town Gazette' });
+    const fresh = memorySite(THREE_SEEDS, { now: MARCH_1, config: renamed });
+    await fresh.run();
+
+    // Act
+    site.settings = { ...site.settings, config: renamed };
+    await site.run();
+
+    // Assess: as the page of the seed before it broke, under the new setting.
+    expect(text(site.site.objects.get(PAGE_KEYS[1]!)!.body)).toBe(text(fresh.site.objects.get(PAGE_KEYS[1]!)!.body));
+    expect(text(site.site.objects.get(PAGE_KEYS[1]!)!.body)).toContain('Harbour Town Gazette');
+  });
+
+  it('takes the article out of the feeds and archives when its page is gone and no text is kept to make it again', async () => {
+    // Prepare: one item a feed, so the oldest article sits in the oldest archive with no text kept.
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 5; day++) files[`2026-02-0${day}-note.txt`] = seed(`2026-02-0${day}`, `Note ${day}`, `Paragraph ${day}.`);
+    const site = memorySite(files, { now: MARCH_1, config: testFeedConfig({ itemLimit: 1 }) });
+    await site.run();
+    const oldest = 'articles/2026-02-01-note-1.html';
+    await site.writeSeed('2026-02-01-note.txt', 'no header\n');
+    await site.run();
+    await site.site.delete(oldest);
+
+    // Act
+    const summary = await site.run();
+    const after = await site.run();
+
+    // Assess
+    expect(summary.rejected).toEqual([expect.objectContaining({ file: '2026-02-01-note.txt', keptPublished: false })]);
+    expect(summary.articles.published).toBe(4);
+    const linked = new Set<string>();
+    for (const [key, object] of site.site.objects) {
+      if (key === MANIFEST) continue;
+      for (const match of text(object.body).matchAll(/https:\/\/news\.example\.org\/(articles\/[^"<\s]+\.html)/g)) linked.add(match[1]!);
+    }
+    expect([...linked].filter((key) => !site.site.objects.has(key))).toEqual([]);
+    expect(linked.has(oldest)).toBe(false);
+    expect(site.site.objects.has(oldest)).toBe(false);
+    expect(after.objects.written).toBe(0);
+  });
+
   it('publishes the fixed seed on the run after it is fixed', async () => {
     // Prepare
     const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
@@ -743,6 +813,32 @@ describe('publish: hostile seed folders', () => {
       { file: 'dup.txt', line: 1, reason: expect.stringContaining('has the same item id as dup.TXT'), keptPublished: false },
     ]);
     expect(summary.articles).toMatchObject({ seeds: 4, published: 2, rejected: 2 });
+  });
+
+  it('decides the size limit again on every run: a seed refused for its size is published once the limit allows it, and one published before a lower limit keeps its last good version', async () => {
+    // Prepare
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
+    await site.run();
+    const before = site.snapshot({ withManifest: false });
+    const limits = (seedBytes: number) => ({ seedBytes, feedBytes: 1024 * 1024 });
+    const seedReads = recorder(site.seeds);
+    const run = () => publish({ storage: site.site, seeds: seedReads.storage, settings: site.settings, now: () => site.now });
+
+    // Act
+    site.settings = { ...site.settings, limits: limits(64) };
+    const lowered = await run();
+    const readWhileLowered = [...seedReads.reads];
+    site.settings = { ...site.settings, limits: limits(1024 * 1024) };
+    const raised = await run();
+
+    // Assess
+    expect(readWhileLowered).toEqual([]);
+    expect(lowered.rejected.map(({ file, keptPublished }) => ({ file, keptPublished }))).toEqual(
+      Object.keys(THREE_SEEDS).map((file) => ({ file, keptPublished: true })),
+    );
+    expect(lowered.articles.published).toBe(3);
+    expect(raised.rejected).toEqual([]);
+    expect(site.snapshot({ withManifest: false })).toEqual(before);
   });
 
   it('refuses a seed over the size limit from its listing, without reading it, and keeps its last good version', async () => {
