@@ -153,7 +153,7 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
   const legacy = v.safeParse(LEGACY_MANIFEST, value, { abortEarly: true });
   if (legacy.success) return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: legacyArticles(legacy.output.articles) };
   // abortEarly: one reason is enough to rebuild, and a broken manifest is not walked to its end.
-  const result = v.safeParse(manifestSchema(now.getTime()), value, { abortEarly: true });
+  const result = v.safeParse(MANIFEST_SCHEMA, value, { abortEarly: true });
   if (!result.success) {
     return {
       manifest: EMPTY_MANIFEST,
@@ -162,8 +162,9 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
     };
   }
   // The records' digest vouches for the bytes read, not for the manifest a run goes on to write.
-  const { records: _digest, ...manifest } = result.output;
-  return { manifest, ...withEtag };
+  const { records: _digest, ...read } = result.output;
+  const { manifest, problem } = withoutLaterEdits(read, now);
+  return { manifest, ...withEtag, ...(problem === undefined ? {} : { problem }) };
 }
 
 /** A JSON object: valibot's object and record schemas also take arrays, which no manifest holds. */
@@ -263,31 +264,28 @@ export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | 
 
 /**
  * The shape this version writes. Beyond types: a field it does not write means another writer or
- * a hand edit, and an edit date after `now` would put a date from the future into the feeds;
- * either way the run rebuilds rather than publish what it says.
+ * a hand edit, and the run rebuilds rather than publish what it says.
  */
-function manifestSchema(now: number): v.GenericSchema<unknown, Manifest & { readonly records?: string }> {
-  return v.pipe(
-    v.custom<Record<string, unknown>>(isJsonObject),
-    v.strictObject({
-      ...HEAD_ENTRIES,
-      // Typed here, proved by the check that follows: see articleProblem.
-      articles: v.pipe(
-        v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
-        v.rawCheck(({ dataset, addIssue }) => {
-          if (!dataset.typed) return;
-          for (const name of Object.keys(dataset.value)) {
-            const problem = articleProblem(name, dataset.value[name], now);
-            if (problem === undefined) continue;
-            addIssue({ message: problem });
-            return;
-          }
-        }),
-      ),
-      objects: v.pipe(v.custom<Record<string, unknown>>(isJsonObject), v.record(v.string(), OBJECT_RECORD)),
-    }),
-  );
-}
+const MANIFEST_SCHEMA: v.GenericSchema<unknown, Manifest & { readonly records?: string }> = v.pipe(
+  v.custom<Record<string, unknown>>(isJsonObject),
+  v.strictObject({
+    ...HEAD_ENTRIES,
+    // Typed here, proved by the check that follows: see articleProblem.
+    articles: v.pipe(
+      v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        for (const name of Object.keys(dataset.value)) {
+          const problem = articleProblem(name, dataset.value[name]);
+          if (problem === undefined) continue;
+          addIssue({ message: problem });
+          return;
+        }
+      }),
+    ),
+    objects: v.pipe(v.custom<Record<string, unknown>>(isJsonObject), v.record(v.string(), OBJECT_RECORD)),
+  }),
+);
 
 /** Why the manifest cannot be trusted, in words, from where its first issue is. */
 function manifestProblem(issue: v.BaseIssue<unknown> | undefined): string {
@@ -314,13 +312,38 @@ const TEXT_FIELDS = new Set(['title', 'lede', 'html', 'language']);
  * 21 ms; validating alone took 21 ms against 6 ms, JSON.parse being the other 15 ms). The
  * manifest around them is checked by valibot.
  */
-function articleProblem(name: string, value: unknown, now: number): string | undefined {
+function articleProblem(name: string, value: unknown): string | undefined {
   if (!isArticleRecord(value)) return `has a malformed record for ${quote(name)}`;
   for (const key in value)
     if (!ARTICLE_FIELDS.has(key)) return `has an unknown field ${JSON.stringify(key).slice(0, 80)} in the record for ${quote(name)}`;
-  if (value.updated !== undefined && Date.parse(value.updated) > now)
-    return `says ${quote(name)} was edited at ${value.updated}, after this run's clock`;
   return undefined;
+}
+
+/**
+ * Edit dates after the run's clock (the clock was set back, or the manifest was edited) are
+ * dropped, so that no date from the future reaches a feed; the rest of each record, its slug
+ * above all, stays, so every permalink stays where it is. What was made with those dates is
+ * made again: the pages (their records lose the page, so their seeds are read and the pages
+ * written under the same slug) and the index and feeds (their input is forgotten).
+ */
+function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest; problem?: string } {
+  const later = Object.keys(manifest.articles).filter((name) => {
+    const updated = manifest.articles[name]!.updated;
+    return updated !== undefined && Date.parse(updated) > now.getTime();
+  });
+  if (later.length === 0) return { manifest };
+  const articles = { ...manifest.articles };
+  for (const name of later) {
+    const { updated: _later, page: _page, ...record } = articles[name]!;
+    articles[name] = record;
+  }
+  const { siteInput: _siteInput, ...rest } = manifest;
+  const first = later[0]!;
+  const problem =
+    later.length === 1
+      ? `${MANIFEST_KEY} says ${quote(first)} was edited at ${manifest.articles[first]!.updated}, after this run's clock; that edit date is dropped`
+      : `${MANIFEST_KEY} says ${later.length} articles were edited after this run's clock (${quote(first)} at ${manifest.articles[first]!.updated}); those edit dates are dropped`;
+  return { manifest: { ...rest, articles }, problem };
 }
 
 /** A file name as JSON, cut short: a hand-edited manifest may hold any key. */

@@ -281,7 +281,7 @@ describe('settled state: the clock', () => {
     expect(run).toEqual(full);
   });
 
-  it('set back before an edit the manifest records: does what a full run does, a rebuild with a warning', async () => {
+  it('set back before an edit the manifest records: does what a full run does, dropping that edit date with a warning', async () => {
     // Prepare: an edit dated March 2nd, then the clock back to March 1st.
     const site = await publishedSite(THREE_SEEDS, { now: MARCH_1 });
     await site.writeSeed('2026-02-01-harbour.txt', seed('2026-02-01', 'Harbour Ferry Returns', 'The ferry runs daily.'));
@@ -295,7 +295,7 @@ describe('settled state: the clock', () => {
     // Assess
     expect(readRecords).toBe(true);
     expect(run).toEqual(full);
-    expect(run.summary.warnings).toEqual([expect.stringMatching(/after this run's clock; rebuilding/)]);
+    expect(run.summary.warnings).toEqual([expect.stringMatching(/after this run's clock; that edit date is dropped$/)]);
     expect(site.snapshot()['feed.json']).not.toContain('2026-03-02T06:00:00.000Z');
   });
 });
@@ -486,7 +486,7 @@ describe('settled state: the manifest edited or damaged', () => {
 
     // Assess: the head's digest of the records no longer matches, so the records are read and checked.
     expect(shortcut).toBe(false);
-    expect(reconciled?.warnings).toEqual([expect.stringMatching(/after this run's clock; rebuilding/)]);
+    expect(reconciled?.warnings).toEqual([expect.stringMatching(/after this run's clock; that edit date is dropped$/)]);
     expect(site.snapshot({ withManifest: false })).toEqual(clean.snapshot({ withManifest: false }));
     expect(site.snapshot()['feed.json']).not.toContain('2099');
     expect(after).toBe(true);
