@@ -241,7 +241,50 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
   };
 
+  /**
+   * A run that stops or fails part way keeps what it finished, so that the next run carries on
+   * from there instead of starting over, however many runs a large first publish or a change of
+   * every page takes. Before the site is planned: the manifest it read, with the records of the
+   * articles whose pages it wrote or found current (or that need none). After: the site plan's
+   * manifest, with the records of the archives, index and feeds written so far. Either way, an
+   * article whose page is still to be deleted keeps its old record (so the next run deletes it),
+   * the feeds written are still to be announced, and there is no settled state: the site is not
+   * complete. Written only over the manifest the run read; a failure to write it is left to the
+   * next run, which then does this run's work again.
+   */
+  const saveProgress = async () => {
+    if (dryRun || legacy !== undefined) return;
+    const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...previous, articles: Object.fromEntries(planned) };
+    const articles: Record<string, ArticleRecord> = { ...previous.articles, ...next.articles };
+    let finished = 0;
+    for (const [fileName, record] of Object.entries(next.articles)) {
+      const before = previous.articles[fileName];
+      const pageLeft = record.page === undefined && before?.page !== undefined && !deletedKeys.includes(articlePath(before.slug!));
+      if (pageLeft && before) articles[fileName] = before;
+      else if (before !== record) finished++;
+    }
+    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0) return;
+    const { settled: _settled, pendingPings: _pending, ...head } = next;
+    const pending =
+      settings.config.websubHub === undefined
+        ? []
+        : feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
+    try {
+      await storage.put(
+        MANIFEST_KEY,
+        serializeManifest({ ...head, articles, ...(pending.length > 0 ? { pendingPings: pending } : {}) }),
+        manifestPutOptions(stored?.etag),
+      );
+    } catch {
+      // The manifest stays as the run found it: the next run does this run's work again.
+    }
+  };
+  const deletedKeys: string[] = [];
+  // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
+  const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
+
   let site: SitePlan;
+  let sitePlanned = false;
   let records: Map<string, ArticleRecord>;
   try {
     // Pages first: a reader who gets the new feed can always follow its links.
@@ -250,6 +293,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       records = recordsAfterReads(seeds, previous, planned);
       try {
         site = planSite({ settings, now, force, previous, records, texts, objects });
+        sitePlanned = true;
         break;
       } catch (error) {
         if (!(error instanceof MissingText)) throw error;
@@ -262,6 +306,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
   } catch (error) {
     const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
+    await saveProgress();
     throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
 
@@ -288,13 +333,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let manifestEtag = stored?.etag;
   let settled: SettledState;
   const pagesPublished = publishedPages(records);
-  // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
-  const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
   try {
-    // Archives first, oldest first: the feeds link to the newest of them. One at a time, reading
-    // only the text it lacks, and dropping it afterwards (but the newest archive's, which the
-    // manifest keeps), so memory holds one archive's text whatever the archive's size.
-    for (const job of site.archives) {
+    // Archives first, newest first: an archive that is new is written before the one it follows
+    // gains its next-archive link, and before the feeds link to it, so a run cut short leaves no
+    // link to an archive not yet written. One at a time, reading only the text it lacks, and
+    // dropping it afterwards (but the newest archive's, which the manifest keeps), so memory
+    // holds one archive's text whatever the archive's size.
+    for (const job of [...site.archives].reverse()) {
       checkTime(`writing archive ${job.number}`);
       const lacking = job.fileNames.filter((fileName) => !texts.has(fileName) && records.get(fileName)?.text === undefined);
       const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) =>
@@ -316,7 +361,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // Only now that no feed or index links to them.
     checkTime('deleting unpublished pages');
     if (!dryRun) {
-      await mapWithConcurrency(site.deletes, concurrency, (key) => storage.delete(key));
+      await mapWithConcurrency(site.deletes, concurrency, async (key) => {
+        await storage.delete(key);
+        deletedKeys.push(key);
+      });
       for (const key of site.deletes) objects.delete(key);
     }
     if (hub !== undefined) {
@@ -354,7 +402,18 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         : error instanceof PreconditionFailedError
           ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
           : `publishing failed: ${describeError(error)}`;
-    throw new PublishError(message, { dryRun, force, ...summaryBase, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
+    if (!(error instanceof PreconditionFailedError)) await saveProgress();
+    throw new PublishError(
+      message,
+      {
+        dryRun,
+        force,
+        ...summaryBase,
+        articles: { ...summaryBase.articles, read, unpublished: deletedKeys.length },
+        objects: summaryObjects(writtenKeys, deletedKeys.sort(compareStrings), 0),
+      },
+      { cause: error },
+    );
   }
 
   // The hub hears of the feeds only now, after the manifest that names them as pending is
