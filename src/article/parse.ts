@@ -15,7 +15,8 @@ export function parseArticle(fileName: string, text: string): ParseResult {
   const headerIndex = lines.findIndex((line) => line.trim() !== '');
   if (headerIndex === -1) return fail(1, 'the file is empty; line 1 must be `date YYYY-MM-DD Title`');
   const headerLine = headerIndex + 1;
-  const header = /^date[ \t]+(\S+)(?:[ \t]+(.*))?$/i.exec(lines[headerIndex]!.trim());
+  // The s flag: `.` would stop at U+2028 and U+2029, which a title may hold.
+  const header = /^date[ \t]+(\S+)(?:[ \t]+(.*))?$/is.exec(lines[headerIndex]!.trim());
   if (!header) {
     return fail(headerLine, `expected \`date YYYY-MM-DD Title\`, found "${preview(lines[headerIndex]!)}"`);
   }
@@ -101,7 +102,7 @@ function languageLine(lines: readonly string[], from: number): { index: number; 
   for (let index = from; index < lines.length; index++) {
     const line = lines[index]!.trim();
     if (line === '') continue;
-    const match = /^lang(?:[ \t]+(.*))?$/.exec(line);
+    const match = /^lang(?:[ \t]+(.*))?$/s.exec(line);
     return match ? { index, tag: (match[1] ?? '').trim() } : undefined;
   }
   return undefined;
@@ -132,7 +133,7 @@ const HEADING_MAX_CHARS = 80;
 /** A heading ends in a word, not in sentence punctuation or a closing quote. */
 const FINAL_PUNCTUATION = /[.,:;!?…"'”’»)\]]$/u;
 const OPENING_QUOTES = /^["“”„«»‘‚]/u;
-const PHOTO_CREDIT = /^Photo:\s*(\S+)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/iu;
+const PHOTO_CREDIT = /^Photo:\s*(\S+)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/isu;
 
 function classifyBlock(lines: readonly string[]): Block {
   const text = collapseSpaces(lines.join(' '));
