@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
 import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
+import { parseCalendarDate } from './article/calendar.js';
 import { formatArticleError } from './article/types.js';
 import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
+import { oversizeSeed, type PlanSettings } from './publish/plan.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
+import { compareStrings } from './text/order.js';
 import { DEFAULT_CACHE_CONTROL } from './site-files.js';
 import { loadLimits } from './config/limits.js';
 import { folderPublishDependencies } from './wiring.js';
@@ -31,7 +34,14 @@ Commands:
              could be published or the build would unpublish too many.
   validate   Check every seed article without writing anything.
                --seeds DIR     folder of *.txt seed articles (default: seeds)
-             Prints one line per bad file (file:line: reason) and exits 1 if any.
+             Prints one line per bad file (file:line: reason) and exits 1 if any; a file over
+             MAX_SEED_BYTES is refused as build refuses it.
+  --help, -h   This text.
+
+--now takes a day (2026-03-01: midnight UTC) or a day and time with its zone
+(2026-03-01T09:00:00Z, 2026-03-01T09:00+02:00); a time without a zone is refused, since it
+would mean the machine's zone. The seeds folder may not be the output folder or inside it: the
+seed files, held articles included, would be served as they are.
 
 Environment variables override the config file: FEED_TITLE, FEED_DESCRIPTION, SITE_URL,
 FEED_HOME_URL, FEED_RSS_URL, FEED_ATOM_URL, FEED_JSON_URL, FEED_LANGUAGE, FEED_AUTHOR_NAME,
@@ -56,54 +66,97 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(HELP);
     return command === undefined ? 2 : 0;
   }
+  if (command !== 'build' && command !== 'validate') {
+    io.stderr(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...rest],
-      options: {
-        seeds: { type: 'string', default: 'seeds' },
-        out: { type: 'string' },
-        config: { type: 'string', default: 'feed.config.json' },
-        now: { type: 'string' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      // Each command takes only its own options: `validate --now …` is a mistake, not a no-op.
+      options: command === 'build' ? BUILD_OPTIONS : VALIDATE_OPTIONS,
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr(`${describeError(error)}\n\n${HELP}`);
+    io.stderr(`${describeError(error).replace(/^TypeError: /, '')}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {
     io.stdout(HELP);
     return 0;
   }
-  const seedsDir = resolve(io.cwd, values.seeds as string);
-  switch (command) {
-    case 'validate':
-      return validate(seedsDir, io);
-    case 'build':
-      if (typeof values.out !== 'string') {
-        io.stderr(`build needs --out DIR\n\n${HELP}`);
-        return 2;
-      }
-      return build(
-        {
-          seedsDir,
-          outDir: resolve(io.cwd, values.out),
-          configFile: resolve(io.cwd, values.config as string),
-          nowText: values.now as string | undefined,
-          force: values.force === true,
-          dryRun: values['dry-run'] === true,
-        },
-        io,
-      );
-    default:
-      io.stderr(`unknown command "${command}"\n\n${HELP}`);
+  // An empty path would mean the current folder: what `--out "$DIR"` gives when DIR is unset.
+  for (const option of ['seeds', 'out', 'config'] as const) {
+    if (values[option] === '') {
+      io.stderr(`--${option}: the path is empty`);
       return 2;
+    }
   }
+  const seedsDir = resolve(io.cwd, values.seeds as string);
+  if (command === 'validate') return validate(seedsDir, io);
+  if (typeof values.out !== 'string') {
+    io.stderr(`build needs --out DIR\n\n${HELP}`);
+    return 2;
+  }
+  const outDir = resolve(io.cwd, values.out);
+  if (await isWithin(seedsDir, outDir)) {
+    io.stderr(
+      `--seeds ${seedsDir} is ${seedsDir === outDir ? 'the same folder as' : 'inside'} --out ${outDir}: the seed files, held articles included, would be served as they are; keep them apart`,
+    );
+    return 2;
+  }
+  return build(
+    {
+      seedsDir,
+      outDir,
+      configFile: resolve(io.cwd, values.config as string),
+      nowText: values.now as string | undefined,
+      force: values.force === true,
+      dryRun: values['dry-run'] === true,
+    },
+    io,
+  );
+}
+
+const VALIDATE_OPTIONS = {
+  seeds: { type: 'string', default: 'seeds' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const BUILD_OPTIONS = {
+  ...VALIDATE_OPTIONS,
+  out: { type: 'string' },
+  config: { type: 'string', default: 'feed.config.json' },
+  now: { type: 'string' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** Whether `inner` is `outer` or inside it, as written and as the file system resolves links. */
+async function isWithin(inner: string, outer: string): Promise<boolean> {
+  const within = (a: string, b: string) => {
+    const path = relative(b, a);
+    return path === '' || (!path.startsWith('..') && !isAbsolute(path));
+  };
+  const real = async (path: string) => realpath(path).catch(() => path);
+  return within(inner, outer) || within(await real(inner), await real(outer));
+}
+
+/**
+ * The `--now` clock: a day (midnight UTC) or a day and time with its zone, each field in range.
+ * `new Date` alone would take 2026-02-30 for March 2nd, `01/02/2026` for January 2nd, a year past
+ * 9999 that the manifest cannot record, and a time without a zone in the machine's zone.
+ */
+export function parseNow(text: string): Date | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):(\d{2})))?$/.exec(text);
+  if (!match || parseCalendarDate(match[1]!) === undefined) return undefined;
+  const [hours, minutes, seconds, offsetHours, offsetMinutes] = [match[2], match[3], match[4], match[6], match[7]].map(Number);
+  if (match[2] !== undefined && (hours! > 23 || minutes! > 59 || (match[4] !== undefined && seconds! > 59))) return undefined;
+  if (match[6] !== undefined && (offsetHours! > 23 || offsetMinutes! > 59)) return undefined;
+  const date = new Date(match[2] === undefined ? `${match[1]}T00:00:00Z` : text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** Whether the seeds folder is there; if not, says so. Checked up front, so a wrong --seeds is a usage error and not an empty site. */
@@ -119,14 +172,26 @@ async function seedsFolderExists(seedsDir: string, io: CliIo): Promise<boolean> 
 }
 
 async function validate(seedsDir: string, io: CliIo): Promise<number> {
+  const problems: string[] = [];
+  const limits = loadLimits(io.env, problems);
+  if (problems.length > 0) {
+    io.stderr(new ConfigError(problems).message);
+    return 2;
+  }
   if (!(await seedsFolderExists(seedsDir, io))) return 2;
-  const { files, skipped } = await readSeedFolderReporting(seedsDir);
+  // Over MAX_SEED_BYTES: refused from its size, as build refuses it, and not read.
+  const { files, skipped, tooLarge } = await readSeedFolderReporting(seedsDir, { maxBytes: limits.seedBytes });
   for (const entry of skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
-  for (const error of corpus.rejected) io.stdout(formatArticleError(error));
-  io.stderr(`${corpus.articles.length} of ${files.length} articles are valid`);
-  return corpus.rejected.length > 0 || files.length === 0 ? 1 : 0;
+  const refused = [
+    ...corpus.rejected,
+    ...tooLarge.map(({ fileName, size }) => oversizeSeed({ fileName, size, signature: '' }, { limits } as PlanSettings)!),
+  ].sort((a, b) => compareStrings(a.fileName, b.fileName));
+  for (const error of refused) io.stdout(formatArticleError(error));
+  const total = files.length + tooLarge.length;
+  io.stderr(`${corpus.articles.length} of ${total} articles are valid`);
+  return refused.length > 0 || total === 0 ? 1 : 0;
 }
 
 interface BuildArgs {
@@ -158,9 +223,11 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     return 2;
   }
   for (const warning of configWarnings(config)) io.stderr(warning);
-  const now = nowText === undefined ? io.now() : new Date(nowText);
-  if (Number.isNaN(now.getTime())) {
-    io.stderr(`--now: "${nowText}" is not a date and time`);
+  const now = nowText === undefined ? io.now() : parseNow(nowText);
+  if (now === undefined) {
+    io.stderr(
+      `--now: "${nowText}" is not a date and time: give a day (2026-03-01, midnight UTC) or a day and time with its zone (2026-03-01T09:00:00Z, 2026-03-01T09:00+02:00)`,
+    );
     return 2;
   }
   if (!(await seedsFolderExists(seedsDir, io))) return 2;

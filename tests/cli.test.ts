@@ -478,7 +478,7 @@ describe('cli with a seeds folder that is not there', () => {
     const io = fakeIo(dir);
 
     // Act
-    const code = await runCli([command, '--seeds', 'no-such-folder', '--out', 'public'], io);
+    const code = await runCli([command, '--seeds', 'no-such-folder', ...(command === 'build' ? ['--out', 'public'] : [])], io);
 
     // Assess
     expect(code).toBe(2);

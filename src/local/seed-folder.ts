@@ -4,17 +4,28 @@ import { isSeedFileName } from '../article/corpus.js';
 import type { SkippedSeed } from '../publish/seeds.js';
 import { FolderStorage } from '../storage/folder.js';
 
-/** The seed files directly inside a folder (not its subfolders), as bytes; links and other non-files are skipped and named. */
-export async function readSeedFolderReporting(directory: string): Promise<{ files: SeedFile[]; skipped: SkippedSeed[] }> {
+/**
+ * The seed files directly inside a folder (not its subfolders), as bytes; links and other
+ * non-files are skipped and named, and files over `maxBytes` are named with their size, unread.
+ */
+export async function readSeedFolderReporting(
+  directory: string,
+  { maxBytes = Number.POSITIVE_INFINITY }: { readonly maxBytes?: number } = {},
+): Promise<{ files: SeedFile[]; skipped: SkippedSeed[]; tooLarge: { fileName: string; size: number }[] }> {
   const storage = new FolderStorage(directory, { requireRoot: true });
   const skipped: SkippedSeed[] = [];
   const listed = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
   const files: SeedFile[] = [];
-  for (const { key } of listed.filter((object) => isSeedFileName(object.key))) {
+  const tooLarge: { fileName: string; size: number }[] = [];
+  for (const { key, size } of listed.filter((object) => isSeedFileName(object.key))) {
+    if (size > maxBytes) {
+      tooLarge.push({ fileName: key, size });
+      continue;
+    }
     const object = await storage.get(key);
     if (object) files.push({ fileName: key, bytes: object.body });
   }
-  return { files, skipped };
+  return { files, skipped, tooLarge };
 }
 
 /** The same, files only. */
