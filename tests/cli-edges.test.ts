@@ -11,40 +11,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BUILD_OPTIONS, runCli, type CliIo } from '../src/cli.js';
-import type { Env } from '../src/config.js';
+import { BUILD_OPTIONS, runCli } from '../src/cli.js';
+import { ARTICLE_ERROR_LINE, fakeIo, lines, type FakeIo } from './helpers/cli-io.js';
 import { configFileJson, seedText, SITE_URL } from './helpers/factory.js';
 import { children, rssChannel, text, type JsonFeed } from './helpers/feeds.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-interface FakeIo extends CliIo {
-  readonly out: string[];
-  readonly err: string[];
-}
-
-function fakeIo(cwd: string, options: { env?: Env; now?: string } = {}): FakeIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-    env: options.env ?? {},
-    cwd,
-    now: () => new Date(options.now ?? '2026-03-01T00:00:00.000Z'),
-  };
-}
-
-/** Every line written, split on newlines (one call may print several lines). */
-const lines = (written: readonly string[]) =>
-  written
-    .join('\n')
-    .split('\n')
-    .filter((line) => line !== '');
-
-const ARTICLE_ERROR_LINE = /^[^:\s][^:]*\.txt:\d+: \S.*$/;
 /** A line of a stack trace: "    at fn (file:line:column)". */
 const STACK_FRAME = /^\s+at .*:\d+:\d+\)?$/m;
 const NOW = '2026-03-01T00:00:00Z';

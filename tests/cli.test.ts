@@ -5,38 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../src/cli.js';
-import type { Env } from '../src/config.js';
+import { runCli } from '../src/cli.js';
+import { ARTICLE_ERROR_LINE, fakeIo, lines } from './helpers/cli-io.js';
 import { configFileJson, seedText } from './helpers/factory.js';
 import { atomFeed, children, rssChannel, text, type JsonFeed } from './helpers/feeds.js';
-
-interface FakeIo extends CliIo {
-  readonly out: string[];
-  readonly err: string[];
-}
-
-function fakeIo(cwd: string, options: { env?: Env; now?: string } = {}): FakeIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-    env: options.env ?? {},
-    cwd,
-    now: () => new Date(options.now ?? '2026-03-01T00:00:00.000Z'),
-  };
-}
-
-/** Every line written, split on newlines (one call may print several lines). */
-const lines = (written: readonly string[]) =>
-  written
-    .join('\n')
-    .split('\n')
-    .filter((line) => line !== '');
-
-const ARTICLE_ERROR_LINE = /^[^:\s][^:]*\.txt:\d+: \S.*$/;
 
 const GOOD = {
   '2026-02-01-tram.txt': seedText('2026-02-01', 'Tram Line Reopens', 'Trams are running again on line 2.'),

@@ -36,24 +36,12 @@ import { decodeSeed, parseArticle } from '../../src/article/parse.js';
 import { collisionReason, itemId } from '../../src/article/identity.js';
 import type { PublishSummary } from '../../src/publish/publish.js';
 import { jsonFeedSchemaErrors } from '../helpers/feeds.js';
+import { mulberry32, type Rng } from '../helpers/prng.js';
 import { SITE, testFeedConfig } from '../publish/support.js';
 import { MANIFEST, memorySite, type Site } from '../publish/support-site.js';
 
 // ---------------------------------------------------------------------------------------------
 // A small seeded PRNG (mulberry32) and the choices made with it.
-
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;

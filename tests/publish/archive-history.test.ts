@@ -6,6 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../helpers/prng.js';
 import { seed, SITE, testFeedConfig, text } from './support.js';
 import { linkedKeys, memorySite } from './support-site.js';
 
@@ -37,18 +38,6 @@ const stem = (fileName: string) => fileName.replace(/\.txt$/, '');
 const idOf = (fileName: string) => ID_PREFIX + stem(fileName);
 const isDue = (day: string, now: Date) => Date.parse(`${day}T00:00:00.000Z`) <= now.getTime();
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** mulberry32: a small, fast PRNG, so every scenario is the same on every run. */
-function mulberry32(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dayOf = (offset: number) => new Date(Date.UTC(2026, 0, 1 + offset)).toISOString().slice(0, 10);
 const offsetOf = (date: Date) => Math.floor((date.getTime() - Date.UTC(2026, 0, 1)) / 86_400_000);
