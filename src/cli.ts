@@ -70,6 +70,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
+  // parseArgs reads `-out` as -o -u -t and names only `-o`: say what was meant.
+  const singleDash = rest.find((arg) => /^-[a-z][a-z-]+$/i.test(arg));
+  if (singleDash !== undefined) {
+    io.stderr(`Unknown option '${singleDash}': options take two dashes (-${singleDash})\n\n${HELP}`);
+    return 2;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({

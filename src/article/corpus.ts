@@ -38,7 +38,7 @@ export function parseCorpus(files: readonly SeedFile[], idPrefix: string): Corpu
   for (const file of [...files].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
     const first = collisions.get(file.fileName);
     if (first !== undefined) {
-      rejected.push({ fileName: file.fileName, line: 1, reason: collisionReason(first) });
+      rejected.push({ fileName: file.fileName, line: 1, reason: collisionReason(first, file.fileName) });
       continue;
     }
     const decoded = decodeSeed(file.fileName, file.bytes);

@@ -43,8 +43,18 @@ function isSorted(names: readonly string[]): boolean {
 }
 
 /** Why a file that collides is not published. */
-export function collisionReason(first: string): string {
-  return `has the same item id as ${first} (ids come from the file name, compared without letter case of ".txt" and in one Unicode form); ${first} is published, rename this file to publish it too`;
+export function collisionReason(first: string, fileName?: string): string {
+  // Two names that differ only in Unicode form look the same on screen: say how each is written.
+  const lookAlike = fileName !== undefined && fileName !== first && fileName.normalize('NFC') === first.normalize('NFC');
+  const spelled = lookAlike
+    ? ` (the two names differ only in how they are encoded: ${escapedName(first)} and ${escapedName(fileName)})`
+    : '';
+  return `has the same item id as ${first}${spelled} (ids come from the file name, compared without letter case of ".txt" and in one Unicode form); ${first} is published, rename this file to publish it too`;
+}
+
+/** A file name with every character outside ASCII as `\u{…}`, so that look-alike names can be told apart. */
+function escapedName(name: string): string {
+  return `"${[...name].map((char) => (char.charCodeAt(0) < 0x80 ? char : `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`)).join('')}"`;
 }
 
 /** The feed's own permanent id (Atom `<id>`), beside the article ids. */

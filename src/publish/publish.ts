@@ -167,7 +167,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const collisions = idCollisions(listedSeeds.map((seed) => seed.fileName));
   const collided: PublishSummary['rejected'][number][] = [];
   for (const [fileName, first] of collisions)
-    collided.push({ file: fileName, line: 1, reason: collisionReason(first), keptPublished: false });
+    collided.push({ file: fileName, line: 1, reason: collisionReason(first, fileName), keptPublished: false });
   const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
   const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];

@@ -1,7 +1,7 @@
 /** Item ids from file names, slugs from titles, and which files collide. */
 import { describe, expect, it } from 'vitest';
 import { parseCorpus } from '../../src/article/corpus.js';
-import { assignSlugs, baseSlug, feedId, itemId, uniqueSlug } from '../../src/article/identity.js';
+import { assignSlugs, baseSlug, collisionReason, feedId, itemId, uniqueSlug } from '../../src/article/identity.js';
 import { parseCalendarDate } from '../../src/article/calendar.js';
 import type { CalendarDate } from '../../src/article/types.js';
 import { ID_PREFIX, seedFile, seedText } from '../helpers/factory.js';
@@ -265,5 +265,22 @@ describe('uniqueSlug', () => {
 
     // Assess
     expect(slug).toBe('2026-02-10-tram-2-2');
+  });
+});
+
+describe('collisionReason', () => {
+  it('spells out two names that differ only in Unicode form, which look the same on screen', () => {
+    // Prepare: "café.txt" with a precomposed é, and with e and a combining acute accent.
+    const nfc = 'caf\u00e9.txt';
+    const nfd = 'cafe\u0301.txt';
+
+    // Act
+    const reason = collisionReason(nfc, nfd);
+    const plain = collisionReason('dup.TXT', 'dup.txt');
+
+    // Assess
+    expect(reason).toContain('the two names differ only in how they are encoded: "caf\\u{E9}.txt" and "cafe\\u{301}.txt"');
+    expect(plain).not.toContain('encoded');
+    expect(plain).toMatch(/^has the same item id as dup\.TXT \(ids come from the file name/);
   });
 });

@@ -556,7 +556,7 @@ function expectations(seeds: readonly GeneratedSeed[], now: Date, previous?: Exp
     const id = seed.fileName.normalize('NFC').replace(/\.txt$/i, '');
     const first = firstById.get(id);
     if (first !== undefined) {
-      rejected.push({ file: seed.fileName, line: 1, reason: collisionReason(first), keptPublished: false });
+      rejected.push({ file: seed.fileName, line: 1, reason: collisionReason(first, seed.fileName), keptPublished: false });
       continue;
     }
     firstById.set(id, seed.fileName);
