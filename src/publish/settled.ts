@@ -18,13 +18,15 @@ import { SITE_RENDER_VERSION, type PlanSettings, type SeedListing } from './plan
  * the one the last run left has nothing to reconcile.
  */
 export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<ListedObject>): string {
+  // Each name led by its length: a bucket key may hold the separators themselves, and two
+  // different listings must never read alike.
   const lines: string[] = [];
   for (const seed of [...seeds].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
-    lines.push(`${seed.fileName}\0${seed.signature}\0${seed.size}`);
+    lines.push(`${seed.fileName.length}:${seed.fileName}\0${seed.signature}\0${seed.size}`);
   }
   lines.push('\u0001');
   for (const object of [...objects].sort((a, b) => compareStrings(a.key, b.key))) {
-    lines.push(`${object.key}\0${object.etag}\0${object.size}`);
+    lines.push(`${object.key.length}:${object.key}\0${object.etag}\0${object.size}`);
   }
   return digest(lines.join('\n'));
 }

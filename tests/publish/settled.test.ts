@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as manifest from '../../src/publish/manifest.js';
 import type { PublishSummary } from '../../src/publish/publish.js';
+import { listingDigest } from '../../src/publish/settled.js';
 import { seed, testFeedConfig, text, THREE_SEEDS, THREE_SLUGS, utf8 } from './support.js';
 import { MANIFEST, memorySite, type Site } from './support-site.js';
 
@@ -169,5 +170,22 @@ describe('a run that finds everything as the last run left it', () => {
     expect(afterDryRun).toBe(manifestBefore);
     expect(recordsRead()).toBe(1);
     expect(real.objects.writtenKeys).toContain('articles/2026-02-07-park-gates-open.html');
+  });
+});
+
+describe('listingDigest', () => {
+  it('tells apart two listings whose keys hold the separators, which would otherwise read alike', () => {
+    // Prepare: two objects, and one object whose key spells out the first and the start of the second.
+    const two = [
+      { key: 'k1', etag: '"e1"', size: 1 },
+      { key: 'k2', etag: '"e2"', size: 2 },
+    ];
+    const one = [{ key: 'k1\0"e1"\u00001\nk2', etag: '"e2"', size: 2 }];
+
+    // Act
+    const digests = [listingDigest([], two), listingDigest([], one)];
+
+    // Assess
+    expect(digests[0]).not.toBe(digests[1]);
   });
 });
