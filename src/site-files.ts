@@ -27,11 +27,16 @@ export const DEFAULT_CACHE_CONTROL = 'max-age=300';
  * to download it, whereas as `application/xml` they render it with its CSS stylesheet, and its
  * XHTML links work. Feed readers go by the bytes, and autodiscovery by the `type` of the
  * page's `<link rel="alternate">`, which still says `application/rss+xml` (README, "The feeds").
+ *
+ * JSON Feed goes out as `application/json`, which JSON Feed 1.1 allows beside
+ * `application/feed+json`: CloudFront compresses the former and not the latter, and a feed of
+ * full text is polled by every subscriber, every hour. Autodiscovery still names
+ * `application/feed+json`.
  */
 export const CONTENT_TYPES = {
   rss: 'application/xml; charset=utf-8',
   atom: 'application/xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
+  json: 'application/json; charset=utf-8',
   html: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
   manifest: 'application/json; charset=utf-8',

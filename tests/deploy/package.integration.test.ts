@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-policy.js';
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
-import { ARTICLES_PREFIX } from '../../src/site-files.js';
+import { ARTICLES_PREFIX, CONTENT_TYPES } from '../../src/site-files.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
 type Json = any;
 interface Template {
-  Resources: Record<string, { Type: string; Properties?: Json; Condition?: string; DependsOn?: Json; DeletionPolicy?: string }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Json; Condition?: string; DependsOn?: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+  >;
   Outputs: Record<string, { Value: Json; Description?: string }>;
   Conditions?: Record<string, Json>;
   Parameters?: Record<string, Json>;
@@ -155,6 +158,7 @@ describe('serverless package (offline, no credentials)', () => {
       AlarmTopic: 'AWS::SNS::Topic',
       AlarmEmailSubscription: 'AWS::SNS::Subscription',
       PublishErrorsAlarm: 'AWS::CloudWatch::Alarm',
+      DeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
     });
   });
 
@@ -263,9 +267,9 @@ describe('serverless package (offline, no credentials)', () => {
       ]);
     });
 
-    it('has no wildcard action or resource, and nothing but Allow statements', () => {
+    it('has no wildcard action or resource, and nothing but Allow statements beside the one that keeps the seeds unwritable', () => {
       // Act
-      const statements = roleStatements();
+      const statements = roleStatements().filter((s) => s.Sid !== 'NeverWriteSeeds');
       // Assess
       expect(statements.length).toBeGreaterThan(0);
       for (const statement of statements) {
@@ -288,9 +292,24 @@ describe('serverless package (offline, no credentials)', () => {
       }
     });
 
+    it('denies writing or deleting under the seeds prefix, whatever the allows say', () => {
+      // Act
+      const denies = roleStatements().filter((s) => s.Effect === 'Deny');
+      // Assess: the function only reads the seeds a bucket keeps; the authors write them.
+      const bucketArn = { 'Fn::GetAtt': ['FeedBucket', 'Arn'] };
+      expect(denies).toEqual([
+        {
+          Sid: 'NeverWriteSeeds',
+          Effect: 'Deny',
+          Action: ['s3:PutObject', 's3:DeleteObject'],
+          Resource: [{ 'Fn::Join': ['', [bucketArn, '/seeds/*']] }],
+        },
+      ]);
+    });
+
     it('allows exactly the S3 actions the publisher uses, on the feed bucket only', () => {
       // Act
-      const s3 = roleStatements().filter((s) => asArray(s.Action).some((a: string) => a.startsWith('s3:')));
+      const s3 = roleStatements().filter((s) => s.Effect === 'Allow' && asArray(s.Action).some((a: string) => a.startsWith('s3:')));
       // Assess
       const grants = s3.flatMap((s) => asArray(s.Action).map((action: string) => ({ action, resources: asArray(s.Resource) })));
       const bucketArn = { 'Fn::GetAtt': ['FeedBucket', 'Arn'] };
@@ -348,7 +367,9 @@ describe('serverless package (offline, no credentials)', () => {
     it('blocks all public access, encrypts with SSE-S3 and keeps versions', () => {
       // Assess
       const bucket = template.Resources.FeedBucket!;
-      expect(bucket.DeletionPolicy).toBe('Retain');
+      // Kept on removal and replacement, but not when the deploy that creates it rolls back.
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+      expect(bucket.UpdateReplacePolicy).toBe('Retain');
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -485,6 +506,18 @@ describe('serverless package (offline, no credentials)', () => {
       expect(config.CacheBehaviors ?? []).toEqual([]);
     });
 
+    it('compresses every type the publisher writes: each is on CloudFront’s list of compressed types', () => {
+      // Prepare: from AWS's "Serve compressed files" page, the types among those CloudFront
+      // compresses that a site like this one could use. application/feed+json is not one.
+      const compressed = ['application/json', 'application/xml', 'application/rss+xml', 'application/atom+xml', 'text/html', 'text/css'];
+      // Act
+      const written = Object.entries(CONTENT_TYPES)
+        .filter(([kind]) => kind !== 'manifest')
+        .map(([, type]) => type.split(';')[0]!);
+      // Assess
+      expect(written.filter((type) => !compressed.includes(type))).toEqual([]);
+    });
+
     it('answers a missing object with the 404.html page and status 404, cached for a minute', () => {
       // Assess
       const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
@@ -501,10 +534,11 @@ describe('serverless package (offline, no credentials)', () => {
         const config = template.Resources.FeedDistribution!.Properties.DistributionConfig;
         expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: 'FeedResponseHeadersPolicy' });
         expect(config.CacheBehaviors ?? []).toEqual([]);
-        expect(policy().Name).toBe('feedpress-dev-security-headers');
-        expect(prod.template.Resources.FeedResponseHeadersPolicy!.Properties.ResponseHeadersPolicyConfig.Name).toBe(
-          'feedpress-prod-security-headers',
-        );
+        // Unique per account, so the region is in the name: one stage can be deployed to two regions.
+        expect(policy().Name).toEqual({ 'Fn::Sub': 'feedpress-dev-${AWS::Region}-security-headers' });
+        expect(prod.template.Resources.FeedResponseHeadersPolicy!.Properties.ResponseHeadersPolicyConfig.Name).toEqual({
+          'Fn::Sub': 'feedpress-prod-${AWS::Region}-security-headers',
+        });
       });
 
       it('carry a CSP that allows the pages’ inline styles and the feeds’ own stylesheet, and nothing else: no script, frame, form or base', () => {
@@ -560,9 +594,23 @@ describe('serverless package (offline, no credentials)', () => {
     });
   });
 
+  it('alarms while a run that failed every retry waits in the dead-letter queue', () => {
+    // Assess
+    const alarm = template.Resources.DeadLetterQueueAlarm!.Properties;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['PublishDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
   it('alarms on any error of the publish function', () => {
     // Assess
-    const alarm = only(template, 'AWS::CloudWatch::Alarm').properties;
+    const alarm = template.Resources.PublishErrorsAlarm!.Properties;
     expect(alarm).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',

@@ -22,7 +22,7 @@ const TYPES: Readonly<Record<string, string>> = {
   'rss.xml': 'application/xml; charset=utf-8',
   'atom.xml': 'application/xml; charset=utf-8',
   'feed.css': 'text/css; charset=utf-8',
-  'feed.json': 'application/feed+json; charset=utf-8',
+  'feed.json': 'application/json; charset=utf-8',
   [MANIFEST]: 'application/json; charset=utf-8',
 };
 const CACHE_CONTROL = 'public, max-age=120';
