@@ -49,7 +49,7 @@ function createRuntime(env: Env, overrides: Partial<PublishDependencies>) {
       const client = bucketClient(config.publish, env.AWS_REGION ? { region: env.AWS_REGION } : {});
       const defaultSeedsDir = fileURLToPath(new URL('./seeds/', import.meta.url));
       const deps = { ...bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir }), ...overrides };
-      return { ok: true, deps, warnings: configWarnings(config.feed) };
+      return { ok: true, deps, warnings: configWarnings(config.feed, env) };
     } catch (error) {
       return { ok: false, error };
     }

@@ -214,7 +214,8 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   let config: FeedConfig | undefined;
   const problems: string[] = [];
   try {
-    config = loadFeedConfig(JSON.parse(await readFile(configFile, 'utf8')), io.env, configFile);
+    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
+    config = loadFeedConfig(JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '')), io.env, configFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       io.stderr(`cannot read ${configFile}: ${describeError(error)}`);
@@ -228,7 +229,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     io.stderr(new ConfigError(problems).message);
     return 2;
   }
-  for (const warning of configWarnings(config)) io.stderr(warning);
+  for (const warning of configWarnings(config, io.env)) io.stderr(warning);
   const now = nowText === undefined ? io.now() : parseNow(nowText);
   if (now === undefined) {
     io.stderr(

@@ -11,7 +11,7 @@
 import * as v from 'valibot';
 import { isKnownTimeZone } from './article/calendar.js';
 import { LANGUAGE_TAG } from './article/parse.js';
-import { isLoopbackHost, tagPrefixProblem, urlProblem, USER_INFO } from './config/checks.js';
+import { isLoopbackHost, tagPrefixProblem, urlProblem } from './config/checks.js';
 import {
   ConfigError,
   matches,
@@ -183,7 +183,29 @@ export function loadFeedConfig(file: unknown, env: Env, source = 'feed.config.js
  * print or log: links over plain http:// to a host other than this machine, which feed readers
  * and browsers may refuse or flag, and anyone on the way can alter.
  */
-export function configWarnings(config: FeedConfig): string[] {
+export function configWarnings(config: FeedConfig, env: Env = {}): string[] {
+  return [...httpWarnings(config), ...unknownFeedVariables(env)];
+}
+
+/**
+ * `FEED_` variables that no setting reads: a misspelt one (FEED_TIMEZONE) would otherwise leave
+ * the default in force without a word, where a misspelt field of the config file is refused.
+ */
+function unknownFeedVariables(env: Env): string[] {
+  const known = [FEED_SETTINGS, PUBLISH_SETTINGS, UNPUBLISH_SETTINGS].flatMap((group) =>
+    Object.values(group).map((setting: { readonly variable: string }) => setting.variable),
+  );
+  const squeezed = (name: string) => name.replaceAll('_', '');
+  return Object.keys(env)
+    .filter((name) => name.startsWith('FEED_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const meant = known.find((candidate) => squeezed(candidate) === squeezed(name));
+      return `${name} is set, but no setting reads it${meant ? `: did you mean ${meant}?` : ' (README, "Configuration", lists every variable)'}`;
+    });
+}
+
+function httpWarnings(config: FeedConfig): string[] {
   const urls: [string, string | undefined][] = [
     ['siteUrl', config.siteUrl],
     ['homeUrl', config.homeUrl],
@@ -230,7 +252,8 @@ const PUBLISH_SETTINGS = {
       TEXT,
       // The SDK signs with its own credentials; a password in the endpoint would only end up in logs.
       reason((endpoint) => {
-        if (urlProblem(endpoint) instanceof Secret) return new Secret(USER_INFO);
+        const problem = urlProblem(endpoint);
+        if (problem instanceof Secret) return problem;
         return /^https?:\/\/[^\s/]+/.test(endpoint) ? undefined : 'must be an http:// or https:// URL';
       }),
     ),

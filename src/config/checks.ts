@@ -16,9 +16,18 @@ export function urlProblem(value: string): string | Secret | undefined {
   }
   // Feeds and pages are public: credentials in a link would be handed to every reader.
   if (url?.username || url?.password || looksLikeUserInfo(value)) return new Secret(USER_INFO);
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.search || url.hash) {
+  // A value that does not parse and holds an "@" may be a password the parser stumbled on
+  // (`https://user:pa/ss@host`): it is not repeated.
+  if (!url && value.includes('@')) return new Secret(USER_INFO);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     return 'must be an absolute http:// or https:// URL';
   }
+  // Even a bare "?" or "#" (which the parser reports as no query and no fragment): every link is
+  // made by appending a path to the URL, and would end up in its query or fragment.
+  if (value.includes('?') || value.includes('#')) return 'must be an absolute http:// or https:// URL, without a query or fragment';
+  // The parser drops tabs and line breaks anywhere in a URL: two lines pasted as one would
+  // silently become one address.
+  if (/[\t\n\r]/.test(value)) return 'must not contain tabs or line breaks';
   return undefined;
 }
 

@@ -5,6 +5,7 @@
  * every problem at once, one line each, naming the file field or the variable.
  */
 import * as v from 'valibot';
+import { stripXmlForbidden } from '../text/xml-chars.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -142,6 +143,9 @@ const REQUIRED = 'is required and must not be empty';
  */
 export const TEXT = v.pipe(
   v.unknown(),
+  // Characters XML cannot carry are dropped first, as the feeds would drop them: every format
+  // then says the same, and a value of nothing else counts as unset.
+  v.transform((value) => (typeof value === 'string' ? stripXmlForbidden(value) : value)),
   v.transform((value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value)),
   v.optional(v.pipe(v.string('must be a string'), v.trim())),
 );

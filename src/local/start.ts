@@ -99,8 +99,9 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       S3_ENDPOINT: server.endpoint,
       S3_FORCE_PATH_STYLE: 'true',
     };
-    const config = loadRuntimeConfig(JSON.parse(await readFile(configFile, 'utf8')), env, configFile);
-    for (const warning of configWarnings(config.feed)) io.stderr(warning);
+    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
+    const config = loadRuntimeConfig(JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '')), env, configFile);
+    for (const warning of configWarnings(config.feed, env)) io.stderr(warning);
     const client = bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
     const deps = bucketPublishDependencies({
       client,

@@ -186,12 +186,16 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let read = 0;
 
   const put = async (object: PlannedPut): Promise<string> => {
-    writtenKeys.push(object.key);
-    if (dryRun) return '';
+    if (dryRun) {
+      writtenKeys.push(object.key);
+      return '';
+    }
     const { etag } = await storage.put(object.key, object.body, {
       contentType: object.contentType,
       cacheControl: object.cacheControl ?? settings.cacheControl,
     });
+    // Only once the store took it: a failed run reports what it wrote, not what it tried.
+    writtenKeys.push(object.key);
     etags.set(object.key, etag);
     // The listing follows what this run wrote, so a seed read again later in the run (for an
     // archive's text) finds its new page current instead of writing it twice.
@@ -203,13 +207,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const readAndPlan = async (fileNames: readonly string[], prune: boolean) => {
     const listing = new Map(seeds.map((seed) => [seed.fileName, seed]));
     for (let start = 0; start < fileNames.length; start += BATCH) {
-      checkTime(`reading seeds (${start} of ${fileNames.length} done)`);
+      const step = `reading seeds (${start} of ${fileNames.length} done)`;
+      checkTime(step);
       const batch = fileNames.slice(start, start + BATCH);
       // A seed over the size limit is refused from its listing, never read.
       const oversize = batch.map((fileName) => oversizeSeed(listing.get(fileName)!, settings));
-      const bytes = await mapWithConcurrency(batch, concurrency, (fileName, index) =>
-        oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName),
-      );
+      // The deadline is checked before each request too: a batch is up to 64 reads and 64
+      // writes, far longer than the margin before the Lambda's timeout when the store is slow.
+      const bytes = await mapWithConcurrency(batch, concurrency, (fileName, index) => {
+        checkTime(step);
+        return oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName);
+      });
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
       batch.forEach((fileName, index) => {
@@ -234,6 +242,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
       });
       await mapWithConcurrency(pages, concurrency, async ({ fileName, page, record }) => {
+        checkTime(step);
         const etag = await put(page);
         planned.set(fileName, { ...record, page: { input: page.input, etag } });
       });

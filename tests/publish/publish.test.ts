@@ -789,7 +789,8 @@ describe('publish: the manifest', () => {
 
 describe('publish: asked to stop', () => {
   it('stops between writes when its signal is aborted, with the step in the message, and the next run finishes the job', async () => {
-    // Prepare: a signal that fires as the first page is written, as a Lambda deadline would.
+    // Prepare: a signal that fires as the first page is written, as a Lambda deadline would: the
+    // run stops before its next request, within the batch of seeds it was on.
     const site = memorySite(FIVE_SEEDS, { now: MARCH_1 });
     const reference = memorySite(FIVE_SEEDS, { now: MARCH_1 });
     await reference.run();
@@ -810,7 +811,7 @@ describe('publish: asked to stop', () => {
 
     // Assess
     await expect(stopped).rejects.toThrow(
-      /^stopped before writing the index and the feeds: the Lambda has 5 s left; what was written is consistent/,
+      /^stopped before reading seeds \(0 of 5 done\): the Lambda has 5 s left; what was written is consistent/,
     );
     expect(site.site.objects.has('rss.xml')).toBe(false);
     expect(linkedKeys(site.site.objects)).toEqual([]);
