@@ -85,7 +85,7 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
       const { deps, warnings } = runtime.dependencies();
       const summary = await publish(deps, { ...publishRequest, ...(deadline ? { signal: deadline.signal } : {}) });
       const result: PublishSummary = { ...summary, warnings: [...warnings, ...ignoredNotes(ignored), ...summary.warnings] };
-      logger.info({ message: 'published', trigger, ...(ignored ? { ignored } : {}), ...result });
+      logger.info({ message: 'published', trigger, ...(ignored ? { ignored } : {}), ...forLog(result) });
       return result;
     } catch (error) {
       // Thrown on: Lambda's retries, the failure destination and the error alarm all see it.
@@ -94,7 +94,7 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
         message: error instanceof Error ? error.message : String(error),
         ...(request ? { trigger: request.trigger } : {}),
         ...(request?.ignored ? { ignored: request.ignored } : {}),
-        ...(error instanceof PublishError ? error.summary : {}),
+        ...(error instanceof PublishError && error.summary ? forLog(error.summary) : {}),
         ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
       });
       throw error;
@@ -103,6 +103,41 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
       deadline?.clear();
     }
   };
+}
+
+/** How many entries of each list a log line keeps. */
+export const LOG_LIST_LIMIT = 100;
+
+/**
+ * The summary as one log line carries it: each list cut to its first LOG_LIST_LIMIT entries,
+ * with `cut` giving the full length of each list that was cut. CloudWatch takes at most 256 KiB
+ * an event and Lambda splits a longer line, which is then no JSON; a first publish or a forced
+ * republish lists thousands of keys, and a folder of broken seeds thousands of rejections. The
+ * counts in `articles` and `objects` stay whole, and the handler's return value keeps every entry.
+ */
+function forLog<T extends Partial<PublishSummary>>(summary: T): T & { cut?: Record<string, number> } {
+  const cut: Record<string, number> = {};
+  const first = <E>(name: string, list: readonly E[] | undefined): readonly E[] | undefined => {
+    if (list === undefined || list.length <= LOG_LIST_LIMIT) return list;
+    cut[name] = list.length;
+    return list.slice(0, LOG_LIST_LIMIT);
+  };
+  const lists = {
+    ...(summary.rejected ? { rejected: first('rejected', summary.rejected) } : {}),
+    ...(summary.held ? { held: first('held', summary.held) } : {}),
+    ...(summary.skipped ? { skipped: first('skipped', summary.skipped) } : {}),
+    ...(summary.warnings ? { warnings: first('warnings', summary.warnings) } : {}),
+    ...(summary.objects
+      ? {
+          objects: {
+            ...summary.objects,
+            writtenKeys: first('objects.writtenKeys', summary.objects.writtenKeys),
+            deletedKeys: first('objects.deletedKeys', summary.objects.deletedKeys),
+          },
+        }
+      : {}),
+  };
+  return { ...summary, ...lists, ...(Object.keys(cut).length > 0 ? { cut } : {}) } as T & { cut?: Record<string, number> };
 }
 
 /** A signal that fires `stopMargin` before Lambda's deadline; none without a context. */

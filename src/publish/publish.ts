@@ -129,9 +129,16 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const now = deps.now();
   const { storage, settings } = deps;
   const concurrency = deps.concurrency ?? 16;
+  let currentStep = 'listing';
   const checkTime = (step: string) => {
+    currentStep = step;
     if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason);
   };
+  // A request in flight when the deadline fires is abandoned, not awaited: with a slow store, the
+  // ones already started would otherwise run past the Lambda's timeout. The run then stops as it
+  // would have at its next check.
+  const stopped = (error: unknown): unknown =>
+    !(error instanceof RunStopped) && request.signal?.aborted ? new RunStopped(currentStep, request.signal.reason) : error;
 
   // What exists: three listings of the bucket (its root, the pages, the archives), one of the seeds, and the manifest.
   let listedSeeds: SeedListing[];
@@ -193,6 +200,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     const { etag } = await storage.put(object.key, object.body, {
       contentType: object.contentType,
       cacheControl: object.cacheControl ?? settings.cacheControl,
+      ...(request.signal ? { signal: request.signal } : {}),
     });
     // Only once the store took it: a failed run reports what it wrote, not what it tried.
     writtenKeys.push(object.key);
@@ -216,7 +224,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       // writes, far longer than the margin before the Lambda's timeout when the store is slow.
       const bytes = await mapWithConcurrency(batch, concurrency, (fileName, index) => {
         checkTime(step);
-        return oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName);
+        return oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName, request.signal);
       });
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
@@ -313,7 +321,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         await readAndPlan(unread, false);
       }
     }
-  } catch (error) {
+  } catch (thrown) {
+    const error = stopped(thrown);
     const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
     await saveProgress();
     throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
@@ -404,7 +413,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
       ({ etag: manifestEtag } = await storage.put(MANIFEST_KEY, bytes, manifestPutOptions(stored?.etag)));
     }
-  } catch (error) {
+  } catch (thrown) {
+    const error = stopped(thrown);
     const message =
       error instanceof RunStopped
         ? error.message

@@ -20,8 +20,8 @@ export async function listSeeds(storage: Storage): Promise<{ seeds: SeedListing[
 }
 
 /** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */
-export async function readSeed(storage: Storage, fileName: string): Promise<Uint8Array> {
-  const object = await storage.get(fileName);
+export async function readSeed(storage: Storage, fileName: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const object = await storage.get(fileName, signal ? { signal } : {});
   if (object === undefined) throw new Error(`seed ${fileName} disappeared while the run was reading it`);
   return object.body;
 }

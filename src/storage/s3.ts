@@ -12,6 +12,7 @@ import {
   compareKeys,
   PreconditionFailedError,
   StorageError,
+  type GetOptions,
   type ListedObject,
   type ListOptions,
   type PutOptions,
@@ -77,9 +78,12 @@ export class S3Storage implements Storage {
     this.prefix = options.prefix ?? '';
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
       // A GetObject that succeeds always has a body; an empty object still gets an empty stream.
       const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
       return {
@@ -90,7 +94,7 @@ export class S3Storage implements Storage {
       };
     } catch (error) {
       if (isMissingKey(error)) return undefined;
-      throw new StorageError('get', key, { cause: error });
+      throw new StorageError('get', key, { cause: this.named(error) });
     }
   }
 
@@ -108,6 +112,7 @@ export class S3Storage implements Storage {
           ...(options.ifMatch !== undefined && { IfMatch: options.ifMatch }),
           ...(options.ifNoneMatch !== undefined && { IfNoneMatch: options.ifNoneMatch }),
         }),
+        options.signal ? { abortSignal: options.signal } : {},
       );
       // S3 always answers a PutObject with the ETag; a server that does not gets the MD5 it would have sent.
       return { etag: out.ETag ?? md5Etag(body) };
@@ -115,7 +120,7 @@ export class S3Storage implements Storage {
       // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
       if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error)))
         throw new PreconditionFailedError(key, { cause: error });
-      throw new StorageError('put', key, { cause: error });
+      throw new StorageError('put', key, { cause: this.named(error) });
     }
   }
 
@@ -124,7 +129,7 @@ export class S3Storage implements Storage {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
     } catch (error) {
       if (isMissingKey(error)) return;
-      throw new StorageError('delete', key, { cause: error });
+      throw new StorageError('delete', key, { cause: this.named(error) });
     }
   }
 
@@ -151,10 +156,16 @@ export class S3Storage implements Storage {
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (continuationToken !== undefined);
     } catch (error) {
-      throw new StorageError('list', prefix, { cause: error });
+      throw new StorageError('list', prefix, { cause: this.named(error) });
     }
     // S3 already returns UTF-8 byte order; sorting here keeps the result identical to FolderStorage's.
     return objects.sort(compareKeys);
+  }
+
+  /** S3 says "The specified bucket does not exist" without saying which: this names it. */
+  private named(error: unknown): unknown {
+    if ((error as { name?: unknown } | null)?.name !== 'NoSuchBucket') return error;
+    return new Error(`the bucket ${this.bucket} does not exist (NoSuchBucket)`, { cause: error });
   }
 
   contentEtag(body: Uint8Array): string {

@@ -13,6 +13,13 @@ export interface PutOptions {
   readonly ifMatch?: string;
   /** `*`: write only if there is no object under the key yet. */
   readonly ifNoneMatch?: '*';
+  /** Abandons the request when it fires (a bucket's; a folder's writes are too short to need it). */
+  readonly signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  /** Abandons the request when it fires, as PutOptions.signal. */
+  readonly signal?: AbortSignal;
 }
 
 export interface StoredObject {
@@ -43,7 +50,7 @@ export interface ListOptions {
 
 export interface Storage {
   /** The object, or undefined when there is no such key. Other failures throw. */
-  get(key: string): Promise<StoredObject | undefined>;
+  get(key: string, options?: GetOptions): Promise<StoredObject | undefined>;
   /**
    * Writes the whole object and returns its new ETag; a reader sees either the old or the new
    * bytes, never a mix. A failed condition throws PreconditionFailedError.
@@ -69,7 +76,7 @@ export class StorageError extends Error {
     readonly key: string,
     options: { cause: unknown },
   ) {
-    super(`${operation} ${key} failed: ${describeError(options.cause)}`, options);
+    super(`${operation} ${key === '' ? '(the root)' : key} failed: ${describeError(options.cause)}`, options);
     this.name = 'StorageError';
   }
 }
