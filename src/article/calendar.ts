@@ -24,21 +24,30 @@ export interface PublishTime {
 export const MIDNIGHT_UTC: PublishTime = { hour: 0, minute: 0, timeZone: 'UTC' };
 
 /**
- * The instant a calendar day reaches the given wall-clock time in the given zone.
- * Zone offsets are looked up for the instant itself, so daylight-saving days come out right.
+ * The first instant a calendar day reaches the given wall-clock time in the given zone.
+ * Zone offsets are looked up for the instant itself, so daylight-saving days come out right: a
+ * time the clocks show twice (falling back) is its first showing, and a time they skip (springing
+ * forward; in some zones midnight itself) moves forward by the length of the skip, as calendars
+ * and Temporal's "compatible" rule do: 02:30 on a night New York goes from 02:00 to 03:00 is
+ * 03:30, never an hour before, and a skipped midnight is still on its own day.
  */
 export function publishInstant(date: CalendarDate, time: PublishTime): Date {
   const wallAsUtc = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute);
   const utcDate = new Date(wallAsUtc);
   utcDate.setUTCFullYear(date.year);
   const wall = utcDate.getTime();
-  if (time.timeZone === 'UTC') return new Date(wall);
-  // Two passes: the offset at the first guess can differ from the offset at the answer
-  // when a daylight-saving change falls between them.
-  let guess = wall - zoneOffsetMs(wall, time.timeZone);
-  guess = wall - zoneOffsetMs(guess, time.timeZone);
-  return new Date(guess);
+  const zone = time.timeZone;
+  if (zone === 'UTC') return new Date(wall);
+  const localWall = (instant: number) => instant + zoneOffsetMs(instant, zone);
+  // The offsets on either side of any change near that day, and the instants they give.
+  const earlier = wall - zoneOffsetMs(wall - DAY_MS, zone);
+  const later = wall - zoneOffsetMs(wall + DAY_MS, zone);
+  const shown = [earlier, later].sort((a, b) => a - b).find((instant) => localWall(instant) === wall);
+  // Skipped: read with the offset from before the change, which lands as far past the skip.
+  return new Date(shown ?? earlier);
 }
+
+const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
