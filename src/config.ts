@@ -353,7 +353,8 @@ export function loadRuntimeConfig(file: unknown, env: Env, source?: string): { f
   const publish = attempt(() => loadPublishSettings(env));
   // Where the site is served differs per stage, like the bucket: the config file's siteUrl is
   // for the CLI, and a run that fell back to it would publish links to the wrong host.
-  if (env.SITE_URL === undefined || env.SITE_URL.trim() === '') {
+  // Said once: loadFeedConfig may already have said that a SITE_URL of only spaces is empty.
+  if ((env.SITE_URL === undefined || env.SITE_URL.trim() === '') && !problems.some((problem) => problem.startsWith('SITE_URL:'))) {
     problems.push('SITE_URL: is required (the public base URL the feeds and pages are served from)');
   }
   if (feed === undefined || publish === undefined || problems.length > 0) throw new ConfigError(problems);

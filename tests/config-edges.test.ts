@@ -638,3 +638,18 @@ describe('idPrefix', () => {
     expect(error.problems[0]).toMatch(why);
   });
 });
+
+describe('messages that point at the right thing', () => {
+  it('names SITE_URL once when it holds only spaces', () => {
+    // Act
+    let problems: readonly string[] = [];
+    try {
+      loadRuntimeConfig(configFileJson(), { ...BUCKET_ENV, SITE_URL: '   ' });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+
+    // Assess
+    expect(problems.filter((problem) => problem.startsWith('SITE_URL:'))).toHaveLength(1);
+  });
+});

@@ -462,7 +462,9 @@ export function planSite(input: SiteInput): SitePlan {
     if (withoutText > 0) {
       warnings.push(
         `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
-          (fitted.stillOver ? `; even so the largest is ${formatBytes(fitted.largestBytes)}: lower itemLimit` : ''),
+          (fitted.stillOver
+            ? `; even so the largest is ${formatBytes(fitted.largestBytes)}: lower itemLimit, or shorten what every document carries (the feed's title, description or copyright)`
+            : ''),
       );
     }
     site.push(

@@ -909,6 +909,18 @@ describe('publish: hostile seed folders', () => {
 });
 
 describe('publish: the feeds’ size limit', () => {
+  it('points at what every document carries when even without full text a feed is over the limit', async () => {
+    // Prepare: a description of 40,000 characters, feeds limited to 16 KiB.
+    const site = memorySite(THREE_SEEDS, { now: MARCH_1, config: testFeedConfig({ description: 'Long. '.repeat(6700) }) });
+    site.settings = { ...site.settings, limits: { seedBytes: 1024 * 1024, feedBytes: 16 * 1024 } };
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.warnings).toEqual([expect.stringMatching(/even so the largest is .*: lower itemLimit, or shorten .*description/)]);
+  });
+
   it('leaves out the full text of the oldest items until every feed fits, keeps summary and link, and says so', async () => {
     // Prepare: ten articles of about 6 KB of text each, feeds limited to 32 KiB.
     const files: Record<string, string> = {};
