@@ -495,7 +495,7 @@ describe('numbers', () => {
 
     // Assess
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(`${variable}: must be a size of at least`);
+    expect(load).toThrow(new RegExp(`${variable}: must be a size (of at least|in bytes)`));
     expect(load).toThrow(JSON.stringify(value));
   });
 });
@@ -651,5 +651,24 @@ describe('messages that point at the right thing', () => {
 
     // Assess
     expect(problems.filter((problem) => problem.startsWith('SITE_URL:'))).toHaveLength(1);
+  });
+});
+
+describe('sizes told what is wrong with them', () => {
+  it.each([
+    ['1GiB', /^MAX_FEED_BYTES: must be a size in bytes, .*\(units: B, kB, KiB, MB, MiB\), got "1GiB"$/],
+    ['1K', /^MAX_FEED_BYTES: must be a size in bytes, /],
+    ['1KiB', /^MAX_FEED_BYTES: must be a size of at least 16384 bytes, /],
+  ])('MAX_FEED_BYTES=%s gets one line about what is wrong: the unit, or the size', (value, message) => {
+    // Act
+    let problems: readonly string[] = [];
+    try {
+      loadPublishSettings({ ...BUCKET_ENV, MAX_FEED_BYTES: value });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -408,7 +408,7 @@ describe('loadPublishSettings', () => {
     const load = () => loadPublishSettings({ ...base, [variable]: value });
 
     // Assess
-    expect(load).toThrow(new RegExp(`${variable}: must be a size of at least`));
+    expect(load).toThrow(new RegExp(`${variable}: must be a size (of at least|in bytes)`));
   });
 
   it.each(['1.5', '-0.1', 'half', '150%'])('rejects UNPUBLISH_MAX_SHARE %j, naming the variable', (value) => {

@@ -9,7 +9,7 @@ const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1000, kib: 10
 
 /** A size in bytes, or `fallback` when unset. Below `minimum` no real article or feed fits: such a value is a typo, not a choice. */
 function size(fallback: number, minimum: number) {
-  const message = `must be a size of at least ${minimum} bytes, such as 1048576, 512KiB or 1MiB`;
+  const examples = 'such as 1048576, 512KiB or 1MiB';
   return v.pipe(
     TEXT,
     v.transform((text) => {
@@ -18,7 +18,9 @@ function size(fallback: number, minimum: number) {
       const unit = match ? UNITS[match[2]?.toLowerCase() ?? ''] : undefined;
       return match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN;
     }),
-    v.check((bytes) => bytes >= minimum && Number.isSafeInteger(bytes), message),
+    // One line per mistake: a value that is no size (1GiB, 1K) is not told it is too small.
+    v.check((bytes) => !Number.isNaN(bytes), `must be a size in bytes, ${examples} (units: B, kB, KiB, MB, MiB)`),
+    v.check((bytes) => bytes >= minimum && Number.isSafeInteger(bytes), `must be a size of at least ${minimum} bytes, ${examples}`),
   );
 }
 
