@@ -1,4 +1,6 @@
 /** An S3 server (s3rver) inside this process, for `npm start` and the tests: no Docker, no account. */
+import type { Server as HttpServer } from 'node:http';
+import { createServer } from 'node:net';
 import S3rver from 's3rver';
 import { installListPagination } from './s3rver-pagination.js';
 
@@ -45,12 +47,30 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket }],
   });
+  // s3rver's listen resolves only on success: a port in use would be an unhandled 'error' event
+  // with a stack trace, not a rejection. Trying the port first turns it into an error with its code.
+  if (options.port !== undefined && options.port !== 0) await portIsFree(options.port, host);
   const address = await server.run();
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     endpoint: `http://${urlHost}:${address.port}`,
     port: address.port,
     bucket: options.bucket,
-    close: () => server.close(),
+    close: async () => {
+      // http.Server#close waits for every open connection, without end for one a client opened
+      // and never used (browsers open such connections ahead): those are dropped, so Ctrl-C stops.
+      const closing = server.close();
+      (server as unknown as { httpServer?: HttpServer }).httpServer?.closeAllConnections();
+      await closing;
+    },
   };
+}
+
+/** Resolves when `port` can be listened on at `host`; rejects with the listen error (EADDRINUSE) when not. */
+function portIsFree(port: number, host: string): Promise<void> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolvePort()));
+  });
 }

@@ -70,7 +70,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   const portText = values.port ?? io.env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
-    io.stderr(`--port: "${portText}" is not a port number`);
+    io.stderr(`${values.port === undefined ? 'PORT' : '--port'}: "${portText}" is not a port number`);
     return { code: 2, once: true };
   }
 
@@ -93,6 +93,10 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       ...io.env,
       SITE_URL: siteUrl,
       FEED_HOME_URL: `${siteUrl}index.html`,
+      // Every address is the local server's, whatever a deploy's environment says.
+      FEED_RSS_URL: `${siteUrl}rss.xml`,
+      FEED_ATOM_URL: `${siteUrl}atom.xml`,
+      FEED_JSON_URL: `${siteUrl}feed.json`,
       FEED_BUCKET: LOCAL_BUCKET,
       SEEDS_SOURCE: 'bundle',
       SEEDS_DIR: resolve(io.cwd, values.seeds!),
@@ -100,7 +104,13 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       S3_FORCE_PATH_STYLE: 'true',
     };
     // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
-    const config = loadRuntimeConfig(JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '')), env, configFile);
+    let file: unknown;
+    try {
+      file = JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new ConfigError([`cannot read ${configFile}: ${describeError(error)}`]);
+    }
+    const config = loadRuntimeConfig(file, env, configFile);
     for (const warning of configWarnings(config.feed, env)) io.stderr(warning);
     const client = bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
     const deps = bucketPublishDependencies({
@@ -117,7 +127,15 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     if (error instanceof PublishError && error.summary?.rejected) {
       for (const bad of error.summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
     }
-    io.stderr(error instanceof ConfigError || error instanceof PublishError ? error.message : String((error as Error).stack ?? error));
+    // The publish run cannot name a folder it sees only as a storage; an empty one is named here.
+    const noSeeds = error instanceof PublishError && error.summary?.articles?.seeds === 0;
+    io.stderr(
+      noSeeds
+        ? `no seed articles in ${resolve(io.cwd, values.seeds!)}; nothing was written`
+        : error instanceof ConfigError || error instanceof PublishError
+          ? error.message
+          : String((error as Error).stack ?? error),
+    );
     return { code: 1, once: true };
   }
 }
