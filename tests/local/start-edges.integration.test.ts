@@ -1,8 +1,8 @@
 /**
  * `npm start` at its edges, as a newcomer meets them: the real bundle (built into a temp folder,
  * as in start.integration.test.ts) run as a child process in a throw-away checkout, for what is
- * about the process: --help and mistyped options, a port already taken, two runs on one data
- * folder, Ctrl-C and SIGTERM, restarting after an edit, missing, empty and broken seeds, a broken
+ * about the process: --help and mistyped options, a port already taken, Ctrl-C and SIGTERM,
+ * restarting after an edit, missing, empty and broken seeds, a broken
  * feed.config.json, the environment, and where the data is kept. One test runs it through npm
  * itself, with the package.json script, to see what a signal to npm leaves behind.
  */
