@@ -281,8 +281,6 @@ describe('a port that is already taken', () => {
   });
 });
 
-describe('two npm starts on one data folder', () => {});
-
 describe('Ctrl-C, SIGTERM and starting again', () => {
   it('stops cleanly on SIGINT (exit 0, port closed); a restart on the same port after an edit republishes only what changed, at the same URLs', async () => {
     // Prepare
