@@ -6,22 +6,19 @@
  * a timeout).
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../handlers/event.js';
 import { createHandler, type InvocationContext } from '../../handlers/publish.js';
 import { ConfigError, type Env } from '../../src/config.js';
 import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
 import { BUCKET, fakeBucket, mockS3, putCalls, seed, tempDir, THREE_SEEDS, utf8, writeSeeds, type TempDir } from '../publish/support.js';
+import { captureLog, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
 
 const NOW = new Date('2026-03-01T06:00:00.000Z');
-const ROOT = join(import.meta.dirname, '..', '..');
-const EVENTS = join(ROOT, 'tests', 'fixtures', 'events');
 const MANIFEST = '_publish/manifest.json';
 /** Three pages, the index, three feeds, the 404 page and feed.css. */
 const ALL_OBJECTS = 9;
@@ -57,28 +54,17 @@ const SUMMARY_KEYS = [
 
 let dir: TempDir;
 let seeds: string;
-/** Everything written to stdout and stderr during a test, in order. */
-let written: string[];
-
-/** Powertools writes with a Console of its own on process.stdout and process.stderr: the streams are what is read. */
-function captureWrites(stream: NodeJS.WriteStream) {
-  const write = (chunk: string | Uint8Array) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    // Node's own process warnings (the AWS SDK's notice about Node 20) are not the handler's lines.
-    if (!/^\(node:\d+\) /.test(text)) written.push(text);
-    return true;
-  };
-  return vi.spyOn(stream, 'write').mockImplementation(write as typeof stream.write);
-}
+let log: CapturedLog;
+const rawLines = () => log.rawLines();
+const logLines = () => log.logLines();
+const event = fixtureEvent;
 
 beforeEach(async () => {
   s3.reset();
   dir = await tempDir('handler-edges-');
   seeds = join(dir.path, 'seeds');
   await writeSeeds(seeds, THREE_SEEDS);
-  written = [];
-  captureWrites(process.stdout);
-  captureWrites(process.stderr);
+  log = captureLog();
 });
 
 afterEach(async () => {
@@ -88,9 +74,7 @@ afterEach(async () => {
   await dir.remove();
 });
 
-function env(extra: Env = {}): Env {
-  return { FEED_BUCKET: BUCKET, SITE_URL: 'https://news.example.org/', SEEDS_DIR: seeds, AWS_REGION: 'us-east-1', ...extra };
-}
+const env = (extra: Env = {}) => handlerEnv(seeds, extra);
 
 /** Seeds kept in the bucket under `seeds/` (SEEDS_SOURCE=bucket), so every read goes through the S3 mock. */
 function bucketSeedsEnv(extra: Env = {}): Env {
@@ -99,39 +83,6 @@ function bucketSeedsEnv(extra: Env = {}): Env {
 
 function handlerFor(environment: Env = env()) {
   return createHandler(environment, { now: () => NOW });
-}
-
-async function event(name: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(EVENTS, name), 'utf8')) as Record<string, unknown>;
-}
-
-/** The lines written, as they were: each must be one whole line. */
-function rawLines(): string[] {
-  return written.map((chunk) => {
-    expect(chunk).toMatch(/^[^\n]+\n$/);
-    return chunk.slice(0, -1);
-  });
-}
-
-function logLines(): Record<string, unknown>[] {
-  return rawLines().map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function lambdaContext(awsRequestId: string, remainingMs = 60_000): Context {
-  return {
-    awsRequestId,
-    functionName: 'feedpress-dev-publish',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:feedpress-dev-publish',
-    memoryLimitInMB: '512',
-    logGroupName: '/aws/lambda/feedpress-dev-publish',
-    logStreamName: '2026/03/01/[$LATEST]0123456789abcdef',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
 }
 
 /** Day `n` from 2017-01-01 as `YYYY-MM-DD`: up to n = 3,300, all before NOW. */
@@ -378,9 +329,8 @@ describe('handler edges: the deadline', () => {
       const expected = siteObjects(reference);
       vi.restoreAllMocks();
       s3.reset();
-      captureWrites(process.stdout);
-      captureWrites(process.stderr);
-      written.length = 0;
+      // The spies went with restoreAllMocks: read the streams again, from here on.
+      log = captureLog();
       const bucket = slowBucketWithSeeds(300, 150);
       const handler = handlerFor(bucketSeedsEnv());
 

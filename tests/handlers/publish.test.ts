@@ -1,8 +1,6 @@
 /** The Lambda handler: events, configuration errors, the deadline and its log lines. */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../handlers/event.js';
 import { createHandler, stopMargin } from '../../handlers/publish.js';
@@ -21,35 +19,27 @@ import {
   writeSeeds,
   type TempDir,
 } from '../publish/support.js';
+import { captureLog, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
 
 const NOW = new Date('2026-03-01T06:00:00.000Z');
-const EVENTS = join(import.meta.dirname, '..', 'fixtures', 'events');
 const MANIFEST = '_publish/manifest.json';
 // Three pages plus the site's own objects (the index, three feeds, and any other page the plan writes).
 const ALL_OBJECTS = 9; // three pages, the index, three feeds, the 404 page and feed.css
 
 let dir: TempDir;
 let seeds: string;
-/** Everything written to stdout and stderr during a test, in order. */
-let written: string[];
+let log: CapturedLog;
+const rawLines = () => log.rawLines();
+const logLines = () => log.logLines();
+const env = (extra: Env = {}) => handlerEnv(seeds, extra);
+const event = fixtureEvent;
 
-/**
- * Powertools' Logger does not go through the global console: it writes with a Console of its
- * own, made on process.stdout and process.stderr (info lines on the one, error lines on the
- * other), which is what Lambda sends to CloudWatch. So the streams are what the tests read.
- */
-function captureWrites(stream: NodeJS.WriteStream) {
-  const write = (chunk: string | Uint8Array) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    // Node's own process warnings go to stderr too (the AWS SDK's notice about Node 20, from
-    // whichever test first makes a client); they are not the handler's lines.
-    if (!/^\(node:\d+\) /.test(text)) written.push(text);
-    return true;
-  };
-  return vi.spyOn(stream, 'write').mockImplementation(write as typeof stream.write);
+/** The handler as Lambda gets it, with only the clock fixed. */
+function handlerFor(environment: Env = env()) {
+  return createHandler(environment, { now: () => NOW });
 }
 
 beforeEach(async () => {
@@ -57,9 +47,7 @@ beforeEach(async () => {
   dir = await tempDir('publish-handler-');
   seeds = join(dir.path, 'seeds');
   await writeSeeds(seeds, THREE_SEEDS);
-  written = [];
-  captureWrites(process.stdout);
-  captureWrites(process.stderr);
+  log = captureLog();
 });
 
 afterEach(async () => {
@@ -67,50 +55,6 @@ afterEach(async () => {
   vi.unstubAllEnvs();
   await dir.remove();
 });
-
-function env(extra: Env = {}): Env {
-  return { FEED_BUCKET: BUCKET, SITE_URL: 'https://news.example.org/', SEEDS_DIR: seeds, AWS_REGION: 'us-east-1', ...extra };
-}
-
-/** The handler as Lambda gets it, with only the clock fixed. */
-function handlerFor(environment: Env = env()) {
-  return createHandler(environment, { now: () => NOW });
-}
-
-async function event(name: string): Promise<unknown> {
-  return JSON.parse(await readFile(join(EVENTS, name), 'utf8')) as unknown;
-}
-
-/** The lines written, as they were: each must be one whole line. */
-function rawLines(): string[] {
-  return written.map((chunk) => {
-    expect(chunk).toMatch(/^[^\n]+\n$/);
-    return chunk.slice(0, -1);
-  });
-}
-
-/** The JSON lines the handler logged, parsed. */
-function logLines(): Record<string, unknown>[] {
-  return rawLines().map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** A Lambda context as the runtime passes it, with the time left fixed. */
-function lambdaContext(awsRequestId: string, remainingMs = 60_000): Context {
-  return {
-    awsRequestId,
-    functionName: 'feedpress-dev-publish',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:feedpress-dev-publish',
-    memoryLimitInMB: '512',
-    logGroupName: '/aws/lambda/feedpress-dev-publish',
-    logStreamName: '2026/03/01/[$LATEST]0123456789abcdef',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 describe('publish handler: runs that publish', () => {
   it('publishes on the EventBridge schedule and logs one JSON line describing the run', async () => {
@@ -585,7 +529,7 @@ describe('publish handler: a scheduled event that asks for force or a dry run', 
     fakeBucket(s3);
     const handler = handlerFor();
     await handler(await event('scheduled.json'));
-    written.length = 0;
+    log.written.length = 0;
     const scheduled = { ...((await event('scheduled.json')) as object), detail: { force: true, dryRun: true } };
 
     // Act
@@ -678,7 +622,7 @@ describe('publish handler: configuration warnings and secrets', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual(['SITE_URL: must not contain a user name or password']);
     expect(rawLines()).toHaveLength(1);
-    expect(written.join('')).not.toContain('hunter2');
+    expect(log.written.join('')).not.toContain('hunter2');
     expect(s3.calls()).toHaveLength(0);
   });
 });

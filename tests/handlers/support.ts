@@ -1,0 +1,74 @@
+/** What the handler tests share: its log lines as written, a Lambda context, its environment and events. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { expect, vi } from 'vitest';
+import type { Env } from '../../src/config.js';
+import { BUCKET } from '../publish/support.js';
+
+const EVENTS = join(import.meta.dirname, '..', 'fixtures', 'events');
+
+export interface CapturedLog {
+  /** Everything written to stdout and stderr since the capture began, in order. */
+  readonly written: string[];
+  /** The lines written, as they were: each must be one whole line. */
+  rawLines(): string[];
+  /** The JSON lines the handler logged, parsed. */
+  logLines(): Record<string, unknown>[];
+}
+
+/**
+ * Starts reading what the handler writes. Powertools' Logger does not go through the global
+ * console: it writes with a Console of its own, made on process.stdout and process.stderr (info
+ * lines on the one, error lines on the other), which is what Lambda sends to CloudWatch. So the
+ * streams are what is read; vi.restoreAllMocks() stops it.
+ */
+export function captureLog(): CapturedLog {
+  const written: string[] = [];
+  const capture = (stream: NodeJS.WriteStream) => {
+    const write = (chunk: string | Uint8Array) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      // Node's own process warnings go to stderr too (the AWS SDK's notice about Node 20, from
+      // whichever test first makes a client); they are not the handler's lines.
+      if (!/^\(node:\d+\) /.test(text)) written.push(text);
+      return true;
+    };
+    vi.spyOn(stream, 'write').mockImplementation(write as typeof stream.write);
+  };
+  capture(process.stdout);
+  capture(process.stderr);
+  const rawLines = () =>
+    written.map((chunk) => {
+      expect(chunk).toMatch(/^[^\n]+\n$/);
+      return chunk.slice(0, -1);
+    });
+  return { written, rawLines, logLines: () => rawLines().map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+/** The environment of a deployed function, seeds read from `seedsDir`. */
+export function handlerEnv(seedsDir: string, extra: Env = {}): Env {
+  return { FEED_BUCKET: BUCKET, SITE_URL: 'https://news.example.org/', SEEDS_DIR: seedsDir, AWS_REGION: 'us-east-1', ...extra };
+}
+
+/** An event from tests/fixtures/events, as Lambda delivers it. */
+export async function fixtureEvent(name: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(EVENTS, name), 'utf8')) as Record<string, unknown>;
+}
+
+/** A Lambda context as the runtime passes it, with the time left fixed. */
+export function lambdaContext(awsRequestId: string, remainingMs = 60_000): Context {
+  return {
+    awsRequestId,
+    functionName: 'feedpress-dev-publish',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:feedpress-dev-publish',
+    memoryLimitInMB: '512',
+    logGroupName: '/aws/lambda/feedpress-dev-publish',
+    logStreamName: '2026/03/01/[$LATEST]0123456789abcdef',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
