@@ -289,7 +289,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     try {
       await storage.put(
         MANIFEST_KEY,
-        serializeManifest({ ...head, articles, ...(pending.length > 0 ? { pendingPings: pending } : {}) }),
+        serializeManifest({ ...head, articles, ...(pending.length > 0 ? { pendingPings: pending } : {}) }, previous),
         manifestPutOptions(stored?.etag),
       );
     } catch {
@@ -407,7 +407,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       sameSettled(settled, previous.settled, now) &&
       sameRecords(records, previous.articles);
     const bytes =
-      same && !force && stored ? stored.body : serializeManifest(nextManifest(site.manifest(etags, archivePuts), pendingPings, settled));
+      same && !force && stored
+        ? stored.body
+        : serializeManifest(nextManifest(site.manifest(etags, archivePuts), pendingPings, settled), previous);
     checkTime('writing the manifest');
     if (!dryRun && (force || stored === undefined || (!same && Buffer.compare(bytes, stored.body) !== 0))) {
       // Conditional on the manifest this run read: of two overlapping runs, the later writer fails here.
@@ -449,7 +451,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
           fetch: deps.fetch ?? fetch,
           ...(request.signal ? { signal: request.signal } : {}),
           manifestEtag,
-          manifestWithout: (failed) => serializeManifest(nextManifest(site.manifest(etags, archivePuts), failed, settled)),
+          manifestWithout: (failed) => serializeManifest(nextManifest(site.manifest(etags, archivePuts), failed, settled), previous),
         });
 
   const pagesWritten = writtenKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length;

@@ -10,9 +10,11 @@ import {
   parseManifest,
   readManifestHead,
   serializeManifest,
+  type ArticleRecord,
   type Manifest,
   type SettledState,
 } from '../../src/publish/manifest.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const NOW = new Date('2026-03-01T06:00:00.000Z');
 const REBUILDING = "; rebuilding from the seeds and the bucket's listing";
@@ -175,6 +177,89 @@ describe('readManifestHead', () => {
 
     // Assess
     expect(head).toBeUndefined();
+  });
+});
+
+describe('serializeManifest from the manifest a run read', () => {
+  /** A published record, different for each name: the copied lines must be the right ones. */
+  const record = (name: string, extra: Partial<ArticleRecord> = {}): ArticleRecord => ({
+    ...PUBLISHED,
+    seed: `"${name}"`,
+    slug: name,
+    ...extra,
+  });
+  const manifestOf = (names: readonly string[]): Manifest => ({
+    version: 2,
+    siteInput: 's1',
+    articles: Object.fromEntries(names.map((name) => [name, record(name)])),
+    objects: { 'rss.xml': { input: 'r', etag: '"rss"' } },
+  });
+
+  it('gives, for seeded random changes to the records read, the bytes a fresh write gives', () => {
+    const random = mulberry32(8);
+    for (let round = 0; round < 200; round++) {
+      // Prepare: a manifest as a run reads it, then records added, changed, replaced by equal copies and removed.
+      const names = Array.from(
+        { length: 1 + Math.floor(random() * 12) },
+        (_, i) => `${String.fromCharCode(97 + Math.floor(random() * 26))}-${i}.txt`,
+      );
+      const read = parseManifest(serializeManifest(manifestOf(names)), NOW).manifest;
+      const articles: Record<string, ArticleRecord> = { ...read.articles };
+      for (const name of Object.keys(articles)) {
+        const pick = random();
+        if (pick < 0.15) delete articles[name];
+        else if (pick < 0.3) articles[name] = record(name, { updated: '2026-02-20T10:00:00.000Z' });
+        else if (pick < 0.4) articles[name] = { ...articles[name]! };
+      }
+      for (let added = Math.floor(random() * 3); added > 0; added--)
+        articles[`${random() < 0.5 ? '0' : 'z'}-${random()}.txt`] = record('new');
+      const next: Manifest = { ...read, articles };
+
+      // Act
+      const written = serializeManifest(next, read);
+
+      // Assess
+      expect(Buffer.from(written).toString('utf8'), `round ${round}`).toBe(Buffer.from(serializeManifest(next)).toString('utf8'));
+      expect(parseManifest(written, NOW).manifest).toEqual(next);
+    }
+  });
+
+  it.each<[string, (text: string) => string]>([
+    ['records spaced otherwise, by hand', (text) => text.replace('{"seed":"\\"b.txt\\""', '{ "seed": "\\"b.txt\\""')],
+    ['records of an earlier layout, without the digest of the records', (text) => text.replace(/\n "records": "[0-9a-f]+",/, '')],
+  ])('writes every record afresh when the manifest read has %s', (_what, edit) => {
+    // Prepare
+    const read = parseManifest(
+      Buffer.from(edit(Buffer.from(serializeManifest(manifestOf(['a.txt', 'b.txt', 'c.txt']))).toString('utf8'))),
+      NOW,
+    );
+    expect(read.problem).toBeUndefined();
+    const next: Manifest = { ...read.manifest, articles: { ...read.manifest.articles, 'd.txt': record('d.txt') } };
+
+    // Act
+    const written = serializeManifest(next, read.manifest);
+
+    // Assess
+    expect(Buffer.from(written).toString('utf8')).toBe(Buffer.from(serializeManifest(next)).toString('utf8'));
+  });
+
+  it('writes records named like numbers in byte order, as JavaScript does not list them', () => {
+    // Prepare
+    const read = parseManifest(serializeManifest(manifestOf(['10.txt', '2', '12', 'a.txt'])), NOW).manifest;
+    const next: Manifest = { ...read, articles: { ...read.articles, '3': record('3') } };
+
+    // Act
+    const written = serializeManifest(next, read);
+
+    // Assess
+    expect(Buffer.from(written).toString('utf8')).toBe(Buffer.from(serializeManifest(next)).toString('utf8'));
+    expect(
+      [
+        ...Buffer.from(written)
+          .toString('utf8')
+          .matchAll(/^ {2}"([^"]+)":/gm),
+      ].map((m) => m[1]),
+    ).toEqual(['10.txt', '12', '2', '3', 'a.txt', 'rss.xml']);
   });
 });
 
