@@ -164,7 +164,7 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
   // The records' digest vouches for the bytes read, not for the manifest a run goes on to write.
   const { records: recordsDigest, ...read } = result.output;
   const { manifest, problem } = withoutLaterEdits(read, now);
-  const text = recordLines(whole, read.articles, recordsDigest);
+  const text = recordLines(bytes, whole, read.articles, recordsDigest);
   if (text) recordSources.set(manifest, text);
   return { manifest, ...withEtag, ...(problem === undefined ? {} : { problem }) };
 }
@@ -238,6 +238,20 @@ const MANIFEST_HEAD = v.strictObject(HEAD_ENTRIES) satisfies v.GenericSchema<unk
 const RECORDS_MARK = '\n "articles": ';
 const RECORDS_START = Buffer.from(RECORDS_MARK);
 
+// By the bytes read (which nothing changes): a run that reads the head and then the whole
+// manifest hashes its records once.
+const recordsDigests = new WeakMap<Uint8Array, string>();
+
+/** The digest of the records: the bytes from `at` (where RECORDS_START is) to the end. */
+function recordsDigestOf(bytes: Uint8Array, whole: Buffer, at: number): string {
+  let value = recordsDigests.get(bytes);
+  if (value === undefined) {
+    value = digest(whole.subarray(at));
+    recordsDigests.set(bytes, value);
+  }
+  return value;
+}
+
 /**
  * The fields before the records, without parsing the records: a run whose listings match the
  * settled state needs nothing else. Undefined for a manifest this version did not write as it
@@ -261,7 +275,7 @@ export function readManifestHead(bytes: Uint8Array | undefined): ManifestHead | 
   const result = v.safeParse(MANIFEST_HEAD, value);
   if (!result.success) return undefined;
   const { records, ...manifestHead } = result.output;
-  return records !== undefined && records === digest(whole.subarray(at)) ? manifestHead : undefined;
+  return records !== undefined && records === recordsDigestOf(bytes, whole, at) ? manifestHead : undefined;
 }
 
 /**
@@ -421,12 +435,13 @@ const recordSources = new WeakMap<Manifest, RecordLines>();
  * copying it gives the same bytes. Undefined otherwise (the records are then written afresh).
  */
 function recordLines(
+  bytes: Uint8Array,
   whole: Buffer,
   records: Readonly<Record<string, ArticleRecord>>,
   recordsDigest: string | undefined,
 ): RecordLines | undefined {
   const at = whole.indexOf(RECORDS_START);
-  if (recordsDigest === undefined || at < 0 || recordsDigest !== digest(whole.subarray(at))) return undefined;
+  if (recordsDigest === undefined || at < 0 || recordsDigest !== recordsDigestOf(bytes, whole, at)) return undefined;
   const names = Object.keys(records);
   // JavaScript lists names like "12" first, whatever the order of the lines they were read from.
   for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return undefined;

@@ -407,7 +407,7 @@ export function planSite(input: SiteInput): SitePlan {
   const settingsDigest = siteSettingsDigest(settings);
   const asItWas = force ? undefined : unchangedSite(input, settingsDigest);
   if (asItWas) return asItWas;
-  const ranked = rankPublished(records, config);
+  const ranked = rankPublished(records);
   const window = ranked.slice(0, config.itemLimit);
   const { pages, layout } = archivePages(
     ranked,
@@ -430,11 +430,7 @@ export function planSite(input: SiteInput): SitePlan {
   const missing = window.filter((entry) => textOf(entry) === undefined).map(({ fileName }) => fileName);
   if (missing.length > 0) throw new MissingText(missing);
   const publishedEntry = (entry: Ranked, text: EntryText = textOf(entry)!) =>
-    publishedArticle(
-      { fileName: entry.fileName, day: entry.day, slug: entry.record.slug!, updated: entry.record.updated, text },
-      config,
-      entry.published,
-    );
+    publishedArticle({ fileName: entry.fileName, day: entry.day, slug: entry.record.slug!, updated: entry.record.updated, text }, config);
   const limit = feedBytesLimit(settings);
   const warnings: string[] = [];
 

@@ -624,7 +624,7 @@ function keepNewestTexts(texts: Map<string, EntryText>, records: ReadonlyMap<str
     if (record) withText.set(fileName, record);
   }
   const keep = new Set(
-    rankPublished(withText, settings.config)
+    rankPublished(withText)
       .slice(0, limit)
       .map(({ fileName }) => fileName),
   );

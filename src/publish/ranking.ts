@@ -1,6 +1,4 @@
 /** The order of published articles that the feeds, the index and the archives share. */
-import type { FeedConfig } from '../config.js';
-import { publishedInstant } from '../feed/items.js';
 import { compareStrings } from '../text/order.js';
 import type { ArticleRecord } from './manifest.js';
 
@@ -21,7 +19,6 @@ export interface RankKey {
 /** A published article, ranked. */
 export interface Ranked extends RankKey {
   readonly record: ArticleRecord;
-  readonly published: Date;
 }
 
 /**
@@ -42,12 +39,8 @@ export function newerFirst(a: RankKey, b: RankKey): number {
  * newest archive keep their text in the manifest, so the next run that changes none of them
  * reads none.
  */
-export function rankPublished(records: ReadonlyMap<string, ArticleRecord>, config: FeedConfig): Ranked[] {
+export function rankPublished(records: ReadonlyMap<string, ArticleRecord>): Ranked[] {
   const published: Ranked[] = [];
-  for (const [fileName, record] of records) {
-    if (isRanked(record)) {
-      published.push({ day: record.day, fileName, record, published: new Date(publishedInstant(record.day, config)) });
-    }
-  }
+  for (const [fileName, record] of records) if (isRanked(record)) published.push({ day: record.day, fileName, record });
   return published.sort(newerFirst);
 }
