@@ -39,10 +39,11 @@ const LOCAL_TARGETS = {
   start: { entry: join(root, 'src', 'local', 'start.ts'), external: ['s3rver', 's3rver/*'] },
 };
 
-// Some bundled dependencies are CommonJS and require() Node built-ins (sax, which `feed` pulls
-// in through xml-js, loads 'stream'). An ES module has no require, so esbuild's stand-in would
-// throw "Dynamic require of ... is not supported" at run time; createRequire supplies a real one.
-// It costs two lines and also covers a dependency added later.
+// Bundled CommonJS code may call require() at run time: the AWS SDK tries to load its optional
+// CRT signer that way, and a CommonJS dependency added later may load a Node built-in. An ES
+// module has no require, so esbuild's stand-in would throw "Dynamic require of ... is not
+// supported" where a real one answers (or fails as the SDK expects); createRequire supplies a
+// real one. It costs two lines.
 const banner = [
   "import { createRequire as __feedpressCreateRequire } from 'node:module';",
   'const require = __feedpressCreateRequire(import.meta.url);',
@@ -68,6 +69,19 @@ const sdkSchemaKeys = {
   },
 };
 
+// `feed` writes its XML with xml-js, whose index also loads the XML reader and, through it,
+// sax: 21 KB the bundle never calls (nothing here parses XML at run time). Loaded instead, the
+// index exports the two writers only, as the same functions.
+const xmlWriterOnly = {
+  name: 'xml-writer-only',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]xml-js[\\/]lib[\\/]index\.js$/ }, () => ({
+      contents: "module.exports = { js2xml: require('./js2xml'), json2xml: require('./json2xml') };",
+      loader: 'js',
+    }));
+  },
+};
+
 /** The esbuild settings every bundle here gets; `overrides` adds the entry point and output. */
 export function esbuildOptions(overrides = {}) {
   return {
@@ -84,7 +98,7 @@ export function esbuildOptions(overrides = {}) {
     sourcesContent: false,
     legalComments: 'none',
     banner: { js: banner },
-    plugins: [sdkSchemaKeys],
+    plugins: [sdkSchemaKeys, xmlWriterOnly],
     metafile: true,
     logLevel: 'warning',
     absWorkingDir: root,

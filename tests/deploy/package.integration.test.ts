@@ -666,6 +666,13 @@ describe('serverless package (offline, no credentials)', () => {
       }
     });
 
+    it("bundles xml-js's writers without its reader and sax, which nothing here calls", () => {
+      // Assess: the source map names every file the bundle holds code from.
+      const { sources } = JSON.parse(readFileSync(join(service.dir, 'dist', 'publish', 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      expect(sources.some((source) => source.endsWith('node_modules/xml-js/lib/js2xml.js'))).toBe(true);
+      expect(sources.filter((source) => /node_modules\/(sax\/|xml-js\/lib\/xml2js)/.test(source))).toEqual([]);
+    });
+
     it('carries the bundle byte for byte as built', () => {
       // Assess
       const bundle = entries.find((e) => e.name === 'dist/publish/index.mjs')!;
