@@ -70,8 +70,11 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   for (const part of format.formatToParts(new Date(instant))) {
     if (part.type !== 'literal' && part.type !== 'era') parts[part.type] = Number(part.value);
   }
-  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  // Not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
+  const wall = new Date(0);
+  wall.setUTCFullYear(parts.year!, parts.month! - 1, parts.day!);
+  wall.setUTCHours(parts.hour!, parts.minute!, parts.second!);
+  return wall.getTime() - Math.floor(instant / 1000) * 1000;
 }
 
 export function isKnownTimeZone(timeZone: string): boolean {

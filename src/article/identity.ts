@@ -65,7 +65,7 @@ export function feedId(idPrefix: string): string {
 const SLUG_MAX_CHARS = 80;
 
 /**
- * `YYYY-MM-DD-words-of-the-title`: lower case, letters and digits of any script kept,
+ * `YYYY-MM-DD-words-of-the-title`: lower case, letters (with their marks) and digits of any script kept,
  * accents dropped from Latin letters only (so Cyrillic й stays й), everything else a dash.
  */
 export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
@@ -74,7 +74,8 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
     .replace(/([A-Za-z])\p{M}+/gu, '$1')
     .normalize('NFC')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    // Marks stay with their letters: a Devanagari or Thai word keeps its vowel signs.
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '');
   const cut = [...words].slice(0, SLUG_MAX_CHARS).join('').replace(/-+$/, '');
   return cut === '' ? article.date.iso : `${article.date.iso}-${cut}`;

@@ -15,8 +15,9 @@ export function parseArticle(fileName: string, text: string): ParseResult {
   const headerIndex = lines.findIndex((line) => line.trim() !== '');
   if (headerIndex === -1) return fail(1, 'the file is empty; line 1 must be `date YYYY-MM-DD Title`');
   const headerLine = headerIndex + 1;
-  // The s flag: `.` would stop at U+2028 and U+2029, which a title may hold.
-  const header = /^date[ \t]+(\S+)(?:[ \t]+(.*))?$/is.exec(lines[headerIndex]!.trim());
+  // The s flag: `.` would stop at U+2028 and U+2029, which a title may hold. Any space may
+  // separate the parts, a no-break space included: it looks the same as a plain one.
+  const header = /^date\s+(\S+)(?:\s+(.*))?$/is.exec(lines[headerIndex]!.trim());
   if (!header) {
     return fail(headerLine, `expected \`date YYYY-MM-DD Title\`, found "${preview(lines[headerIndex]!)}"`);
   }
@@ -31,7 +32,8 @@ export function parseArticle(fileName: string, text: string): ParseResult {
     );
   }
   const title = collapseSpaces(header[2] ?? '');
-  if (title === '') return fail(headerLine, 'the title after the date is empty');
+  // A title of invisible characters only (zero-width spaces, direction marks) shows as none.
+  if (visible(title) === '') return fail(headerLine, 'the title after the date is empty');
 
   const declared = languageLine(lines, headerIndex + 1);
   if (declared && !LANGUAGE_TAG.test(declared.tag)) {
@@ -102,7 +104,7 @@ function languageLine(lines: readonly string[], from: number): { index: number; 
   for (let index = from; index < lines.length; index++) {
     const line = lines[index]!.trim();
     if (line === '') continue;
-    const match = /^lang(?:[ \t]+(.*))?$/s.exec(line);
+    const match = /^lang(?:\s+(.*))?$/s.exec(line);
     return match ? { index, tag: (match[1] ?? '').trim() } : undefined;
   }
   return undefined;
@@ -117,7 +119,8 @@ function splitBlocks(lines: readonly string[], from: number): RawBlock[] {
   let current: string[] = [];
   for (let i = from; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    if (line === '') {
+    // A line of invisible characters only is as blank as it looks.
+    if (visible(line) === '') {
       if (current.length > 0) blocks.push({ lines: current });
       current = [];
     } else {
@@ -130,20 +133,33 @@ function splitBlocks(lines: readonly string[], from: number): RawBlock[] {
 
 /** The longest line, in characters, that can still be a section heading. */
 const HEADING_MAX_CHARS = 80;
-/** A heading ends in a word, not in sentence punctuation or a closing quote. */
-const FINAL_PUNCTUATION = /[.,:;!?…"'”’»)\]]$/u;
-const OPENING_QUOTES = /^["“”„«»‘‚]/u;
-const PHOTO_CREDIT = /^Photo:\s*(\S+)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/isu;
+/**
+ * A heading ends in a word, not in sentence punctuation (of any script: 。 ？ ؟ । too), a quote
+ * mark (closing or opening: „…“ closes with “, »…« with «) or a closing bracket.
+ */
+const FINAL_PUNCTUATION = /[.,:;!?…"'\p{Terminal_Punctuation}\p{Pi}\p{Pf}\p{Pe}]$/u;
+/** Quote marks a quotation opens with, in the scripts' own styles: “…”, „…“, «…», »…«, ‚…‘, ‹…›, 「…」, 『…』. */
+const OPENING_QUOTES = /^["“”„«»‘‚‹›「『〝]/u;
+// The source is the shortest text before " by " (a host name, or words such as "Wikimedia Commons").
+const PHOTO_CREDIT = /^Photo:\s*(.+?)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/isu;
+
+/** The text without the invisible characters (zero-width spaces, direction marks) it may hold. */
+function visible(text: string): string {
+  return text.replace(/\p{Cf}+/gu, '').trim();
+}
 
 function classifyBlock(lines: readonly string[]): Block {
   const text = collapseSpaces(lines.join(' '));
+  // Told apart by what shows: a direction mark after a question mark (common in right-to-left
+  // text) or a zero-width space before a quote does not change what the block is.
+  const shown = text.replace(/^\p{Cf}+|\p{Cf}+$/gu, '');
   const credit = PHOTO_CREDIT.exec(text);
   if (credit && isHttpUrl(credit[3]!)) {
     return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
   }
   if (/^https?:\/\/\S+$/i.test(text) && isHttpUrl(text)) return { kind: 'link', url: text };
-  if (OPENING_QUOTES.test(text)) return { kind: 'quotation', text };
-  if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && !FINAL_PUNCTUATION.test(text) && /\p{L}/u.test(text)) {
+  if (OPENING_QUOTES.test(shown)) return { kind: 'quotation', text };
+  if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && !FINAL_PUNCTUATION.test(shown) && /\p{L}/u.test(text)) {
     return { kind: 'heading', text };
   }
   return { kind: 'paragraph', text };
@@ -194,7 +210,8 @@ function lineOfFirstInvalidUtf8(bytes: Uint8Array): number {
       high = mid - 1;
     }
   }
+  // Line ends as normalizeText reads them: LF, CRLF or a lone CR.
   let line = 1;
-  for (let i = 0; i < low; i++) if (bytes[i] === 0x0a) line++;
+  for (let i = 0; i < low; i++) if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
   return line;
 }
