@@ -7,12 +7,11 @@ import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
 import { parseCalendarDate } from './article/calendar.js';
 import { formatArticleError } from './article/types.js';
-import { ConfigError, configWarnings, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
+import { ConfigError, configWarnings, loadCacheControl, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { oversizeSeed, type PlanSettings } from './publish/plan.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { compareStrings } from './text/order.js';
-import { DEFAULT_CACHE_CONTROL } from './site-files.js';
 import { loadLimits } from './config/limits.js';
 import { folderPublishDependencies } from './wiring.js';
 
@@ -225,6 +224,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   }
   const maxUnpublishShare = loadUnpublishShare(io.env, problems);
   const limits = loadLimits(io.env, problems);
+  const cacheControl = loadCacheControl(io.env, problems);
   if (problems.length > 0 || !config) {
     io.stderr(new ConfigError(problems).message);
     return 2;
@@ -238,7 +238,6 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     return 2;
   }
   if (!(await seedsFolderExists(seedsDir, io))) return 2;
-  const cacheControl = io.env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
   const deps = folderPublishDependencies({ outDir, seedsDir, feed: config, cacheControl, maxUnpublishShare, limits, now: () => now });
   let summary: PublishSummary;
   try {

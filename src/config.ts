@@ -229,6 +229,12 @@ function httpWarnings(config: FeedConfig): string[] {
 }
 
 /** The publish settings: from environment variables only (they differ per stage). */
+/** `CACHE_CONTROL`, written on every published object: one line, as every HTTP header. */
+const CACHE_CONTROL_SETTING = setting(
+  'CACHE_CONTROL',
+  v.pipe(TEXT, orElse(DEFAULT_CACHE_CONTROL), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value')),
+);
+
 const PUBLISH_SETTINGS = {
   bucket: setting(
     'FEED_BUCKET',
@@ -242,10 +248,7 @@ const PUBLISH_SETTINGS = {
   // As given, not trimmed: an empty prefix is a value (a wrong one), not a missing one.
   seedsPrefix: setting('SEEDS_PREFIX', v.optional(v.string(), 'seeds/')),
   seedsDir: setting('SEEDS_DIR', TEXT),
-  cacheControl: setting(
-    'CACHE_CONTROL',
-    v.pipe(TEXT, orElse(DEFAULT_CACHE_CONTROL), matches(/^[\x20-\x7E]+$/, 'must be a single-line HTTP header value')),
-  ),
+  cacheControl: CACHE_CONTROL_SETTING,
   s3Endpoint: setting(
     'S3_ENDPOINT',
     v.pipe(
@@ -335,6 +338,16 @@ type UnpublishShare = v.InferOutput<typeof UNPUBLISH_SHARE>;
 /** `UNPUBLISH_MAX_SHARE`: a fraction from 0 to 1 (0.2), or a percentage (20%); a wrong value is added to `problems`. */
 export function loadUnpublishShare(env: Env, problems: string[]): UnpublishShare {
   return readSettings(UNPUBLISH_SETTINGS, UNPUBLISH_SHARE, env, problems) ?? DEFAULT_UNPUBLISH_SHARE;
+}
+
+const CACHE_CONTROL = v.pipe(
+  settingsObject({ cacheControl: CACHE_CONTROL_SETTING }),
+  v.transform((settings) => settings.cacheControl),
+);
+
+/** `CACHE_CONTROL` alone, for the CLI's folder (which needs no bucket); a wrong value is added to `problems`. */
+export function loadCacheControl(env: Env, problems: string[]): string {
+  return readSettings({ cacheControl: CACHE_CONTROL_SETTING }, CACHE_CONTROL, env, problems) ?? DEFAULT_CACHE_CONTROL;
 }
 
 /** Both halves at once, so one message lists every wrong setting, file field or variable. */
