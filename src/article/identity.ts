@@ -74,8 +74,13 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
     .replace(/([A-Za-z])\p{M}+/gu, '$1')
     .normalize('NFC')
     .toLowerCase()
-    // Marks stay with their letters: a Devanagari or Thai word keeps its vowel signs.
+    // Invisible characters (variation selectors, joiners) are no part of a word.
+    .replace(/\p{Default_Ignorable_Code_Point}+/gu, '')
+    // Marks stay with their letters: a Devanagari or Thai word keeps its vowel signs. A mark with
+    // no letter before it (after a digit, a dash or nothing) shows as nothing a reader could type.
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/(?<!\p{L}\p{M}*)\p{M}+/gu, '')
+    .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
   const cut = [...words].slice(0, SLUG_MAX_CHARS).join('').replace(/-+$/, '');
   return cut === '' ? article.date.iso : `${article.date.iso}-${cut}`;
