@@ -19,6 +19,7 @@
  * pages' class names (`wrap`, `site`, `articles`).
  */
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
+import { directionAttribute, langAttribute } from '../text/language.js';
 import { stripXmlForbidden } from '../text/xml-chars.js';
 import type { FeedItem, FeedModel } from './model.js';
 
@@ -66,18 +67,24 @@ function stylesheetInstruction(href: string): string {
 /** The view's lines, indented relative to the element. */
 function browserView(model: FeedModel, format: ViewFormat): string[] {
   const { name } = FORMATS[format];
-  const address = model.feedUrls[format];
+  // An archive is never updated: a reader subscribed to it would wait for articles forever.
+  const address = (model.archiveOf ?? model.feedUrls)[format];
+  const what = model.archiveOf
+    ? `<strong>This is an archive of older articles</strong> of a web feed (${name}). Feed reader apps check the feed for new articles, so you see them without visiting the site. To subscribe, copy the feed's address into your feed reader:`
+    : `<strong>This is a web feed</strong> (${name}). Feed reader apps check it for new articles, so you see them without visiting the site. To subscribe, copy this address into your feed reader:`;
+  // The project's own words are English, marked so in a feed in another language.
+  const english = langAttribute('en', model.language, 'xml:lang');
   return [
-    `<div xmlns="${XHTML_NAMESPACE}" class="wrap ${VIEW_CLASS}" xml:lang="${attribute(model.language)}">`,
+    `<div xmlns="${XHTML_NAMESPACE}" class="wrap ${VIEW_CLASS}" xml:lang="${attribute(model.language)}"${directionAttribute(model.language)}>`,
     `    <header class="site"><h1>${text(model.title)}</h1><p>${text(model.description)}</p></header>`,
-    `    <section class="${ABOUT_CLASS}">`,
-    `        <p><strong>This is a web feed</strong> (${name}). Feed reader apps check it for new articles, so you see them without visiting the site. To subscribe, copy this address into your feed reader:</p>`,
+    `    <section class="${ABOUT_CLASS}"${english}>`,
+    `        <p>${what}</p>`,
     `        <p><code>${text(address)}</code></p>`,
     '    </section>',
     '    <ol class="articles">',
     ...model.items.map((item) => `        ${itemView(item, model.language)}`),
     '    </ol>',
-    `    <footer class="site"><p>The articles are also on <a href="${attribute(model.homeUrl)}">the site</a>.</p>${
+    `    <footer class="site"><p${english}>The articles are also on <a href="${attribute(model.homeUrl)}">the site</a>.</p>${
       model.copyright ? `<p>${text(model.copyright)}</p>` : ''
     }</footer>`,
     '</div>',
@@ -86,10 +93,7 @@ function browserView(model: FeedModel, format: ViewFormat): string[] {
 
 /** One item as the site's index lists it: its title linked to its page, its day and its summary. */
 function itemView(item: FeedItem, feedLanguage: string): string {
-  const lang =
-    item.language !== undefined && item.language.toLowerCase() !== feedLanguage.toLowerCase()
-      ? ` xml:lang="${attribute(item.language)}"`
-      : '';
+  const lang = langAttribute(item.language === undefined ? undefined : stripXmlForbidden(item.language), feedLanguage, 'xml:lang');
   const day = item.day ?? item.published.toISOString().slice(0, 10);
   return (
     `<li${lang}><article><h2><a href="${attribute(item.url)}">${text(item.title)}</a></h2>` +

@@ -35,6 +35,8 @@ export interface FeedModel {
   readonly language: string;
   readonly homeUrl: string;
   readonly feedUrls: { readonly rss: string; readonly atom: string; readonly json: string };
+  /** Set on an RFC 5005 archive document: the live feed's addresses, the ones to subscribe to. */
+  readonly archiveOf?: { readonly rss: string; readonly atom: string; readonly json: string };
   readonly author: Person;
   readonly copyright?: string;
   readonly icon?: string;

@@ -37,7 +37,7 @@ import { digest, type ArchiveLayout, type ArticleRecord, type LegacyArticles, ty
  * the next run renders them again. Between such changes, a run whose feed items and settings are
  * unchanged does not render them at all.
  */
-export const SITE_RENDER_VERSION = 2;
+export const SITE_RENDER_VERSION = 3;
 
 /** A seed as a listing shows it. */
 export interface SeedListing {
@@ -483,7 +483,7 @@ export function planSite(input: SiteInput): SitePlan {
     const archivePuts: PlannedPut[] = [];
     const model = buildFeedModel(
       // An archive is never announced to a WebSub hub, so it carries no hub link.
-      { ...withoutHub(feedChannel(config)), feedUrls: archiveUrls(config, page.number) },
+      { ...withoutHub(feedChannel(config)), feedUrls: archiveUrls(config, page.number), archiveOf: config.feedUrls },
       page.entries.map((entry) => entryWithText(entry).item),
       // Every article of the page: a closed page that took backdated articles holds more than the feeds do.
       page.entries.length,

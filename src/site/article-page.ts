@@ -8,7 +8,7 @@ import { dateHtml, page } from './layout.js';
  * Raised whenever the page templates (this file, layout.ts) change their output: every
  * page's recorded input changes with it, so the next run re-renders every page, and only then.
  */
-export const PAGE_TEMPLATE_VERSION = 1;
+export const PAGE_TEMPLATE_VERSION = 2;
 
 /** The settings a page shows: a change to any other setting leaves every page as it is. */
 export function pageSettings(config: FeedConfig): unknown {

@@ -3,7 +3,8 @@ import type { FeedConfig } from '../config.js';
 import { articleHref } from '../feed/items.js';
 import type { PublishedArticle } from '../feed/model.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
-import { dateHtml, langAttribute, page } from './layout.js';
+import { langAttribute } from '../text/language.js';
+import { dateHtml, page } from './layout.js';
 
 /** The newest articles (the feeds' items), linked relatively so the site works under any base path. */
 export function indexPage(newestFirst: readonly PublishedArticle[], config: FeedConfig): string {

@@ -1,6 +1,7 @@
 /** The shell every HTML page shares: head, autodiscovery links, header, footer and the inline style. */
 import type { FeedConfig } from '../config.js';
 import { escapeHtml, escapeHtmlAttribute } from '../text/html.js';
+import { directionAttribute, inEnglish, langAttribute } from '../text/language.js';
 
 /** How a page's text sits on its background: the pages' `body`, and the feeds' root element in feed.css. */
 export const BODY_STYLE =
@@ -24,7 +25,7 @@ h2{font-size:1.25rem;line-height:1.3;margin:2rem 0 .5rem}
 a{color:var(--accent)}
 p,li{overflow-wrap:anywhere}
 time,.meta{color:var(--muted);font-size:.95rem}
-blockquote{margin:1.25rem 0;padding:.25rem 0 .25rem 1rem;border-left:3px solid var(--accent);font-style:italic}
+blockquote{margin:1.25rem 0;padding:.25rem 0;padding-inline-start:1rem;border-inline-start:3px solid var(--accent);font-style:italic}
 figure{margin:1.25rem 0}
 figcaption{color:var(--muted);font-size:.9rem}
 ol.articles{list-style:none;padding:0;margin:0}
@@ -65,10 +66,11 @@ export function page(options: PageOptions): string {
     )
     .join('\n');
   const feedLinks = feeds.map(([, href, name]) => `<a href="${escapeHtmlAttribute(href)}">${name}</a>`).join(' · ');
+  const pageLanguage = options.language ?? config.language;
   // On a page in the article's language, the site's own header and footer are still in the site's.
-  const siteLang = langAttribute(config.language, options.language ?? config.language);
+  const siteLang = langAttribute(config.language, pageLanguage);
   return `<!doctype html>
-<html lang="${escapeHtmlAttribute(options.language ?? config.language)}">
+<html lang="${escapeHtmlAttribute(pageLanguage)}"${directionAttribute(pageLanguage)}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -88,21 +90,11 @@ ${alternates}
 <main>
 ${options.body}
 </main>
-<footer class="site"${siteLang}><p>Subscribe: ${feedLinks}</p>${config.copyright ? `<p>${escapeHtml(config.copyright)}</p>` : ''}</footer>
+<footer class="site"${siteLang}><p>${inEnglish('Subscribe:', config.language)} ${feedLinks}</p>${config.copyright ? `<p>${escapeHtml(config.copyright)}</p>` : ''}</footer>
 </div>
 </body>
 </html>
 `;
-}
-
-/**
- * ` lang="…"` for text in `language` inside an element in `around`, so browsers and screen
- * readers switch for it; nothing when they are the same. Tags are compared without case, as
- * BCP 47 says.
- */
-export function langAttribute(language: string | undefined, around: string): string {
-  if (language === undefined || language.toLowerCase() === around.toLowerCase()) return '';
-  return ` lang="${escapeHtmlAttribute(language)}"`;
 }
 
 /** The calendar day as written in the seed, in a <time> element. */

@@ -642,7 +642,8 @@ function documentedHeader(seed: GeneratedSeed): { day: string; lang?: { line: nu
     .normalize('NFC');
   const lines = text.split('\n');
   const header = /^[ \t]*date[ \t]+(\d{4})-(\d{2})-(\d{2})[ \t]+([\s\S]*)$/.exec(lines[0]!);
-  if (!header || !/\S/.test(header[4]!)) return undefined;
+  // README: a title of invisible characters only counts as empty.
+  if (!header || !/\S/.test(header[4]!.replace(/\p{Cf}/gu, ''))) return undefined;
   const [year, month, day] = [Number(header[1]), Number(header[2]), Number(header[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
@@ -939,9 +940,9 @@ interface HtmlTag {
 /** Every element and attribute the page templates (layout.ts, article-page.ts, index-page.ts, html.ts) write. */
 const PAGE_ELEMENTS = new Set([
   ...['html', 'head', 'meta', 'title', 'link', 'style', 'body', 'div', 'header', 'main', 'footer'],
-  ...['article', 'h1', 'h2', 'p', 'time', 'a', 'ol', 'li', 'blockquote', 'figure', 'figcaption'],
+  ...['article', 'h1', 'h2', 'p', 'time', 'a', 'ol', 'li', 'blockquote', 'figure', 'figcaption', 'span'],
 ]);
-const PAGE_ATTRIBUTES = new Set(['lang', 'charset', 'name', 'content', 'rel', 'type', 'href', 'title', 'class', 'datetime']);
+const PAGE_ATTRIBUTES = new Set(['lang', 'dir', 'charset', 'name', 'content', 'rel', 'type', 'href', 'title', 'class', 'datetime']);
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster', 'data', 'cite', 'background', 'srcset']);
 
 function htmlProblems(html: string, key: string): string[] {
@@ -1043,7 +1044,7 @@ function htmlProblems(html: string, key: string): string[] {
 
 /** The title and summary a page shows for its article, and the index's entries. */
 function articlePageText(html: string): { h1: string; description: string; title: string; lang: string } {
-  const lang = /^<!doctype html>\n<html lang="([^"]*)">/.exec(html);
+  const lang = /^<!doctype html>\n<html lang="([^"]*)"(?: dir="rtl")?>/.exec(html);
   const h1 = /<main>\n<article>\n<h1>([^<]*)<\/h1>/.exec(html);
   const description = /<meta name="description" content="([^"]*)">/.exec(html);
   const title = /<title>([^<]*)<\/title>/.exec(html);
@@ -1059,7 +1060,7 @@ function articlePageText(html: string): { h1: string; description: string; title
 function indexEntries(html: string): Map<string, { title: string; summary: string }> {
   const entries = new Map<string, { title: string; summary: string }>();
   const entry =
-    /<li(?: lang="[^"]*")?><article>\n<h2><a href="([^"]*)">([^<]*)<\/a><\/h2>\n<time[^>]*>[^<]*<\/time>\n<p>([^<]*)<\/p>\n<\/article><\/li>/g;
+    /<li(?: lang="[^"]*"(?: dir="(?:ltr|rtl)")?)?><article>\n<h2><a href="([^"]*)">([^<]*)<\/a><\/h2>\n<time[^>]*>[^<]*<\/time>\n<p>([^<]*)<\/p>\n<\/article><\/li>/g;
   for (const match of html.matchAll(entry)) {
     entries.set(decodeReferences(match[1]!, HTML_NAMED, 'index href'), {
       title: htmlText(match[2]!, 'index title'),
@@ -1204,11 +1205,11 @@ describe('fuzz: generated hostile seeds through whole publish runs', () => {
         fail(`${phase.summary.articles.published} published, the parser says ${phase.published.length}`);
       const pages = Object.keys(phase.snapshot).filter((key) => key.startsWith('articles/'));
       if (pages.length !== phase.published.length) fail(`${pages.length} pages for ${phase.published.length} published articles`);
-      // README: the page is `articles/DATE-TITLE-WORDS.html`, lower case, words cut to 80 characters, `-2`, `-3` for equal slugs.
+      // README: the page is `articles/DATE-TITLE-WORDS.html`, lower case, words (letters with their marks, digits) cut to 80 characters, `-2`, `-3` for equal slugs.
       for (const key of pages) {
         const slug = /^articles\/(.*)\.html$/.exec(key)![1]!;
         const words = slug.slice('YYYY-MM-DD'.length);
-        if (!/^\d{4}-\d{2}-\d{2}(-[\p{L}\p{N}]+)*$/u.test(slug) || slug !== slug.toLowerCase() || [...words].length > 1 + 80 + 4)
+        if (!/^\d{4}-\d{2}-\d{2}(-(?:\p{L}\p{M}*|\p{N})+)*$/u.test(slug) || slug !== slug.toLowerCase() || [...words].length > 1 + 80 + 4)
           fail(`the page ${quote(key)} is not named DATE-TITLE-WORDS`);
       }
       for (const format of ['rss', 'atom', 'json'] as const) {
