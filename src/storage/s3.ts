@@ -2,6 +2,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -118,9 +119,38 @@ export class S3Storage implements Storage {
       return { etag: out.ETag ?? md5Etag(body) };
     } catch (error) {
       // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
-      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error)))
+      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error))) {
+        const own = await this.ownEarlierAttempt(key, body, error, options.signal);
+        if (own !== undefined) return { etag: own };
         throw new PreconditionFailedError(key, { cause: error });
+      }
       throw new StorageError('put', key, { cause: this.named(error) });
+    }
+  }
+
+  /**
+   * A conditional put whose first attempt timed out and was retried can fail its condition on
+   * its own write: S3 stored the first attempt, and the object then no longer matches (or now
+   * exists). The object's ETag tells: the MD5 of these very bytes (S3's ETag for a single-part
+   * PUT with SSE-S3, etag.ts) means the write went through, and it is returned as this put's.
+   * Otherwise, or when the object cannot be read, undefined: the condition failed.
+   */
+  private async ownEarlierAttempt(
+    key: string,
+    body: Uint8Array,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const attempts = (error as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
+    if (typeof attempts !== 'number' || attempts < 2) return undefined;
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return head.ETag !== undefined && head.ETag === md5Etag(body) ? head.ETag : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -152,7 +182,9 @@ export class S3Storage implements Storage {
             objects.push({ key: object.Key.slice(this.prefix.length), etag: object.ETag ?? '', size: object.Size ?? 0 });
           }
         }
-        // Checking the token as well as IsTruncated keeps a misbehaving server from looping us forever.
+        // A listing cut short would read as objects gone (and seeds gone, as articles to unpublish).
+        if (page.IsTruncated && page.NextContinuationToken === undefined)
+          throw new Error('a listing page says more objects follow but gives no continuation token');
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (continuationToken !== undefined);
     } catch (error) {
