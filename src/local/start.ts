@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
+import { DataFolderBusy, lockDataFolder } from './data-lock.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
 export const DEFAULT_PORT = 4568;
@@ -74,13 +75,25 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     return { code: 2, once: true };
   }
 
+  const dataDir = resolve(io.cwd, values.data!);
   let server: EmbeddedS3;
   try {
-    server = await startEmbeddedS3({ directory: resolve(io.cwd, values.data!), port, bucket: LOCAL_BUCKET });
+    const lock = lockDataFolder(dataDir);
+    try {
+      const embedded = await startEmbeddedS3({ directory: dataDir, port, bucket: LOCAL_BUCKET });
+      server = { ...embedded, close: () => embedded.close().finally(() => lock.release()) };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(
-      code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port N` : `cannot start the local S3: ${describeError(error)}`,
+      error instanceof DataFolderBusy
+        ? error.message
+        : code === 'EADDRINUSE'
+          ? `port ${port} is in use; pick another with --port N`
+          : `cannot start the local S3: ${describeError(error)}`,
     );
     return { code: 1, once: true };
   }

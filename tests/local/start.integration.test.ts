@@ -211,6 +211,27 @@ describe('startLocal (in process, serving)', () => {
     expect(home.status).toBe(200);
   });
 
+  it('refuses a second server on the same data folder, naming the process that holds it, and starts again once it stops', async () => {
+    // Prepare
+    const io = { cwd: dir.path, env: {}, stdout: () => {}, stderr: () => {} };
+    const first = await startLocal(['--port', '0'], io);
+    started = first.started;
+    const err: string[] = [];
+
+    // Act
+    const second = await startLocal(['--port', '0'], { ...io, stderr: (line: string) => err.push(line) });
+    await started!.server.close();
+    const third = await startLocal(['--port', '0'], io);
+    started = third.started;
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(second).toMatchObject({ code: 1, once: true });
+    expect(second.started).toBeUndefined();
+    expect(err.join('\n')).toContain(`another npm start (process ${process.pid}) is serving ${join(dir.path, '.local-s3')}`);
+    expect(third.code).toBe(0);
+  });
+
   it('answers a reader polling with If-None-Match with 304 Not Modified, also after an unchanged republish', async () => {
     // Prepare
     const io = { cwd: dir.path, env: {}, stdout: () => {}, stderr: () => {} };
