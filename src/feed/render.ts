@@ -22,6 +22,9 @@
  *  - `atom1()` throws on an entry id that `new URL()` rejects: ids here are `tag:` URIs.
  *  - It cannot put `xml:lang` on an entry: an item's own language is added to its `<entry>`
  *    afterwards.
+ *  - It declares the `dc:` namespace only when an item has `content:encoded`, though every
+ *    item has `dc:creator`: a feed whose items all lost their full text to the size limit had
+ *    an undeclared prefix, which namespace-aware parsers refuse. The root gets it if missing.
  *  - `json1()` writes JSON Feed 1.0 (`author`, no `language`): JSON Feed 1.1 is written from
  *    the model instead, with the same values the package would have taken from it.
  *  - The channel description and `lastBuildDate`/`updated` come from the model (the
@@ -81,6 +84,16 @@ function finishXml(xml: string, format: keyof typeof TEXT_ESCAPES): string {
   return `${out}\n`;
 }
 
+const DUBLIN_CORE = 'http://purl.org/dc/elements/1.1/';
+
+/** The `<rss>` root with `xmlns:dc`, which every item's `dc:creator` needs. */
+function withDublinCore(xml: string): string {
+  const root = /<rss version="2\.0"([^>]*)>/.exec(xml);
+  if (!root) throw new Error('the rendered RSS document has no <rss version="2.0"> root');
+  if (root[1]!.includes(' xmlns:dc=')) return xml;
+  return `${xml.slice(0, root.index)}<rss version="2.0" xmlns:dc="${DUBLIN_CORE}"${root[1]}>${xml.slice(root.index + root[0].length)}`;
+}
+
 function channelOptions(model: FeedModel): FeedOptions {
   return {
     // Atom's <id> is written as text: a literal `&amp;` in the tag: prefix must survive too.
@@ -129,7 +142,7 @@ export function renderRss(model: FeedModel): string {
     });
   }
   // With what a browser shows of it: a stylesheet instruction and an XHTML view (browser-view.ts).
-  return finishXml(withBrowserView(feed.rss2(), model, 'rss'), 'rss');
+  return finishXml(withBrowserView(withDublinCore(feed.rss2()), model, 'rss'), 'rss');
 }
 
 export function renderAtom(model: FeedModel): string {
@@ -220,5 +233,10 @@ export function renderJsonFeed(model: FeedModel): string {
 }
 
 function jsonAuthor(person: Person): { name: string; url?: string } {
-  return person.email ? { name: person.name, url: `mailto:${person.email}` } : { name: person.name };
+  return person.email ? { name: person.name, url: mailto(person.email) } : { name: person.name };
+}
+
+/** A `mailto:` URL of the whole address: RFC 6068 percent-encodes `% / ? # [ ]` in it (`a#b@x` is no fragment). */
+function mailto(email: string): string {
+  return `mailto:${email.replace(/[%/?#[\]]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }

@@ -532,6 +532,39 @@ describe('fixes for the `feed` package, each with the bare package failure besid
     });
   });
 
+  describe('the dc: namespace of items without full text', () => {
+    it('our renderer: declares xmlns:dc on the root when no item has content:encoded, for every dc:creator', async () => {
+      // Prepare: an item whose full text was left out (MAX_FEED_BYTES), with its own language.
+      const { contentHtml: _content, ...withoutText } = makeItem({ id: `${ID_PREFIX}articles/one`, language: 'uk' });
+      const model = makeModel([withoutText]);
+
+      // Act
+      const { rss } = renderFeeds(model);
+
+      // Assess: a namespace-aware parser reads the prefix (xmllint reports an undeclared one).
+      expect(/<rss [^>]*>/.exec(rss)![0]).toContain(' xmlns:dc="http://purl.org/dc/elements/1.1/"');
+      expect(rss).not.toContain('<content:encoded>');
+      expect(await xmlErrors(rss)).toEqual([]);
+      const item = rssItems(rss)[0]!;
+      expect(children(item, 'dc:creator').length).toBe(1);
+      expect(children(item, 'dc:language').map(text)).toEqual(['uk']);
+    });
+
+    it('bare package: an item with dc:creator and no content leaves the dc: prefix undeclared', () => {
+      // Prepare
+      const feed = new Feed(BARE_OPTIONS);
+      const { content: _content, ...withoutContent } = BARE_ITEM;
+      feed.addItem({ ...withoutContent, extensions: [{ name: 'dc:creator', objects: { _text: 'Desk' } }] });
+
+      // Act
+      const xml = feed.rss2();
+
+      // Assess
+      expect(xml).toContain('<dc:creator>Desk</dc:creator>');
+      expect(/<rss [^>]*>/.exec(xml)![0]).not.toContain('xmlns:dc');
+    });
+  });
+
   describe('two `]]>` in one text', () => {
     const twice = 'a ]]> b ]]> c';
 
