@@ -397,9 +397,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       held: summaryBase.held,
       rejected: summaryBase.rejected,
     });
-    // Nothing read, written or deleted and every record as it was: the stored manifest is already right.
+    // Nothing read, written or deleted and every record as it was: the stored manifest is already
+    // right, if it is laid out as this version writes it. One edited by hand (respaced, a record
+    // added) is written afresh, or every later run would read it whole instead of its head.
     const same =
       stored !== undefined &&
+      readManifestHead(stored.body) !== undefined &&
       writtenKeys.length === 0 &&
       site.deletes.length === 0 &&
       !site.digestsChanged &&
