@@ -246,7 +246,7 @@ const recordsDigests = new WeakMap<Uint8Array, string>();
 function recordsDigestOf(bytes: Uint8Array, whole: Buffer, at: number): string {
   let value = recordsDigests.get(bytes);
   if (value === undefined) {
-    value = digest(whole.subarray(at));
+    value = digest(RECORDS_LAYOUT, whole.subarray(at));
     recordsDigests.set(bytes, value);
   }
   return value;
@@ -318,8 +318,30 @@ function manifestProblem(issue: v.BaseIssue<unknown> | undefined): string {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const ARTICLE_FIELDS = new Set(['seed', 'rejected', 'hash', 'day', 'slug', 'updated', 'page', 'text']);
-const TEXT_FIELDS = new Set(['title', 'lede', 'html', 'language']);
+/**
+ * The fields of an article record, and of the objects in it, in the order they are written: a
+ * record is built by spreading the one before it, so its fields come in the order its history
+ * added them (a seed deleted and brought back gets `seed` last), and the same state must give
+ * the same bytes whatever the history.
+ */
+const ARTICLE_FIELD_ORDER = ['seed', 'rejected', 'hash', 'day', 'updated', 'slug', 'page', 'text'] as const;
+const TEXT_FIELD_ORDER = ['title', 'lede', 'html', 'language'] as const;
+/** JSON.stringify's replacer: at every level, these names in this order (the nested objects' names differ from the record's). */
+const RECORD_KEY_ORDER = [
+  ...ARTICLE_FIELD_ORDER.flatMap((field) => {
+    if (field === 'rejected') return [field, 'line', 'reason', 'tooLarge'];
+    if (field === 'page') return [field, 'input', 'etag'];
+    if (field === 'text') return [field, ...TEXT_FIELD_ORDER];
+    return [field];
+  }),
+];
+const ARTICLE_FIELDS = new Set<string>(ARTICLE_FIELD_ORDER);
+const TEXT_FIELDS = new Set<string>(TEXT_FIELD_ORDER);
+/**
+ * Part of the records' digest: it says the records are laid out as this version writes them
+ * (one a line, fields in RECORD_KEY_ORDER), so that only such lines are copied (recordLines).
+ */
+const RECORDS_LAYOUT = 'records: one a line, fields in a fixed order';
 
 /**
  * What is wrong with one article record, or undefined. Plain checks written by hand rather than a
@@ -450,7 +472,7 @@ function recordLines(
 
 /**
  * The article records' lines in key order: each record the read manifest held, unchanged, as the
- * line it was read from; any other as JSON.stringify writes it.
+ * line it was read from; any other written afresh, its fields in RECORD_KEY_ORDER.
  */
 function articleLines(articles: Readonly<Record<string, ArticleRecord>>, source: RecordLines | undefined): Buffer[] {
   const lines: Buffer[] = [];
@@ -472,7 +494,7 @@ function articleLines(articles: Readonly<Record<string, ArticleRecord>>, source:
         continue;
       }
     }
-    lines.push(Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(record)}`));
+    lines.push(Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(record, RECORD_KEY_ORDER)}`));
   }
   return lines;
 }
@@ -507,6 +529,6 @@ export function serializeManifest(manifest: Manifest, basis?: Manifest): Uint8Ar
   // The head says what the records' bytes digest to, so that a run reading only the head knows
   // the rest of the file is what this version wrote after it (see readManifestHead).
   const records = Buffer.concat([RECORDS_START, ...articlesSection, Buffer.from(`,\n "objects": ${section(manifest.objects)}\n}\n`)]);
-  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "records": ${JSON.stringify(digest(records))},`;
+  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "records": ${JSON.stringify(digest(RECORDS_LAYOUT, records))},`;
   return Buffer.concat([Buffer.from(head), records]);
 }
