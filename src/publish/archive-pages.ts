@@ -24,7 +24,8 @@ export interface ArchivePage {
 /**
  * The archives: the articles older than the feeds' items, oldest first, in pages of `itemLimit`.
  * Every page but the newest is closed: the layout records where it ends (its newest article), and
- * later runs keep that end. So an article added at the top moves one item into the newest page
+ * later runs keep that end. The newest page is closed too when it is a closed page that no later
+ * article followed (the articles after it were deleted): it keeps its end, and its articles. So an article added at the top moves one item into the newest page
  * and changes no other (the one before it gains a `next-archive` link when a new page starts),
  * and an article deleted, or edited, deep in the history changes only its own page, not every
  * page after it: an archive document stays what it was, as RFC 5005 expects of one.
@@ -41,7 +42,7 @@ export function archivePages(
   const { size, configKey } = options;
   const archived = ranked.slice(size).reverse();
   // A layout for another page size says nothing about this one.
-  const chunks = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
+  const { pages: chunks, closed } = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
   const total = chunks.length;
   const pages: ArchivePage[] = chunks.map((chunk, index) => {
     const number = index + 1;
@@ -52,15 +53,18 @@ export function archivePages(
     const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
     return { number, entries, cacheControl, input };
   });
-  const ends = chunks.slice(0, -1).map((chunk): ArchiveEnd => {
+  const ends = chunks.slice(0, Math.max(total - 1, closed)).map((chunk): ArchiveEnd => {
     const { day, fileName } = chunk.at(-1)!;
     return [day, fileName];
   });
   return { pages, layout: { pageSize: size, ends } };
 }
 
-/** Archived articles (oldest first) in pages: up to each recorded end, then `size` at a time. */
-function paginate(archived: readonly Ranked[], size: number, ends: readonly ArchiveEnd[]): Ranked[][] {
+/**
+ * Archived articles (oldest first) in pages: up to each recorded end, then `size` at a time.
+ * `closed`: how many of the pages, from the first, end at a recorded end.
+ */
+function paginate(archived: readonly Ranked[], size: number, ends: readonly ArchiveEnd[]): { pages: Ranked[][]; closed: number } {
   const pages: Ranked[][] = [];
   let next = 0;
   for (const end of ends) {
@@ -69,8 +73,9 @@ function paginate(archived: readonly Ranked[], size: number, ends: readonly Arch
     if (page.length > 2 * size) return paginate(archived, size, []);
     if (page.length > 0) pages.push(page);
   }
+  const closed = pages.length;
   for (; next < archived.length; next += size) pages.push(archived.slice(next, next + size));
-  return pages;
+  return { pages, closed };
 }
 
 /** Where an archived article falls against a page's end, in the archive's oldest-first order: the ranking's, reversed. */

@@ -28,7 +28,7 @@ import { FEED_STYLESHEET } from '../site/feed-style.js';
 import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { type ArchivePage, archivePages } from './archive-pages.js';
-import { isRanked, type Ranked, rankPublished } from './ranking.js';
+import { isRanked, newerFirst, type Ranked, rankPublished } from './ranking.js';
 import { digest, type ArchiveLayout, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
 
 /**
@@ -652,11 +652,18 @@ function siteCounts(
   layout: ArchiveLayout | undefined,
 ): { itemCount: number; archiveCount: number } {
   const { itemLimit } = settings.config;
+  const ends = layout?.pageSize === itemLimit ? layout.ends : [];
+  const last = ends.at(-1);
   let published = 0;
-  for (const record of records.values()) if (isRanked(record)) published++;
+  // Newer than the last closed page's end: the feeds' items, then the newest, open page, if any.
+  let newer = 0;
+  for (const [fileName, record] of records) {
+    if (!isRanked(record)) continue;
+    published++;
+    if (last !== undefined && newerFirst({ day: record.day, fileName }, { day: last[0], fileName: last[1] }) < 0) newer++;
+  }
   const archived = Math.max(0, published - itemLimit);
-  const closed = layout?.pageSize === itemLimit ? layout.ends.length : 0;
-  const archiveCount = archived === 0 ? 0 : closed > 0 ? closed + 1 : Math.ceil(archived / itemLimit);
+  const archiveCount = archived === 0 ? 0 : ends.length > 0 ? ends.length + (newer > itemLimit ? 1 : 0) : Math.ceil(archived / itemLimit);
   return { itemCount: Math.min(published, itemLimit), archiveCount };
 }
 
