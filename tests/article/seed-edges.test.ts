@@ -11,7 +11,8 @@ import type { Article, ArticleError, Block, CalendarDate } from '../../src/artic
 import { ID_PREFIX } from '../helpers/factory.js';
 
 const SHARED_SEED = '000_95522b9810a21362.txt';
-const sharedSeedBytes = readFileSync(new URL(`../../../shared/seeds/${SHARED_SEED}`, import.meta.url));
+// The real seed, as the repository's seeds/ carries it (the same bytes as in ../shared/seeds).
+const sharedSeedBytes = readFileSync(new URL(`../../seeds/${SHARED_SEED}`, import.meta.url));
 
 function parsed(text: string, fileName = 'a.txt'): Article {
   const result = parseArticle(fileName, text);
