@@ -79,7 +79,8 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
     // Marks stay with their letters: a Devanagari or Thai word keeps its vowel signs. A mark with
     // no letter before it (after a digit, a dash or nothing) shows as nothing a reader could type.
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
-    .replace(/(?<!\p{L}\p{M}*)\p{M}+/gu, '')
+    // (Not a lookbehind over the marks before: that is tried again at each mark of a long run.)
+    .replace(/(^|[^\p{L}\p{M}])\p{M}+/gu, '$1')
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
   const cut = [...words].slice(0, SLUG_MAX_CHARS).join('').replace(/-+$/, '');

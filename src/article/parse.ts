@@ -143,6 +143,33 @@ const OPENING_QUOTES = /^["“”„«»‘‚‹›「『〝]/u;
 // The source is the shortest text before " by " (a host name, or words such as "Wikimedia Commons").
 const PHOTO_CREDIT = /^Photo:\s*(.+?)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/isu;
 
+/** Longer than any photo credit: a block this long is not tried as one. */
+const PHOTO_CREDIT_MAX_CHARS = 1000;
+
+const INVISIBLE = /\p{Cf}/u;
+
+/**
+ * Without invisible characters at either end. A loop, not `/\p{Cf}+$/`, which is tried from
+ * every position of a long run of them: seconds for a paragraph of zero-width spaces.
+ */
+function trimInvisible(text: string): string {
+  let start = 0;
+  let end = text.length;
+  // By code point: a few invisible characters (the tag characters) lie outside the BMP.
+  while (start < end) {
+    const char = String.fromCodePoint(text.codePointAt(start)!);
+    if (!INVISIBLE.test(char)) break;
+    start += char.length;
+  }
+  while (end > start) {
+    const low = text.charCodeAt(end - 1);
+    const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? 2 : 1;
+    if (!INVISIBLE.test(text.slice(end - width, end))) break;
+    end -= width;
+  }
+  return text.slice(start, end);
+}
+
 /** The text without the invisible characters (zero-width spaces, direction marks) it may hold. */
 function visible(text: string): string {
   return text.replace(/\p{Cf}+/gu, '').trim();
@@ -152,8 +179,10 @@ function classifyBlock(lines: readonly string[]): Block {
   const text = collapseSpaces(lines.join(' '));
   // Told apart by what shows: a direction mark after a question mark (common in right-to-left
   // text) or a zero-width space before a quote does not change what the block is.
-  const shown = text.replace(/^\p{Cf}+|\p{Cf}+$/gu, '');
-  const credit = PHOTO_CREDIT.exec(text);
+  const shown = trimInvisible(text);
+  // A credit is one short line; the pattern's two lazy groups would take time that grows with
+  // the square of a long paragraph's length.
+  const credit = atMostChars(text, PHOTO_CREDIT_MAX_CHARS) ? PHOTO_CREDIT.exec(text) : null;
   if (credit && isHttpUrl(credit[3]!)) {
     return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
   }
