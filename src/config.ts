@@ -26,7 +26,7 @@ import {
   type Env,
 } from './config/settings.js';
 import { loadLimits, type Limits } from './config/limits.js';
-import { DEFAULT_CACHE_CONTROL, SITE_FILES } from './site-files.js';
+import { DEFAULT_CACHE_CONTROL, SITE_FILES, SITE_FOLDERS } from './site-files.js';
 
 export { ConfigError, type Env } from './config/settings.js';
 
@@ -275,6 +275,15 @@ const PUBLISH = v.pipe(
       [['seedsSource'], ['seedsPrefix']],
       (settings) => settings.seedsSource !== 'bucket' || /^[^/]+(\/[^/]+)*\/$/.test(settings.seedsPrefix),
       'must be a folder-like key prefix ending in "/" (e.g. "seeds/")',
+    ),
+    ['seedsPrefix'],
+  ),
+  // The site's own folders: the role may not write the seeds, and the CDN does not serve them.
+  v.forward(
+    v.partialCheck(
+      [['seedsSource'], ['seedsPrefix']],
+      (settings) => settings.seedsSource !== 'bucket' || !SITE_FOLDERS.some((folder) => settings.seedsPrefix.startsWith(folder)),
+      `must not be a folder the site itself writes (${SITE_FOLDERS.join(', ')}) nor inside one`,
     ),
     ['seedsPrefix'],
   ),

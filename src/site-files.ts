@@ -16,6 +16,9 @@ export const SITE_FILES = {
 /** Every article page is under this prefix: the only place a run ever deletes. */
 export const ARTICLES_PREFIX = 'articles/';
 
+/** Where the publish run keeps its manifest: never served (the bucket policy hides it). */
+export const PUBLISH_STATE_PREFIX = '_publish/';
+
 /** `Cache-Control` of every published object when `CACHE_CONTROL` does not say otherwise. */
 export const DEFAULT_CACHE_CONTROL = 'max-age=300';
 
@@ -44,6 +47,9 @@ export const CONTENT_TYPES = {
 
 /** RFC 5005 archives of the feeds: `archive/rss-N.xml`, `archive/atom-N.xml`, `archive/feed-N.json`, 1 the oldest. */
 export const ARCHIVE_PREFIX = 'archive/';
+
+/** The folders the publish run writes into: a seeds folder may be none of them, nor inside one. */
+export const SITE_FOLDERS = [ARTICLES_PREFIX, ARCHIVE_PREFIX, PUBLISH_STATE_PREFIX] as const;
 
 export function archiveKeys(page: number): { readonly rss: string; readonly atom: string; readonly json: string } {
   return { rss: `${ARCHIVE_PREFIX}rss-${page}.xml`, atom: `${ARCHIVE_PREFIX}atom-${page}.xml`, json: `${ARCHIVE_PREFIX}feed-${page}.json` };

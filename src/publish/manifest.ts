@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { EntryText } from '../feed/items.js';
 import { LANGUAGE_TAG } from '../article/parse.js';
+import { PUBLISH_STATE_PREFIX } from '../site-files.js';
 
-export const MANIFEST_KEY = '_publish/manifest.json';
+export const MANIFEST_KEY = `${PUBLISH_STATE_PREFIX}manifest.json`;
 export const MANIFEST_VERSION = 2;
 
 /** A published object: what it was made from, and the ETag the storage gave it when it was written. */
