@@ -292,10 +292,16 @@ const MANIFEST_SCHEMA: v.GenericSchema<unknown, Manifest & { readonly records?: 
       v.custom<Readonly<Record<string, ArticleRecord>>>(isJsonObject),
       v.rawCheck(({ dataset, addIssue }) => {
         if (!dataset.typed) return;
+        // A slug is one article's for good: two records holding one would have the run delete the
+        // page of one as it unpublishes the other, while the feeds link to it.
+        const slugs = new Set<string>();
         for (const name of Object.keys(dataset.value)) {
           const problem = articleProblem(name, dataset.value[name]);
-          if (problem === undefined) continue;
-          addIssue({ message: problem });
+          const slug = problem === undefined ? dataset.value[name]!.slug : undefined;
+          const duplicate = slug !== undefined && slugs.has(slug);
+          if (slug !== undefined) slugs.add(slug);
+          if (problem === undefined && !duplicate) continue;
+          addIssue({ message: problem ?? `gives the slug ${quote(slug!)} to two records (the second: ${quote(name)})` });
           return;
         }
       }),
@@ -423,8 +429,9 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
     )
   )
     return false;
-  // A published article has a slug, a day and a hash; nothing else can render it.
-  return page === undefined || (slug !== undefined && day !== undefined && hash !== undefined);
+  // A published article has a slug, a day and a hash; nothing else can render it. And a seed:
+  // a record without one is what is left once the seed is gone, and is never published.
+  return page === undefined || (seed !== undefined && slug !== undefined && day !== undefined && hash !== undefined);
 }
 
 /** OBJECT_RECORD's check, by hand for the same reason: every published record has one. */

@@ -211,8 +211,10 @@ describe('serializeManifest from the manifest a run read', () => {
         else if (pick < 0.3) articles[name] = record(name, { updated: '2026-02-20T10:00:00.000Z' });
         else if (pick < 0.4) articles[name] = { ...articles[name]! };
       }
-      for (let added = Math.floor(random() * 3); added > 0; added--)
-        articles[`${random() < 0.5 ? '0' : 'z'}-${random()}.txt`] = record('new');
+      for (let added = Math.floor(random() * 3); added > 0; added--) {
+        const name = `${random() < 0.5 ? '0' : 'z'}-${random()}.txt`;
+        articles[name] = record(name);
+      }
       const next: Manifest = { ...read, articles };
 
       // Act
@@ -378,7 +380,7 @@ describe('parseManifest with a manifest it does not trust', () => {
   it('names the first bad article of many', () => {
     // Prepare
     const articles: Record<string, unknown> = Object.fromEntries(
-      Array.from({ length: 1000 }, (_, i) => [`2026-02-01-${String(i).padStart(4, '0')}.txt`, { ...PUBLISHED }]),
+      Array.from({ length: 1000 }, (_, i) => [`2026-02-01-${String(i).padStart(4, '0')}.txt`, { ...PUBLISHED, slug: `a-${i}` }]),
     );
     articles['2026-02-01-0500.txt'] = { ...PUBLISHED, day: 1 };
 
@@ -387,6 +389,30 @@ describe('parseManifest with a manifest it does not trust', () => {
 
     // Assess
     expect(parsed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "2026-02-01-0500.txt"${REBUILDING}`);
+  });
+
+  it('rebuilds from a manifest that gives one slug to two records, naming the second', () => {
+    // Prepare: a hand edit that gave a renamed seed its old article's slug.
+    const articles = { 'a.txt': { ...PUBLISHED }, 'b.txt': { ...PUBLISHED, seed: '"etag-2"' } };
+
+    // Act
+    const parsed = parseManifest(bytes({ version: 2, articles, objects: {} }), NOW);
+
+    // Assess
+    expect(parsed.manifest).toEqual(EMPTY_MANIFEST);
+    expect(parsed.problem).toBe(`${MANIFEST_KEY} gives the slug "2026-02-01-harbour" to two records (the second: "b.txt")${REBUILDING}`);
+  });
+
+  it('rebuilds from a manifest with a published record that names no seed', () => {
+    // Prepare
+    const { seed: _seed, ...withoutSeed } = PUBLISHED;
+
+    // Act
+    const parsed = parseManifest(bytes(withArticle(withoutSeed)), NOW);
+
+    // Assess
+    expect(parsed.manifest).toEqual(EMPTY_MANIFEST);
+    expect(parsed.problem).toBe(`${MANIFEST_KEY} has a malformed record for "2026-02-01-harbour.txt"${REBUILDING}`);
   });
 
   it('cuts a long file name or field name short in the reason', () => {
