@@ -114,7 +114,11 @@ export class FolderStorage implements Storage {
       }
       this.walk(folder, options.recursive !== false, (key, info) => {
         if (!key.startsWith(prefix)) return;
-        if (info.isFile()) listed.push({ key, etag: fileEtag(info), size: info.size });
+        // Named so that it could not be read back (get and put refuse it): reported, not listed.
+        const problem = info === undefined ? undefined : keyProblem(key);
+        if (info === undefined) options.skipped?.(key, 'its name is not valid UTF-8');
+        else if (problem !== undefined) options.skipped?.(key, `its name cannot be a key: ${problem}`);
+        else if (info.isFile()) listed.push({ key, etag: fileEtag(info), size: info.size });
         else options.skipped?.(key, info.isSymbolicLink() ? 'a symbolic link, not a file' : 'not a regular file');
       });
     } catch (error) {
@@ -127,8 +131,12 @@ export class FolderStorage implements Storage {
     return undefined;
   }
 
-  /** Calls `visit` with each entry's key and lstat that is not a folder: one `lstat` per entry, no Dirent per file. */
-  private walk(folder: string, recursive: boolean, visit: (key: string, info: Stats) => void): void {
+  /**
+   * Calls `visit` with each entry's key and lstat that is not a folder: one `lstat` per entry, no
+   * Dirent per file. An entry whose name is not valid UTF-8 comes back from readdir with U+FFFD
+   * in it, a name no file has: it is visited without a stat.
+   */
+  private walk(folder: string, recursive: boolean, visit: (key: string, info: Stats | undefined) => void): void {
     let names: string[];
     const directory = folder === '' ? this.root : join(this.root, folder);
     try {
@@ -144,6 +152,8 @@ export class FolderStorage implements Storage {
       if (info?.isDirectory()) {
         if (recursive) this.walk(`${folder}${name}/`, recursive, visit);
       } else if (info) visit(folder + name, info);
+      // Gone between the two calls, or never there under this name: only the second is reported.
+      else if (name.includes('\uFFFD')) visit(folder + name, undefined);
     }
   }
 
