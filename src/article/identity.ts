@@ -16,13 +16,16 @@ export function itemId(idPrefix: string, fileName: string): string {
 
 /**
  * Seed files whose ids collide: `dup.txt` and `dup.TXT`, or `café.txt` saved once in NFC and
- * once in NFD, are one id, and readers would merge or drop one of the two items. The first in
- * byte order of the file name keeps the id; each other file maps to that first one.
+ * once in NFD, are one id, and readers would merge or drop one of the two items. A file `keeps`
+ * says holds its id already keeps it; otherwise the first in byte order of the file name does.
+ * Each other file maps to the one that keeps the id.
  */
-export function idCollisions(fileNames: readonly string[]): Map<string, string> {
+export function idCollisions(fileNames: readonly string[], keeps?: (fileName: string) => boolean): Map<string, string> {
+  const sorted = isSorted(fileNames) ? fileNames : [...fileNames].sort(compareStrings);
+  const ordered = keeps === undefined ? sorted : [...sorted.filter(keeps), ...sorted.filter((fileName) => !keeps(fileName))];
   const firstById = new Map<string, string>();
   const losers = new Map<string, string>();
-  for (const fileName of isSorted(fileNames) ? fileNames : [...fileNames].sort(compareStrings)) {
+  for (const fileName of ordered) {
     // The prefix is the same for every file, so the id's own part is enough to compare. A name
     // of unreserved ASCII characters ending in a lower-case `.txt` needs no normalizing, folding
     // or percent-encoding to make its id, which is most names: the whole listing is checked on

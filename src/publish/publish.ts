@@ -25,6 +25,7 @@ import {
   type SettledSummary,
 } from './manifest.js';
 import {
+  isPublished,
   MissingText,
   oversizeSeed,
   planArticle,
@@ -170,13 +171,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (settled) return settledRun(settled, { dryRun, skipped, started, hub: settings.config.websubHub !== undefined });
   }
 
-  // Files whose ids collide: the first in byte order is the article, the others are refused.
-  const collisions = idCollisions(listedSeeds.map((seed) => seed.fileName));
+  const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
+  // Files whose ids collide: the one already published keeps its id (a newcomer named like it
+  // does not take it over), else the first in byte order; the others are refused.
+  const collisions = idCollisions(
+    listedSeeds.map((seed) => seed.fileName),
+    (fileName) => isPublished(previous.articles[fileName]),
+  );
   const collided: PublishSummary['rejected'][number][] = [];
   for (const [fileName, first] of collisions)
     collided.push({ file: fileName, line: 1, reason: collisionReason(first, fileName), keptPublished: false });
   const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
-  const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 

@@ -1,7 +1,7 @@
 /** Item ids from file names, slugs from titles, and which files collide. */
 import { describe, expect, it } from 'vitest';
 import { parseCorpus } from '../../src/article/corpus.js';
-import { assignSlugs, baseSlug, collisionReason, feedId, itemId, uniqueSlug } from '../../src/article/identity.js';
+import { assignSlugs, baseSlug, collisionReason, feedId, idCollisions, itemId, uniqueSlug } from '../../src/article/identity.js';
 import { parseCalendarDate } from '../../src/article/calendar.js';
 import type { CalendarDate } from '../../src/article/types.js';
 import { ID_PREFIX, seedFile, seedText } from '../helpers/factory.js';
@@ -282,5 +282,26 @@ describe('collisionReason', () => {
     expect(reason).toContain('the two names differ only in how they are encoded: "caf\\u{E9}.txt" and "cafe\\u{301}.txt"');
     expect(plain).not.toContain('encoded');
     expect(plain).toMatch(/^has the same item id as dup\.TXT \(ids come from the file name/);
+  });
+});
+
+describe('idCollisions', () => {
+  it('gives the id to the first file name in byte order, mapping each other to it', () => {
+    // Act
+    const collisions = idCollisions(['dup.txt', 'b.txt', 'dup.TXT', 'cafe\u0301.txt', 'caf\u00e9.txt']);
+
+    // Assess
+    expect([...collisions]).toEqual([
+      ['caf\u00e9.txt', 'cafe\u0301.txt'],
+      ['dup.txt', 'dup.TXT'],
+    ]);
+  });
+
+  it('leaves the id with a file that holds it already, whatever a newcomer named like it sorts as', () => {
+    // Act
+    const collisions = idCollisions(['a05.TXT', 'a05.txt', 'b.txt'], (fileName) => fileName === 'a05.txt');
+
+    // Assess
+    expect([...collisions]).toEqual([['a05.TXT', 'a05.txt']]);
   });
 });
