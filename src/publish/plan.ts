@@ -168,6 +168,26 @@ export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest
   );
 }
 
+/**
+ * The guard again, once the changed seeds are read and before the feeds change: an article also
+ * leaves the site when its seed moves it to a later day, so a batch edit of dates gone wrong is
+ * refused as a seeds folder emptied by mistake is. The message, or undefined.
+ */
+export function unpublishAfterReadsGuard(
+  previous: Manifest,
+  records: ReadonlyMap<string, ArticleRecord>,
+  maxShare: number,
+): string | undefined {
+  const published = Object.keys(previous.articles).filter((name) => isPublished(previous.articles[name]));
+  const leaving = published.filter((name) => !isPublished(records.get(name))).sort(compareStrings);
+  if (leaving.length <= Math.floor(published.length * maxShare)) return undefined;
+  return (
+    `this run would unpublish ${leaving.length} of ${published.length} published articles, more than the ` +
+    `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE): ${preview(leaving)}, whose seeds are gone or now ` +
+    'dated later. Nothing was unpublished and the feeds are as they were. If that is intended, run again with force.'
+  );
+}
+
 function preview(names: readonly string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }

@@ -35,6 +35,7 @@ import {
   recordsAfterReads,
   sameRecords,
   seedsToRead,
+  unpublishAfterReadsGuard,
   unpublishGuard,
   type PlannedPut,
   type PlanSettings,
@@ -331,6 +332,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
     await saveProgress();
     throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
+  }
+  // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
+  const leaving = force ? undefined : unpublishAfterReadsGuard(previous, records, settings.maxUnpublishShare);
+  if (leaving) {
+    await saveProgress();
+    throw new PublishError(leaving, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) });
   }
 
   const summarized = summarize(records, rejections, settings, now);
