@@ -168,21 +168,30 @@ export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest
   );
 }
 
+/** The articles published before this run, and those of them (in file-name order) the run takes off the site. */
+export interface Leaving {
+  readonly published: number;
+  readonly leaving: readonly string[];
+}
+
+/**
+ * Every article that leaves the site this run, whatever the reason (seed gone, now dated later),
+ * and whether or not its page is still there to delete.
+ */
+export function leavingArticles(previous: Manifest, records: ReadonlyMap<string, ArticleRecord>): Leaving {
+  const published = Object.keys(previous.articles).filter((name) => isPublished(previous.articles[name]));
+  return { published: published.length, leaving: published.filter((name) => !isPublished(records.get(name))).sort(compareStrings) };
+}
+
 /**
  * The guard again, once the changed seeds are read and before the feeds change: an article also
  * leaves the site when its seed moves it to a later day, so a batch edit of dates gone wrong is
  * refused as a seeds folder emptied by mistake is. The message, or undefined.
  */
-export function unpublishAfterReadsGuard(
-  previous: Manifest,
-  records: ReadonlyMap<string, ArticleRecord>,
-  maxShare: number,
-): string | undefined {
-  const published = Object.keys(previous.articles).filter((name) => isPublished(previous.articles[name]));
-  const leaving = published.filter((name) => !isPublished(records.get(name))).sort(compareStrings);
-  if (leaving.length <= Math.floor(published.length * maxShare)) return undefined;
+export function unpublishAfterReadsGuard({ published, leaving }: Leaving, maxShare: number): string | undefined {
+  if (leaving.length <= Math.floor(published * maxShare)) return undefined;
   return (
-    `this run would unpublish ${leaving.length} of ${published.length} published articles, more than the ` +
+    `this run would unpublish ${leaving.length} of ${published} published articles, more than the ` +
     `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE): ${preview(leaving)}, whose seeds are gone or now ` +
     'dated later. Nothing was unpublished and the feeds are as they were. If that is intended, run again with force.'
   );
@@ -546,7 +555,8 @@ export function planSite(input: SiteInput): SitePlan {
     : {};
   for (const object of site) {
     const body = Buffer.from(object.text, 'utf8');
-    // The index and feeds are small: always rendered, and written when their bytes or headers differ.
+    // The index and feeds are small: always rendered, and written when their bytes or headers differ
+    // from what the last run wrote (a listing shows no headers: a header edited in the bucket needs force).
     const objectInput = digest(object.contentType, settings.cacheControl, body);
     const before = previous.objects[object.key];
     if (!force && before !== undefined && before.input === objectInput && objects.get(object.key)?.etag === before.etag) {

@@ -26,6 +26,7 @@ import {
 } from './manifest.js';
 import {
   isPublished,
+  leavingArticles,
   MissingText,
   oversizeSeed,
   planArticle,
@@ -334,10 +335,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
-  const leaving = force ? undefined : unpublishAfterReadsGuard(previous, records, settings.maxUnpublishShare);
-  if (leaving) {
+  const leaving = leavingArticles(previous, records);
+  const refused = force ? undefined : unpublishAfterReadsGuard(leaving, settings.maxUnpublishShare);
+  if (refused) {
     await saveProgress();
-    throw new PublishError(leaving, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) });
+    throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) });
   }
 
   const summarized = summarize(records, rejections, settings, now);
@@ -474,7 +476,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     dryRun,
     force,
     ...summaryBase,
-    articles: { ...summaryBase.articles, read, unpublished: site.deletes.length },
+    // Every article that left the site, its page deleted now or gone already.
+    articles: { ...summaryBase.articles, read, unpublished: leaving.leaving.length },
     feedItems: site.itemCount,
     objects: summaryObjects(writtenKeys, site.deletes, pagesPublished - pagesWritten + site.unchanged.length),
     warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
