@@ -368,8 +368,9 @@ function articleProblem(name: string, value: unknown): string | undefined {
  * Edit dates after the run's clock (the clock was set back, or the manifest was edited) are
  * dropped, so that no date from the future reaches a feed; the rest of each record, its slug
  * above all, stays, so every permalink stays where it is. What was made with those dates is
- * made again: the pages (their records lose the page, so their seeds are read and the pages
- * written under the same slug) and the index and feeds (their input is forgotten).
+ * made again: the pages (their records keep the page, so the articles stay published, but not
+ * its ETag, so their seeds are read and the pages written again under the same slug) and the
+ * index and feeds (their input is forgotten).
  */
 function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest; problem?: string } {
   const later = Object.keys(manifest.articles).filter((name) => {
@@ -379,8 +380,8 @@ function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest;
   if (later.length === 0) return { manifest };
   const articles = { ...manifest.articles };
   for (const name of later) {
-    const { updated: _later, page: _page, ...record } = articles[name]!;
-    articles[name] = record;
+    const { updated: _later, page, ...record } = articles[name]!;
+    articles[name] = page === undefined ? record : { ...record, page: { input: page.input, etag: '' } };
   }
   const { siteInput: _siteInput, ...rest } = manifest;
   const first = later[0]!;

@@ -30,6 +30,7 @@ import type { ListedObject } from '../storage/storage.js';
 import { type ArchivePage, archivePages } from './archive-pages.js';
 import { isRanked, newerFirst, type Ranked, rankPublished } from './ranking.js';
 import { digest, type ArchiveLayout, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
+import type { RecoveredArticles } from './recovered.js';
 
 /**
  * Raised whenever the index template, feed.css, a feed renderer or the `feed` package changes
@@ -309,6 +310,8 @@ export interface ArticleContext {
   /** Slugs given out so far, by earlier runs and earlier in this one; a new slug is added by the caller. */
   readonly usedSlugs: ReadonlySet<string>;
   readonly legacy?: LegacyArticles;
+  /** Read back from the published feeds when there is no manifest to trust: each id's page and edit date. */
+  readonly recovered?: RecoveredArticles;
 }
 
 /**
@@ -328,13 +331,25 @@ export function planArticle(
   if (!parsed.ok) return rejectedArticle(seed, previous, parsed.error, context);
   const article = parsed.article;
   const hash = articleHash(article);
-  const legacy = previous === undefined ? context.legacy?.get(itemId(settings.config.idPrefix, seed.fileName)) : undefined;
+  const id = previous === undefined ? itemId(settings.config.idPrefix, seed.fileName) : undefined;
+  const legacy = id === undefined ? undefined : context.legacy?.get(id);
+  // Its text since then cannot be told from a feed: an article found there counts as unchanged.
+  const found = id === undefined ? undefined : context.recovered?.get(id);
   const before =
     previous?.hash !== undefined
       ? { hash: previous.hash, updated: previous.updated }
-      : legacy && { hash: legacy.hash === legacyArticleHash(article) ? hash : '', updated: legacy.updated };
-  // First seen: dated by its calendar day alone. Changed since: updated now. Else as it was.
-  const updated = before === undefined ? undefined : before.hash === hash ? before.updated : now.toISOString();
+      : legacy
+        ? { hash: legacy.hash === legacyArticleHash(article) ? hash : '', updated: legacy.updated }
+        : found && { hash, updated: found.updated };
+  // First seen: dated by its calendar day alone. Changed since its first publication (its slug is
+  // given then): updated now. Else as it was: an edit while held is no update, no reader saw it.
+  const publishedBefore = previous === undefined || previous.slug !== undefined;
+  const updated =
+    before === undefined || (before.hash !== hash && !publishedBefore)
+      ? before?.updated
+      : before.hash === hash
+        ? before.updated
+        : now.toISOString();
   const day = article.date.iso;
   const text = entryText(article);
   const due = publishedAt(day, settings.config) <= now;
@@ -350,7 +365,7 @@ export function planArticle(
     // Held (or moved to a later day): not published, so no page; its slug, if any, stays reserved.
     return { record: base, text };
   }
-  const slug = previous?.slug ?? uniqueSlug(baseSlug(article), context.usedSlugs);
+  const slug = previous?.slug ?? found?.slug ?? uniqueSlug(baseSlug(article), context.usedSlugs);
   const input = pageInput(settings, hash, slug, day, updated);
   const record: ArticleRecord = { ...base, slug };
   const current = previous?.page;

@@ -25,7 +25,6 @@ import {
   type SettledSummary,
 } from './manifest.js';
 import {
-  isPublished,
   leavingArticles,
   MissingText,
   oversizeSeed,
@@ -44,6 +43,7 @@ import {
   type SitePlan,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
+import { jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
@@ -174,11 +174,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
 
   const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
-  // Files whose ids collide: the one already published keeps its id (a newcomer named like it
-  // does not take it over), else the first in byte order; the others are refused.
+  // Files whose ids collide: the one published before keeps its id (a newcomer named like it
+  // does not take it over, even while the other is held), else the first in byte order; the
+  // others are refused. Its slug says it was published: it is given at first publication.
   const collisions = idCollisions(
     listedSeeds.map((seed) => seed.fileName),
-    (fileName) => isPublished(previous.articles[fileName]),
+    (fileName) => previous.articles[fileName]?.slug !== undefined,
   );
   const collided: PublishSummary['rejected'][number][] = [];
   for (const [fileName, first] of collisions)
@@ -198,6 +199,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const writtenKeys: string[] = [];
   const etags = new Map<string, string>();
   let read = 0;
+  // Without records to trust, the pages the published feeds name keep their addresses.
+  let recovered: RecoveredArticles | undefined;
 
   const put = async (object: PlannedPut): Promise<string> => {
     if (dryRun) {
@@ -248,6 +251,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
               listed,
               usedSlugs,
               ...(legacy ? { legacy } : {}),
+              ...(recovered ? { recovered } : {}),
             });
         if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
         if (plan.rejection) rejections.set(fileName, plan.rejection);
@@ -311,6 +315,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let sitePlanned = false;
   let records: Map<string, ArticleRecord>;
   try {
+    const feeds = Object.keys(previous.articles).length === 0 && !legacy ? jsonFeedKeys(objects.keys()) : [];
+    if (feeds.length > 0) {
+      checkTime('reading the published feeds');
+      recovered = await recoverArticles(storage, feeds, settings.config, request.signal);
+      for (const { slug } of recovered.values()) usedSlugs.add(slug);
+      // A damaged manifest is reported already (`problem`); a missing one beside a published site is said here.
+      if (recovered.size > 0 && stored === undefined)
+        warnings.push(
+          `${MANIFEST_KEY} is missing; ${recovered.size} published articles keep their page addresses and edit dates, read back from the published JSON feeds`,
+        );
+    }
     // Pages first: a reader who gets the new feed can always follow its links.
     await readAndPlan(seedsToRead(seeds, previous, objects, settings, now, force), true);
     for (;;) {

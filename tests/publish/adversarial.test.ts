@@ -202,7 +202,7 @@ describe('adversarial: a hand-edited manifest', () => {
     await site.run();
 
     // Assess
-    expect(linkedKeys(site.site.objects)).toContain(pageOf(5));
+    expect(linkedKeys(site.site.objects).some((key) => key.startsWith('articles/2026-02-05-title-5'))).toBe(true);
     expect(danglingLinks(site.site)).toEqual([]);
   });
 

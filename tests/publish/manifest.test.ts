@@ -266,7 +266,7 @@ describe('serializeManifest from the manifest a run read', () => {
 });
 
 describe('parseManifest with edit dates after the clock', () => {
-  it('drops those dates, and the pages and feed input made with them, keeping the rest of each record and saying so', () => {
+  it('drops those dates, and the pages’ ETags and feed input made with them, keeping the rest of each record and saying so', () => {
     // Prepare: two records edited after the clock, one before it.
     const stored = bytes({
       version: 2,
@@ -282,12 +282,13 @@ describe('parseManifest with edit dates after the clock', () => {
     // Act
     const parsed = parseManifest(stored, NOW);
 
-    // Assess: the slugs stay; the pages are to be made again, and so are the index and the feeds.
-    const { page: _page, ...unpublished } = PUBLISHED;
+    // Assess: the slugs stay, and the articles stay published; their pages are to be made again
+    // (no ETag matches the one listed), and so are the index and the feeds.
+    const remade = { ...PUBLISHED, page: { input: PUBLISHED.page.input, etag: '' } };
     expect(parsed.manifest.articles).toEqual({
-      'a.txt': { ...unpublished, slug: 'a' },
+      'a.txt': { ...remade, slug: 'a' },
       'b.txt': { ...PUBLISHED, slug: 'b', updated: '2026-02-10T00:00:00.000Z' },
-      'c.txt': { ...unpublished, slug: 'c' },
+      'c.txt': { ...remade, slug: 'c' },
     });
     expect(parsed.manifest.siteInput).toBeUndefined();
     expect(parsed.problem).toBe(

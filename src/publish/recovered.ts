@@ -1,0 +1,68 @@
+/**
+ * Permalinks read back from the published JSON feeds, for a run with no manifest to trust (it
+ * was deleted or damaged). Every published article is an item of feed.json or of an archive,
+ * with its id, its page URL and its edit date: with them an article keeps the page it was first
+ * published under, instead of a slug made afresh from today's title, which would move an article
+ * whose title was corrected and leave its old page online, linked from nowhere.
+ */
+import type { FeedConfig } from '../config.js';
+import { ARCHIVE_PREFIX, ARTICLES_PREFIX, SITE_FILES } from '../site-files.js';
+import type { Storage } from '../storage/storage.js';
+
+/** By item id: the slug of the article's page, and its edit date when it has one. */
+export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string }>;
+
+const ARCHIVE_JSON = new RegExp(`^${ARCHIVE_PREFIX}feed-\\d+\\.json$`);
+
+/** The JSON feeds among the listed keys: feed.json and the JSON archives. */
+export function jsonFeedKeys(keys: Iterable<string>): string[] {
+  const found: string[] = [];
+  for (const key of keys) if (key === SITE_FILES.json || ARCHIVE_JSON.test(key)) found.push(key);
+  return found;
+}
+
+/**
+ * The articles the JSON feeds under `keys` name with a page under this site's `articles/`. A
+ * feed that cannot be read or parsed, or an item of another shape, is passed over: what it
+ * would have told is made afresh, as without it.
+ */
+export async function recoverArticles(
+  storage: Storage,
+  keys: readonly string[],
+  config: Pick<FeedConfig, 'siteUrl'>,
+  signal?: AbortSignal,
+): Promise<RecoveredArticles> {
+  const recovered = new Map<string, { slug: string; updated?: string }>();
+  for (const key of keys) {
+    let items: unknown;
+    try {
+      const object = await storage.get(key, signal ? { signal } : {});
+      items = object && (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      continue;
+    }
+    if (!Array.isArray(items)) continue;
+    for (const item of items as unknown[]) {
+      const { id, url, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
+      const slug = typeof url === 'string' ? slugOf(url, config.siteUrl) : undefined;
+      if (typeof id !== 'string' || slug === undefined) continue;
+      const edited = typeof modified === 'string' && modified !== published && !Number.isNaN(Date.parse(modified));
+      recovered.set(id, edited ? { slug, updated: new Date(modified).toISOString() } : { slug });
+    }
+  }
+  return recovered;
+}
+
+/** The slug of a page URL of this site (`SITE_URL/articles/SLUG.html`, percent-encoded), or undefined. */
+export function slugOf(url: string, siteUrl: string): string | undefined {
+  const prefix = `${siteUrl}${ARTICLES_PREFIX}`;
+  if (!url.startsWith(prefix) || !url.endsWith('.html')) return undefined;
+  let slug: string;
+  try {
+    slug = decodeURIComponent(url.slice(prefix.length, -'.html'.length));
+  } catch {
+    return undefined;
+  }
+  return slug === '' || slug.includes('/') || slug === '.' || slug === '..' ? undefined : slug;
+}
