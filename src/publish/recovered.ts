@@ -33,6 +33,8 @@ export async function recoverArticles(
   signal?: AbortSignal,
 ): Promise<RecoveredArticles> {
   const recovered = new Map<string, { slug: string; updated?: string }>();
+  // A page is one article's: feeds edited so that two items name one page give it to the first.
+  const claimed = new Set<string>();
   for (const key of keys) {
     let items: unknown;
     try {
@@ -46,7 +48,8 @@ export async function recoverArticles(
     for (const item of items as unknown[]) {
       const { id, url, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
       const slug = typeof url === 'string' ? slugOf(url, config.siteUrl) : undefined;
-      if (typeof id !== 'string' || slug === undefined) continue;
+      if (typeof id !== 'string' || slug === undefined || recovered.has(id) || claimed.has(slug)) continue;
+      claimed.add(slug);
       const edited = typeof modified === 'string' && modified !== published && !Number.isNaN(Date.parse(modified));
       recovered.set(id, edited ? { slug, updated: new Date(modified).toISOString() } : { slug });
     }

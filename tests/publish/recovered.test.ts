@@ -30,7 +30,7 @@ describe('slugOf', () => {
 });
 
 describe('recoverArticles', () => {
-  it('reads every item of feed.json and the JSON archives, its edit date only when it differs from its publication, and passes over what it cannot read', async () => {
+  it('reads every item of feed.json and the JSON archives, its edit date only when it differs from its publication, a page for its first claimant only, and passes over what it cannot read', async () => {
     // Prepare
     const storage = new MemoryStorage();
     const feed = (items: unknown[]) => utf8(JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', items }));
@@ -48,6 +48,8 @@ describe('recoverArticles', () => {
         { id: 'tag:x:articles/b', url: `${SITE}articles/b.html`, date_published: day, date_modified: '2026-02-03T10:00:00.000Z' },
         { id: 'tag:x:articles/c', url: 'https://elsewhere.example/c.html', date_published: day, date_modified: day },
         { url: `${SITE}articles/d.html` },
+        // The page feed.json gave to a: one page, one article.
+        { id: 'tag:x:articles/e', url: `${SITE}articles/a.html`, date_published: day, date_modified: day },
       ]),
       { contentType: 'application/json' },
     );
