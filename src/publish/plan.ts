@@ -152,6 +152,16 @@ export function pageSettingsDigest(settings: PlanSettings): string {
   return digest(pageSettingsKey(settings));
 }
 
+/** The articles published before this run, and those of them (in file-name order) the run takes off the site. */
+export interface Leaving {
+  readonly published: number;
+  readonly leaving: readonly string[];
+}
+
+function publishedNames(manifest: Manifest): string[] {
+  return Object.keys(manifest.articles).filter((name) => isPublished(manifest.articles[name]));
+}
+
 /**
  * The guard against a run that would take down much of the site (a seeds folder emptied by
  * mistake, a wrong SEEDS_PREFIX): the message to fail with when the published articles whose
@@ -159,20 +169,13 @@ export function pageSettingsDigest(settings: PlanSettings): string {
  */
 export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest, maxShare: number): string | undefined {
   const listed = new Set(seeds.map((seed) => seed.fileName));
-  const publishedNames = Object.keys(manifest.articles).filter((name) => isPublished(manifest.articles[name]));
-  const gone = publishedNames.filter((name) => !listed.has(name)).sort(compareStrings);
-  if (gone.length <= Math.floor(publishedNames.length * maxShare)) return undefined;
-  return (
-    `this run would unpublish ${gone.length} of ${publishedNames.length} published articles, more than the ` +
-    `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE); their seeds are gone (${preview(gone)}). ` +
-    'Nothing was written. If that is intended, run again with force.'
+  const published = publishedNames(manifest);
+  const gone = published.filter((name) => !listed.has(name)).sort(compareStrings);
+  return refusal(
+    { published: published.length, leaving: gone },
+    maxShare,
+    (names) => `; their seeds are gone (${names}). Nothing was written.`,
   );
-}
-
-/** The articles published before this run, and those of them (in file-name order) the run takes off the site. */
-export interface Leaving {
-  readonly published: number;
-  readonly leaving: readonly string[];
 }
 
 /**
@@ -180,7 +183,7 @@ export interface Leaving {
  * and whether or not its page is still there to delete.
  */
 export function leavingArticles(previous: Manifest, records: ReadonlyMap<string, ArticleRecord>): Leaving {
-  const published = Object.keys(previous.articles).filter((name) => isPublished(previous.articles[name]));
+  const published = publishedNames(previous);
   return { published: published.length, leaving: published.filter((name) => !isPublished(records.get(name))).sort(compareStrings) };
 }
 
@@ -189,12 +192,20 @@ export function leavingArticles(previous: Manifest, records: ReadonlyMap<string,
  * leaves the site when its seed moves it to a later day, so a batch edit of dates gone wrong is
  * refused as a seeds folder emptied by mistake is. The message, or undefined.
  */
-export function unpublishAfterReadsGuard({ published, leaving }: Leaving, maxShare: number): string | undefined {
+export function unpublishAfterReadsGuard(leaving: Leaving, maxShare: number): string | undefined {
+  return refusal(
+    leaving,
+    maxShare,
+    (names) => `: ${names}, whose seeds are gone or now dated later. Nothing was unpublished and the feeds are as they were.`,
+  );
+}
+
+/** Both guards' message when more than the share leaves; `why` names the articles (a preview) and what was left undone. */
+function refusal({ published, leaving }: Leaving, maxShare: number, why: (names: string) => string): string | undefined {
   if (leaving.length <= Math.floor(published * maxShare)) return undefined;
   return (
     `this run would unpublish ${leaving.length} of ${published} published articles, more than the ` +
-    `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE): ${preview(leaving)}, whose seeds are gone or now ` +
-    'dated later. Nothing was unpublished and the feeds are as they were. If that is intended, run again with force.'
+    `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE)${why(preview(leaving))} If that is intended, run again with force.`
   );
 }
 
@@ -350,12 +361,7 @@ export function planArticle(
   // First seen: dated by its calendar day alone. Changed since its first publication (its slug is
   // given then): updated now. Else as it was: an edit while held is no update, no reader saw it.
   const publishedBefore = previous === undefined || previous.slug !== undefined;
-  const updated =
-    before === undefined || (before.hash !== hash && !publishedBefore)
-      ? before?.updated
-      : before.hash === hash
-        ? before.updated
-        : now.toISOString();
+  const updated = before === undefined ? undefined : before.hash === hash || !publishedBefore ? before.updated : now.toISOString();
   const day = article.date.iso;
   const text = entryText(article);
   const due = publishedAt(day, settings.config) <= now;

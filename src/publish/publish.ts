@@ -167,9 +167,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       },
     );
   }
+  // The manifest's head, if it is laid out as this version writes it.
+  const storedHead = readManifestHead(stored?.body);
   // Everything listed as the last run left it: its report stands, and no record needs reading.
   if (!force) {
-    const settled = settledSummary(readManifestHead(stored?.body), { seeds: listedSeeds, objects: objects.values() }, settings, now);
+    const settled = settledSummary(storedHead, { seeds: listedSeeds, objects: objects.values() }, settings, now);
     if (settled) return settledRun(settled, { dryRun, skipped, started, hub: settings.config.websubHub !== undefined });
   }
 
@@ -431,7 +433,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // added) is written afresh, or every later run would read it whole instead of its head.
     const same =
       stored !== undefined &&
-      readManifestHead(stored.body) !== undefined &&
+      storedHead !== undefined &&
       writtenKeys.length === 0 &&
       site.deletes.length === 0 &&
       !site.digestsChanged &&
