@@ -368,9 +368,10 @@ function articleProblem(name: string, value: unknown): string | undefined {
  * Edit dates after the run's clock (the clock was set back, or the manifest was edited) are
  * dropped, so that no date from the future reaches a feed; the rest of each record, its slug
  * above all, stays, so every permalink stays where it is. What was made with those dates is
- * made again: the pages (their records keep the page, so the articles stay published, but not
- * its ETag, so their seeds are read and the pages written again under the same slug) and the
- * index and feeds (their input is forgotten).
+ * made again: the pages (their records keep the page, so the articles stay published, and the
+ * settings digest the pages were checked by is forgotten, so every page's input is compared
+ * with its record's: those made with a dropped date are read and written again under the same
+ * slug) and the index and feeds (their input is forgotten).
  */
 function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest; problem?: string } {
   const later = Object.keys(manifest.articles).filter((name) => {
@@ -380,10 +381,10 @@ function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest;
   if (later.length === 0) return { manifest };
   const articles = { ...manifest.articles };
   for (const name of later) {
-    const { updated: _later, page, ...record } = articles[name]!;
-    articles[name] = page === undefined ? record : { ...record, page: { input: page.input, etag: '' } };
+    const { updated: _later, ...record } = articles[name]!;
+    articles[name] = record;
   }
-  const { siteInput: _siteInput, ...rest } = manifest;
+  const { siteInput: _siteInput, pageSettings: _pageSettings, ...rest } = manifest;
   const first = later[0]!;
   const problem =
     later.length === 1

@@ -265,13 +265,7 @@ function keptVersion(
   const input = pageInput(settings, hash, slug, day, updated);
   const intact = listed?.etag === current.etag;
   if (intact && !force && current.input === input) return { record: previous };
-  if (text === undefined) {
-    if (intact) return { record: previous };
-    // No ETag: the clock was set back before its edit date (withoutLaterEdits), and the page is
-    // asked for again without being altered. With no text to make it from, the page as listed stays.
-    if (current.etag === '' && listed !== undefined) return { record: { ...previous, page: { input: current.input, etag: listed.etag } } };
-    return { record: unpublished };
-  }
+  if (text === undefined) return intact ? { record: previous } : { record: unpublished };
   const html = articlePage(publishedArticle({ fileName, day, slug, updated, text }, settings.config), settings.config);
   return { record: unpublished, page: { key: articlePath(slug), body: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES.html, input } };
 }

@@ -266,10 +266,11 @@ describe('serializeManifest from the manifest a run read', () => {
 });
 
 describe('parseManifest with edit dates after the clock', () => {
-  it('drops those dates, and the pages’ ETags and feed input made with them, keeping the rest of each record and saying so', () => {
+  it('drops those dates, and the page settings and feed input checked with them, keeping the rest of each record and saying so', () => {
     // Prepare: two records edited after the clock, one before it.
     const stored = bytes({
       version: 2,
+      pageSettings: 'the pages were checked by it',
       siteInput: 'made with the later dates',
       articles: {
         'a.txt': { ...PUBLISHED, slug: 'a', updated: '2099-01-01T00:00:00.000Z' },
@@ -283,13 +284,14 @@ describe('parseManifest with edit dates after the clock', () => {
     const parsed = parseManifest(stored, NOW);
 
     // Assess: the slugs stay, and the articles stay published; their pages are to be made again
-    // (no ETag matches the one listed), and so are the index and the feeds.
-    const remade = { ...PUBLISHED, page: { input: PUBLISHED.page.input, etag: '' } };
+    // (the settings digest is forgotten, so each page's input is compared with its record's),
+    // and so are the index and the feeds.
     expect(parsed.manifest.articles).toEqual({
-      'a.txt': { ...remade, slug: 'a' },
+      'a.txt': { ...PUBLISHED, slug: 'a' },
       'b.txt': { ...PUBLISHED, slug: 'b', updated: '2026-02-10T00:00:00.000Z' },
-      'c.txt': { ...remade, slug: 'c' },
+      'c.txt': { ...PUBLISHED, slug: 'c' },
     });
+    expect(parsed.manifest.pageSettings).toBeUndefined();
     expect(parsed.manifest.siteInput).toBeUndefined();
     expect(parsed.problem).toBe(
       `${MANIFEST_KEY} says 2 articles were edited after this run's clock ("a.txt" at 2099-01-01T00:00:00.000Z); those edit dates are dropped`,
