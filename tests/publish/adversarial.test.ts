@@ -16,7 +16,7 @@ import { FolderStorage } from '../../src/storage/folder.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, tempDir, testFeedConfig, text, utf8 } from './support.js';
-import { linkedKeys, MANIFEST, memorySite } from './support-site.js';
+import { linkedKeys, MANIFEST, memorySite, under } from './support-site.js';
 
 /** After every article's day and publish time (00:00 UTC). */
 const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
@@ -36,21 +36,6 @@ function tenSeeds(): Record<string, string> {
 
 /** The page key of `a0N.txt` as tenSeeds titles it. */
 const pageOf = (n: number) => `articles/2026-02-${String(n).padStart(2, '0')}-title-${n}.html`;
-
-/** A prefix of a bucket as a storage of its own, as S3Storage with SEEDS_PREFIX sees it. */
-function under(storage: Storage, prefix: string): Storage {
-  return {
-    get: async (key) => {
-      const object = await storage.get(prefix + key);
-      return object && { ...object, key };
-    },
-    put: (key, body, options) => storage.put(prefix + key, body, options),
-    delete: (key) => storage.delete(prefix + key),
-    list: async (sub, options) =>
-      (await storage.list(prefix + sub, options)).map((object) => ({ ...object, key: object.key.slice(prefix.length) })),
-    contentEtag: (body) => storage.contentEtag(body),
-  };
-}
 
 /** The storage, with every put and delete it receives logged as `put KEY` / `delete KEY`. */
 function logged(storage: Storage): { storage: Storage; log: string[] } {

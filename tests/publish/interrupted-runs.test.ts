@@ -16,7 +16,7 @@ import { PreconditionFailedError, type Storage } from '../../src/storage/storage
 import { bucketPublishDependencies } from '../../src/wiring.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { BUCKET, fakeBucket, mockedClient, mockS3, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
-import { MANIFEST } from './support-site.js';
+import { cloneStorage, MANIFEST, under } from './support-site.js';
 
 const s3 = mockS3();
 
@@ -52,27 +52,6 @@ function bucketWith(files: Readonly<Record<string, string>>): MemoryStorage {
   const bucket = new MemoryStorage();
   for (const [name, content] of Object.entries(files)) void bucket.put(SEEDS + name, utf8(content), { contentType: 'text/plain' });
   return bucket;
-}
-
-function clone(storage: MemoryStorage): MemoryStorage {
-  const copy = new MemoryStorage();
-  for (const [key, object] of storage.objects) copy.objects.set(key, { ...object, body: Uint8Array.from(object.body) });
-  return copy;
-}
-
-/** A prefix of a bucket as a storage of its own: the seeds, as S3Storage with SEEDS_PREFIX sees them. */
-function under(storage: Storage, prefix: string): Storage {
-  return {
-    get: async (key) => {
-      const object = await storage.get(prefix + key);
-      return object && { ...object, key };
-    },
-    put: (key, body, options) => storage.put(prefix + key, body, options),
-    delete: (key) => storage.delete(prefix + key),
-    list: async (sub, options) =>
-      (await storage.list(prefix + sub, options)).map((object) => ({ ...object, key: object.key.slice(prefix.length) })),
-    contentEtag: (body) => storage.contentEtag(body),
-  };
 }
 
 function settingsOf(itemLimit: number, extra: Record<string, unknown> = {}): PlanSettings {
@@ -237,7 +216,7 @@ async function changedSite(
 
 /** Every storage call of a run that is never stopped, from a copy of `before`. */
 async function wholeRun(before: MemoryStorage, settings: PlanSettings, now: Date, request: PublishRequest = {}) {
-  const bucket = clone(before);
+  const bucket = cloneStorage(before);
   const spent = budget(Number.POSITIVE_INFINITY);
   await runOn(spent.wrap(bucket), settings, now, request);
   return { bucket, calls: spent.calls };
@@ -275,7 +254,7 @@ describe('a run stopped by its signal after any storage call', () => {
     // did not reach is dated at the next run's.
     const { before, settings } = await changedSite();
     const clean = await wholeRun(before, settings, T2);
-    const cleanThen = clone(before);
+    const cleanThen = cloneStorage(before);
     await runOn(cleanThen, settings, T1);
     await runOn(cleanThen, settings, T2);
     // The clock the settled state was last recorded at is bookkeeping, not what readers get.
@@ -284,7 +263,7 @@ describe('a run stopped by its signal after any storage call', () => {
     const diverged: number[] = [];
 
     for (let k = 1; k < clean.calls.length; k++) {
-      const bucket = clone(before);
+      const bucket = cloneStorage(before);
 
       // Act
       const stopped = await budgetedRun(bucket, settings, T1, k);
@@ -306,7 +285,7 @@ describe('a run stopped by its signal after any storage call', () => {
     const problems: string[] = [];
 
     for (let k = 1; k < clean.calls.length; k++) {
-      const bucket = clone(before);
+      const bucket = cloneStorage(before);
 
       // Act
       const stopped = await budgetedRun(bucket, settings, T1, k, { force: true });
@@ -330,7 +309,7 @@ describe('a run stopped by its signal after any storage call', () => {
     const dangling: string[] = [];
 
     for (let k = 1; k < clean.calls.length; k++) {
-      const bucket = clone(before);
+      const bucket = cloneStorage(before);
 
       // Act
       await budgetedRun(bucket, settings, T1, k);
@@ -355,7 +334,7 @@ describe('a run stopped by its signal after any storage call', () => {
 
     for (const k of archiveWrites) {
       // Act
-      const bucket = clone(start);
+      const bucket = cloneStorage(start);
       const stopped = await budgetedRun(bucket, settings, T1, k);
 
       // Assess
@@ -523,7 +502,7 @@ describe('the report of a stopped run', () => {
     const problems: string[] = [];
 
     for (let k = 1; k < clean.calls.length; k++) {
-      const bucket = clone(before);
+      const bucket = cloneStorage(before);
       const pings: string[] = [];
       const hub = async (_input: string | URL | Request, init?: RequestInit) => {
         pings.push(new URLSearchParams(String(init?.body)).get('hub.url')!);
@@ -655,7 +634,7 @@ describe('overlapping runs', () => {
     const problems: string[] = [];
 
     for (let n = 0; n <= clean.calls.length; n++) {
-      const bucket = clone(before);
+      const bucket = cloneStorage(before);
 
       // Act
       const { first, second, overlapped, firstReadManifest } = await interleave(bucket, settings, n);
@@ -689,10 +668,10 @@ describe('overlapping runs', () => {
     const before = bucketWith(articles(0, 12));
     await runOn(before, settings, T0);
     await before.put(SEEDS + fileOf(20), utf8(articles(20, 1)[fileOf(20)]!), { contentType: 'text/plain' });
-    const reference = clone(before);
+    const reference = cloneStorage(before);
     await reference.delete(SEEDS + fileOf(11));
     await runOn(reference, settings, T1);
-    const bucket = clone(before);
+    const bucket = cloneStorage(before);
     const listings = 5;
 
     // Act

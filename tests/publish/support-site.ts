@@ -55,6 +55,21 @@ export function memorySite(
   return state;
 }
 
+/** A prefix of a bucket as a storage of its own: the seeds, as S3Storage with SEEDS_PREFIX sees them. */
+export function under(storage: Storage, prefix: string): Storage {
+  return {
+    get: async (key) => {
+      const object = await storage.get(prefix + key);
+      return object && { ...object, key };
+    },
+    put: (key, body, options) => storage.put(prefix + key, body, options),
+    delete: (key) => storage.delete(prefix + key),
+    list: async (sub, options) =>
+      (await storage.list(prefix + sub, options)).map((object) => ({ ...object, key: object.key.slice(prefix.length) })),
+    contentEtag: (body) => storage.contentEtag(body),
+  };
+}
+
 /** A copy of a memory storage, so one published state can be the start of many runs. */
 export function cloneStorage(storage: MemoryStorage): MemoryStorage {
   const copy = new MemoryStorage();
