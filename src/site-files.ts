@@ -13,7 +13,10 @@ export const SITE_FILES = {
   feedStyle: 'feed.css',
 } as const;
 
-/** Every article page is under this prefix: the only place a run ever deletes. */
+/**
+ * Every article page is under this prefix. A run deletes here (the pages of articles that left
+ * the site) and, under ARCHIVE_PREFIX, the archive documents numbered beyond the archive.
+ */
 export const ARTICLES_PREFIX = 'articles/';
 
 /** Where the publish run keeps its manifest: never served (the bucket policy hides it). */
@@ -53,6 +56,23 @@ export const SITE_FOLDERS = [ARTICLES_PREFIX, ARCHIVE_PREFIX, PUBLISH_STATE_PREF
 
 export function archiveKeys(page: number): { readonly rss: string; readonly atom: string; readonly json: string } {
   return { rss: `${ARCHIVE_PREFIX}rss-${page}.xml`, atom: `${ARCHIVE_PREFIX}atom-${page}.xml`, json: `${ARCHIVE_PREFIX}feed-${page}.json` };
+}
+
+const ARCHIVE_KEY = new RegExp(`^${ARCHIVE_PREFIX}(?:rss-([1-9]\\d*)\\.xml|atom-([1-9]\\d*)\\.xml|feed-([1-9]\\d*)\\.json)$`);
+
+/**
+ * The archive document a key names, as archiveKeys names it (`archive/atom-3.xml`: 3, Atom), or
+ * undefined for any other key: `archive/rss-03.xml` or `archive/notes.txt` are someone else's,
+ * and a run neither reads nor deletes them.
+ */
+export function archiveDocument(key: string): { readonly number: number; readonly format: 'rss' | 'atom' | 'json' } | undefined {
+  const match = ARCHIVE_KEY.exec(key);
+  if (!match) return undefined;
+  const [, rss, atom, json] = match;
+  const number = Number(rss ?? atom ?? json);
+  // Beyond what a page number can be, the key is not one a run makes (2 ** 53 pages).
+  if (!Number.isSafeInteger(number)) return undefined;
+  return { number, format: rss !== undefined ? 'rss' : atom !== undefined ? 'atom' : 'json' };
 }
 
 /**

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { baseSlug, itemId, uniqueSlug } from '../article/identity.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import { archiveKeys, CONTENT_TYPES, SITE_FILES } from '../site-files.js';
+import { ARCHIVE_PREFIX, archiveDocument, archiveKeys, CONTENT_TYPES, SITE_FILES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
@@ -405,7 +405,10 @@ export interface SitePlan {
   readonly puts: readonly PlannedPut[];
   /** The same objects that are already as they should be. */
   readonly unchanged: readonly string[];
-  /** Pages of articles no longer published: deleted after the feeds stop linking to them. */
+  /**
+   * Pages of articles no longer published, and archive documents beyond the archive: deleted
+   * after the feeds and the archives stop linking to them.
+   */
   readonly deletes: readonly string[];
   /** How many items the feeds have. */
   readonly itemCount: number;
@@ -597,6 +600,10 @@ export function planSite(input: SiteInput): SitePlan {
     const key = articlePath(before.slug);
     if (objects.has(key)) deletes.push(key);
   }
+  // And archive documents numbered beyond the archive, which lost a page or was cut afresh into
+  // fewer: nothing links to them once the newest archive and the feeds are written, and left
+  // online they would still carry what may have been unpublished since.
+  deletes.push(...archivesBeyond(objects.keys(), pages.length));
   deletes.sort(compareStrings);
 
   // Kept with their text: the feeds' items, and the newest archive, which the next added article changes.
@@ -678,7 +685,7 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     const before = previous.objects[key];
     return before !== undefined && objects.get(key)?.etag === before.etag;
   });
-  if (!current) return undefined;
+  if (!current || archivesBeyond(objects.keys(), archiveCount).length > 0) return undefined;
   return {
     archives: [],
     archiveCount,
@@ -691,6 +698,17 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     digestsChanged: false,
     manifest: () => previous,
   };
+}
+
+/** The archive documents among `keys` numbered beyond an archive of `count` pages: to be deleted. */
+function archivesBeyond(keys: Iterable<string>, count: number): string[] {
+  const beyond: string[] = [];
+  for (const key of keys) {
+    if (!key.startsWith(ARCHIVE_PREFIX)) continue;
+    const document = archiveDocument(key);
+    if (document !== undefined && document.number > count) beyond.push(key);
+  }
+  return beyond;
 }
 
 /**

@@ -6,18 +6,16 @@
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
 import type { FeedConfig } from '../config.js';
-import { ARCHIVE_PREFIX, ARTICLES_PREFIX, SITE_FILES } from '../site-files.js';
+import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 
 /** By item id: the slug of the article's page, and its edit date when it has one. */
 export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string }>;
 
-const ARCHIVE_JSON = new RegExp(`^${ARCHIVE_PREFIX}feed-\\d+\\.json$`);
-
 /** The JSON feeds among the listed keys: feed.json and the JSON archives. */
 export function jsonFeedKeys(keys: Iterable<string>): string[] {
   const found: string[] = [];
-  for (const key of keys) if (key === SITE_FILES.json || ARCHIVE_JSON.test(key)) found.push(key);
+  for (const key of keys) if (key === SITE_FILES.json || archiveDocument(key)?.format === 'json') found.push(key);
   return found;
 }
 

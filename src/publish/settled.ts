@@ -31,10 +31,19 @@ export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<L
   return digest(lines.join('\n'));
 }
 
+/**
+ * Raised when runs start to put right something earlier ones left as it was (2: archive
+ * documents numbered beyond the archive are deleted). It is part of the settled state's
+ * settings, so a site an earlier version left settled is reconciled once, by the first run after
+ * an upgrade, instead of at its next change.
+ */
+const RECONCILE_VERSION = 2;
+
 /** Digest of every setting a run's objects and its report depend on. */
 export function runSettingsDigest(settings: PlanSettings): string {
   return digest(
     JSON.stringify([
+      RECONCILE_VERSION,
       SITE_RENDER_VERSION,
       PAGE_TEMPLATE_VERSION,
       CONTENT_TYPES,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-policy.js';
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
-import { ARTICLES_PREFIX, CONTENT_TYPES } from '../../src/site-files.js';
+import { ARTICLES_PREFIX, archiveKeys, CONTENT_TYPES } from '../../src/site-files.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
@@ -318,9 +318,11 @@ describe('serverless package (offline, no credentials)', () => {
       expect(grants.find((g) => g.action === 's3:ListBucket')!.resources).toEqual([bucketArn]);
       expect(grants.find((g) => g.action === 's3:GetObject')!.resources).toEqual([objectsArn]);
       expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([objectsArn]);
-      // Unpublishing deletes a page, and only pages: the prefix the publisher deletes under.
+      // Unpublishing deletes a page, and an archive that lost a page its documents beyond it: the
+      // article pages, and the archive documents by their names (not notes kept under archive/).
       expect(grants.find((g) => g.action === 's3:DeleteObject')!.resources).toEqual([
         { 'Fn::Join': ['', [bucketArn, `/${ARTICLES_PREFIX}*`]] },
+        ...Object.values(archiveKeys(1)).map((key) => ({ 'Fn::Join': ['', [bucketArn, `/${key.replace('1', '*')}`]] })),
       ]);
     });
 

@@ -22,7 +22,7 @@ import { linkedKeys, MANIFEST, memorySite, under } from './support-site.js';
 const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
 const SITE_FILES = ['index.html', 'rss.xml', 'atom.xml', 'feed.json', '404.html', 'feed.css'];
 const PAGE_KEY = /^articles\/[^/]+\.html$/;
-const ARCHIVE_KEY = /^archive\/(rss|atom)-\d+\.xml$|^archive\/feed-\d+\.json$/;
+const ARCHIVE_KEY = /^archive\/(rss|atom)-[1-9]\d*\.xml$|^archive\/feed-[1-9]\d*\.json$/;
 
 /** Ten valid seeds, `a01.txt` … `a10.txt`, one a day from 2026-02-01, titled `Title N`. */
 function tenSeeds(): Record<string, string> {
@@ -77,7 +77,7 @@ function danglingLinks(site: MemoryStorage): string[] {
 }
 
 describe('adversarial: where a run writes and deletes', () => {
-  it('writes only the site’s own keys and the manifest, deletes only its own article pages, and leaves the seeds and foreign objects alone', async () => {
+  it('writes only the site’s own keys and the manifest, deletes only its own article pages and archive documents beyond the archive, and leaves the seeds and foreign objects alone', async () => {
     // Prepare: seeds under seeds/ of the site's own bucket, beside objects someone else put there.
     const bucket = new MemoryStorage();
     for (const [name, content] of Object.entries(tenSeeds()))
@@ -86,7 +86,9 @@ describe('adversarial: where a run writes and deletes', () => {
       'articles/foreign.html': '<p>not the publisher’s</p>',
       'articles/sub/deeper.html': 'deeper',
       'articles/2026-02-01-title-1.html.bak': 'a backup',
-      'archive/rss-99.xml': '<rss/>',
+      // Named so that no run makes them: their number has a leading zero, or no format is theirs.
+      'archive/rss-099.xml': '<rss/>',
+      'archive/feed-99.xml': '<rss/>',
       '_publish/manifest.json.bak': '{}',
       '_publish/notes.txt': 'notes',
       'seeds/notes.md': 'not a seed',
@@ -114,7 +116,16 @@ describe('adversarial: where a run writes and deletes', () => {
     expect(puts.filter((key) => !(SITE_FILES.includes(key) || key === MANIFEST || PAGE_KEY.test(key) || ARCHIVE_KEY.test(key)))).toEqual(
       [],
     );
-    expect(deletes.sort()).toEqual([3, 4, 5, 6, 7, 8].map(pageOf).sort());
+    expect(deletes.filter((key) => !ARCHIVE_KEY.test(key)).sort()).toEqual([3, 4, 5, 6, 7, 8].map(pageOf).sort());
+    // Ten articles, three in the feeds, made three archive pages; five left make one.
+    expect(deletes.filter((key) => ARCHIVE_KEY.test(key)).sort()).toEqual(
+      [2, 3].flatMap((n) => [`archive/atom-${n}.xml`, `archive/feed-${n}.json`, `archive/rss-${n}.xml`]).sort(),
+    );
+    expect([...bucket.objects.keys()].filter((key) => ARCHIVE_KEY.test(key)).sort()).toEqual([
+      'archive/atom-1.xml',
+      'archive/feed-1.json',
+      'archive/rss-1.xml',
+    ]);
     expect(last.articles.unpublished).toBe(5);
     for (const [key, content] of Object.entries(foreign)) expect(text(bucket.objects.get(key)!.body), key).toBe(content);
     for (const name of ['a01.txt', 'a02.txt', 'a09.txt', 'a10.txt', 'b01.txt']) expect(bucket.objects.has(`seeds/${name}`)).toBe(true);

@@ -4,10 +4,17 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { publish } from '../../src/publish/publish.js';
+import { listPublished, publish } from '../../src/publish/publish.js';
+import { listSeeds } from '../../src/publish/seeds.js';
+import { listingDigest } from '../../src/publish/settled.js';
+import { DEFAULT_LIMITS } from '../../src/config/limits.js';
+import { digest } from '../../src/publish/manifest.js';
+import { type PlanSettings, SITE_RENDER_VERSION } from '../../src/publish/plan.js';
+import { PAGE_TEMPLATE_VERSION } from '../../src/site/article-page.js';
+import { archiveDocument, archiveKeys, CONTENT_TYPES } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { seed, SITE, testFeedConfig, text } from './support.js';
-import { memorySite } from './support-site.js';
+import { seed, SITE, testFeedConfig, text, utf8 } from './support.js';
+import { MANIFEST, memorySite, type Site } from './support-site.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
@@ -293,5 +300,202 @@ describe('archives (RFC 5005)', () => {
       'archive/rss-2.xml',
     ]);
     expect(s.snapshot()).toEqual(clean);
+  });
+
+  describe('numbered beyond the archive', () => {
+    /** The settled state's settings digest as the version before archive documents were deleted wrote it. */
+    const earlierSettings = (settings: PlanSettings) =>
+      digest(
+        JSON.stringify([
+          SITE_RENDER_VERSION,
+          PAGE_TEMPLATE_VERSION,
+          CONTENT_TYPES,
+          settings.config,
+          settings.cacheControl,
+          settings.limits ?? DEFAULT_LIMITS,
+          settings.maxUnpublishShare,
+        ]),
+      );
+
+    /**
+     * The site's storage, failing the test when a delete comes while a document that stays (every
+     * one but the manifest and the archive documents numbered beyond `pages`) still links to the
+     * key it deletes.
+     */
+    function deletingUnlinked(s: Site, pages: number): { storage: Storage; deleted: string[] } {
+      const deleted: string[] = [];
+      const stays = (key: string) => key !== MANIFEST && (archiveDocument(key)?.number ?? 0) <= pages;
+      return {
+        deleted,
+        storage: {
+          get: (key) => s.site.get(key),
+          list: (prefix, options) => s.site.list(prefix, options),
+          put: (key, body, options) => s.site.put(key, body, options),
+          contentEtag: (body) => s.site.contentEtag(body),
+          delete: async (key) => {
+            for (const [other, object] of s.site.objects) {
+              if (other !== key && stays(other) && text(object.body).includes(SITE + key))
+                throw new Error(`${other} still links to ${key}`);
+            }
+            deleted.push(key);
+            return s.site.delete(key);
+          },
+        },
+      };
+    }
+
+    /** The site as a first publish of the same seeds with the same settings makes it, without the manifest. */
+    async function cleanPublish(s: Site): Promise<Record<string, string>> {
+      const files: Record<string, string> = {};
+      for (const [key, object] of s.seeds.objects) files[key] = text(object.body);
+      const fresh = memorySite(files, { now: s.now, config: s.settings.config });
+      await fresh.run();
+      return fresh.snapshot({ withManifest: false });
+    }
+
+    it('are deleted, in every format, once nothing links to them, when the archive loses its newest page', async () => {
+      // Prepare: archives 1 (notes 1, 2), 2 (notes 3, 4) and 3 (note 5).
+      const s = memorySite(sevenSeeds(), { now: NOW, config: testFeedConfig({ itemLimit: 2 }), maxUnpublishShare: 0.5 });
+      await s.run();
+      const { storage, deleted } = deletingUnlinked(s, 2);
+
+      // Act: note 5 was archive 3, and all of it.
+      await s.deleteSeed('2026-03-05-note.txt');
+      const summary = await s.run({}, storage);
+
+      // Assess: archive 3's documents are gone, and the site is what a first publish of six notes makes.
+      const archive3 = Object.values(archiveKeys(3)).sort();
+      expect(summary.objects.deletedKeys).toEqual([
+        'archive/atom-3.xml',
+        'archive/feed-3.json',
+        'archive/rss-3.xml',
+        'articles/2026-03-05-note-5.html',
+      ]);
+      expect(deleted.filter((key) => key.startsWith('archive/')).sort()).toEqual(archive3);
+      expect(summary.articles.unpublished).toBe(1);
+      expect(s.snapshot({ withManifest: false })).toEqual(await cleanPublish(s));
+      expect((await s.run()).objects).toMatchObject({ written: 0, deleted: 0 });
+    });
+
+    it('are deleted when a new item limit cuts the archive afresh into fewer pages', async () => {
+      // Prepare: with two items a page, three archives.
+      const s = site();
+      await s.run();
+
+      // Act: three a page make two.
+      s.settings = { ...s.settings, config: testFeedConfig({ itemLimit: 3 }) };
+      const summary = await s.run();
+
+      // Assess
+      expect(summary.objects.deletedKeys).toEqual(Object.values(archiveKeys(3)).sort());
+      expect(
+        Object.keys(s.snapshot())
+          .filter((key) => key.startsWith('archive/'))
+          .sort(),
+      ).toEqual([...Object.values(archiveKeys(1)), ...Object.values(archiveKeys(2))].sort());
+      expect(s.snapshot({ withManifest: false })).toEqual(await cleanPublish(s));
+    });
+
+    it('are found by the next run when the run that should have deleted them stopped first', async () => {
+      // Prepare
+      const s = memorySite(sevenSeeds(), { now: NOW, config: testFeedConfig({ itemLimit: 2 }), maxUnpublishShare: 0.5 });
+      await s.run();
+      await s.deleteSeed('2026-03-05-note.txt');
+      const refusingDeletes: Storage = { ...deletingUnlinked(s, 2).storage, delete: () => Promise.reject(new Error('access denied')) };
+      await expect(s.run({}, refusingDeletes)).rejects.toThrow(/access denied/);
+
+      // Act
+      const summary = await s.run();
+
+      // Assess
+      expect(summary.objects.deletedKeys).toEqual(expect.arrayContaining(Object.values(archiveKeys(3))));
+      expect(s.snapshot({ withManifest: false })).toEqual(await cleanPublish(s));
+    });
+
+    it('are deleted when they were left there by an earlier version that settled the site with them', async () => {
+      // Prepare: a settled site, then documents numbered 4 and 9 as an earlier version left them,
+      // recorded in the settled state's listing under that version's settings digest (the same
+      // settings, as it spelt them: it had no RECONCILE_VERSION).
+      const s = site();
+      await s.run();
+      const left = [...Object.values(archiveKeys(4)), ...Object.values(archiveKeys(9))];
+      for (const key of left) await s.site.put(key, utf8('<rss version="2.0"/>'), { contentType: 'application/xml' });
+      const { seeds } = await listSeeds(s.seeds);
+      const listing = listingDigest(seeds, await listPublished(s.site));
+      const manifest = text(s.site.objects.get(MANIFEST)!.body);
+      const earlier = manifest.replace(
+        /"settled": \{"listing":"[0-9a-f]+","settings":"[0-9a-f]+"/,
+        `"settled": {"listing":"${listing}","settings":"${earlierSettings(s.settings)}"`,
+      );
+      expect(earlier).not.toBe(manifest);
+      await s.site.put(MANIFEST, utf8(earlier), { contentType: 'application/json' });
+
+      // Act
+      const summary = await s.run();
+
+      // Assess
+      expect(summary.objects.deletedKeys).toEqual([...left].sort());
+      expect(summary.objects.written).toBe(0);
+      expect(s.snapshot({ withManifest: false })).toEqual(await cleanPublish(s));
+    });
+
+    it('are deleted when they appear behind the publisher’s back on a site with nothing else to do', async () => {
+      // Prepare
+      const s = site();
+      await s.run();
+      const clean = s.snapshot();
+      for (const key of Object.values(archiveKeys(4))) await s.site.put(key, utf8('stale'), { contentType: 'application/xml' });
+
+      // Act
+      const summary = await s.run();
+
+      // Assess
+      expect(summary.objects).toMatchObject({ written: 0, deletedKeys: Object.values(archiveKeys(4)).sort() });
+      expect(s.snapshot()).toEqual(clean);
+    });
+
+    it('are told from files of other names kept under archive/, which stay', async () => {
+      // Prepare
+      const s = memorySite(sevenSeeds(), { now: NOW, config: testFeedConfig({ itemLimit: 2 }), maxUnpublishShare: 0.5 });
+      await s.run();
+      const others = [
+        'archive/notes.txt',
+        'archive/rss-03.xml',
+        'archive/rss-0.xml',
+        'archive/rss-9.json',
+        'archive/feed-9.xml',
+        'archive/old/rss-9.xml',
+      ];
+      for (const key of others) await s.site.put(key, utf8('kept'), { contentType: 'text/plain' });
+
+      // Act
+      await s.deleteSeed('2026-03-05-note.txt');
+      const summary = await s.run();
+
+      // Assess
+      expect(summary.objects.deletedKeys.filter((key) => key.startsWith('archive/'))).toEqual(Object.values(archiveKeys(3)).sort());
+      for (const key of others) expect(s.snapshot()[key], key).toBe('kept');
+    });
+  });
+
+  it('name their documents in a way only their own keys match', () => {
+    // Assess
+    for (const number of [1, 7, 120]) {
+      const keys = archiveKeys(number);
+      expect(archiveDocument(keys.rss)).toEqual({ number, format: 'rss' });
+      expect(archiveDocument(keys.atom)).toEqual({ number, format: 'atom' });
+      expect(archiveDocument(keys.json)).toEqual({ number, format: 'json' });
+    }
+    for (const key of [
+      'archive/rss-01.xml',
+      'archive/rss-0.xml',
+      'archive/atom-2.json',
+      'archive/feed-2.xml',
+      'archive/x/rss-2.xml',
+      'rss-2.xml',
+      'archive/rss-2.xml.bak',
+      'archive/rss-99999999999999999999.xml',
+    ])
+      expect(archiveDocument(key), key).toBeUndefined();
   });
 });
