@@ -30,6 +30,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { archiveDocument } from '../../src/site-files.js';
 import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { seed, SITE, testFeedConfig, text } from './support.js';
@@ -181,11 +182,7 @@ function linksOf(key: string, body: string): Set<string> {
 
 const isDocument = (key: string) => key !== MANIFEST && /\.(html|xml|json)$/.test(key);
 
-/**
- * The documents a reader can reach from the index and the feeds, following links: pages and the
- * archive chain. An archive number no longer needed stays in the bucket linked from nowhere
- * (README, "The full history"), so it is not one of them.
- */
+/** The documents a reader can reach from the index and the feeds, following links: pages and the archive chain. */
 function reachable(objects: Objects): Map<string, Set<string>> {
   const links = new Map<string, Set<string>>();
   const queue = ['index.html', ...Object.values(FEEDS)].filter((key) => objects.has(key));
@@ -327,8 +324,13 @@ function check(
     previous !== undefined && (previous.window.has(file) || previous.pages.at(-1)?.includes(file) === true);
 
   // Every link in every document a reader can reach resolves.
-  for (const [key, targets] of reachable(objects))
+  const reached = reachable(objects);
+  for (const [key, targets] of reached)
     for (const target of targets) if (!objects.has(target)) problems.push(`${key} links to ${target}, which is not in the bucket`);
+  // And every archive document in the bucket is reached: one numbered beyond the archive would
+  // still serve what was unpublished since.
+  for (const key of objects.keys())
+    if (archiveDocument(key) !== undefined && !reached.has(key)) problems.push(`${key} is in the bucket, but no feed leads to it`);
   for (const key of linkedKeys(objects)) if (!objects.has(key)) problems.push(`the feeds or the index link to ${key}, not in the bucket`);
 
   // Each format's chain: every published article once, as its seed now says, and nothing else.
