@@ -302,6 +302,28 @@ describe('archives (RFC 5005)', () => {
     expect(s.snapshot()).toEqual(clean);
   });
 
+  it('are put back when missing, also when the newest archive is a closed page and nothing else changed', async () => {
+    // Prepare: nine notes, two a page: archives [1, 2], [3, 4], [5, 6] closed and [7] filling.
+    // Note 7 deleted leaves [5, 6] the newest archive, closed at its end.
+    const files = sevenSeeds();
+    for (const day of [8, 9]) files[`2026-03-0${day}-note.txt`] = seed(`2026-03-0${day}`, `Note ${day}`, `Paragraph ${day}.`);
+    const s = memorySite(files, { now: NOW, config: testFeedConfig({ itemLimit: 2 }) });
+    await s.run();
+    await s.deleteSeed('2026-03-07-note.txt');
+    await s.run();
+    const settled = s.snapshot();
+    const newest = Object.values(archiveKeys(3));
+
+    // Act: the newest archive's documents deleted behind the publisher's back.
+    for (const key of newest) await s.site.delete(key);
+    const repaired = await s.run();
+
+    // Assess
+    expect(Object.keys(settled).filter((key) => key.startsWith('archive/feed-'))).toHaveLength(3);
+    expect(repaired.objects.writtenKeys.sort()).toEqual([...newest].sort());
+    expect(s.snapshot()).toEqual(settled);
+  });
+
   describe('numbered beyond the archive', () => {
     /** The settled state's settings digest as the version before archive documents were deleted wrote it. */
     const earlierSettings = (settings: PlanSettings) =>
