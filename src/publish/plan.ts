@@ -166,13 +166,19 @@ function publishedNames(manifest: Manifest): string[] {
  * The guard against a run that would take down much of the site (a seeds folder emptied by
  * mistake, a wrong SEEDS_PREFIX): the message to fail with when the published articles whose
  * seeds are gone are more than the allowed share, naming them; undefined otherwise.
+ * `publishedBefore` as for leavingArticles.
  */
-export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest, maxShare: number): string | undefined {
+export function unpublishGuard(
+  seeds: readonly SeedListing[],
+  manifest: Manifest,
+  maxShare: number,
+  publishedBefore?: number,
+): string | undefined {
   const listed = new Set(seeds.map((seed) => seed.fileName));
   const published = publishedNames(manifest);
   const gone = published.filter((name) => !listed.has(name)).sort(compareStrings);
   return refusal(
-    { published: published.length, leaving: gone },
+    { published: publishedBefore ?? published.length, leaving: gone },
     maxShare,
     (names) => `; their seeds are gone (${names}). Nothing was written.`,
   );
@@ -180,11 +186,16 @@ export function unpublishGuard(seeds: readonly SeedListing[], manifest: Manifest
 
 /**
  * Every article that leaves the site this run, whatever the reason (seed gone, now dated later),
- * and whether or not its page is still there to delete.
+ * and whether or not its page is still there to delete. `publishedBefore`: how many were
+ * published, where the manifest's records do not say it (they were lost, and the published
+ * feeds were read back: see recovered.ts).
  */
-export function leavingArticles(previous: Manifest, records: ReadonlyMap<string, ArticleRecord>): Leaving {
+export function leavingArticles(previous: Manifest, records: ReadonlyMap<string, ArticleRecord>, publishedBefore?: number): Leaving {
   const published = publishedNames(previous);
-  return { published: published.length, leaving: published.filter((name) => !isPublished(records.get(name))).sort(compareStrings) };
+  return {
+    published: publishedBefore ?? published.length,
+    leaving: published.filter((name) => !isPublished(records.get(name))).sort(compareStrings),
+  };
 }
 
 /**
@@ -591,10 +602,13 @@ export function planSite(input: SiteInput): SitePlan {
     }
   }
 
-  // Pages of articles that were published and no longer are (seed gone, or moved to a later day).
+  // Pages of articles that were published and no longer are (seed gone, or moved to a later day),
+  // and of unpublished ones whose page is back in the bucket: a slug is given at first publication
+  // and never to another article, so the page under it is this article's, written by an
+  // overlapping run that had not seen it leave.
   const deletes: string[] = [];
   for (const [fileName, before] of Object.entries(previous.articles)) {
-    if (before.page === undefined || before.slug === undefined) continue;
+    if (before.slug === undefined) continue;
     const now = records.get(fileName);
     if (now?.page !== undefined) continue;
     const key = articlePath(before.slug);
@@ -685,7 +699,7 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     const before = previous.objects[key];
     return before !== undefined && objects.get(key)?.etag === before.etag;
   });
-  if (!current || archivesBeyond(objects.keys(), archiveCount).length > 0) return undefined;
+  if (!current || archivesBeyond(objects.keys(), archiveCount).length > 0 || unpublishedPageListed(records, objects)) return undefined;
   return {
     archives: [],
     archiveCount,
@@ -698,6 +712,13 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     digestsChanged: false,
     manifest: () => previous,
   };
+}
+
+/** Whether the page of an article that is not published is in the bucket (see planSite's deletes). */
+function unpublishedPageListed(records: ReadonlyMap<string, ArticleRecord>, objects: ReadonlyMap<string, ListedObject>): boolean {
+  for (const record of records.values())
+    if (record.page === undefined && record.slug !== undefined && objects.has(articlePath(record.slug))) return true;
+  return false;
 }
 
 /** The archive documents among `keys` numbered beyond an archive of `count` pages: to be deleted. */

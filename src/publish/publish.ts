@@ -43,7 +43,7 @@ import {
   type SitePlan,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
-import { jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
+import { goneArticles, jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
 import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
@@ -132,7 +132,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const now = deps.now();
   const { storage, settings } = deps;
   const concurrency = deps.concurrency ?? 16;
-  let currentStep = 'listing';
+  let currentStep = 'the seeds and the bucket were listed';
   const checkTime = (step: string) => {
     currentStep = step;
     if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason);
@@ -149,16 +149,20 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let objects: Map<string, ListedObject>;
   let stored: { body: Uint8Array; etag: string } | undefined;
   try {
+    const signal = request.signal ? { signal: request.signal } : {};
     const [seedList, published, manifestObject] = await Promise.all([
-      listSeeds(deps.seeds),
-      listPublished(storage),
-      storage.get(MANIFEST_KEY),
+      listSeeds(deps.seeds, signal),
+      listPublished(storage, signal),
+      storage.get(MANIFEST_KEY, signal),
     ]);
     listedSeeds = seedList.seeds;
     skipped = seedList.skipped;
     objects = new Map(published.map((object) => [object.key, object]));
     stored = manifestObject && { body: manifestObject.body, etag: manifestObject.etag };
-  } catch (error) {
+  } catch (thrown) {
+    // Stopped by the deadline while listing a large bucket: said as such, not as a listing that failed.
+    const error = stopped(thrown);
+    if (error instanceof RunStopped) throw new PublishError(`${error.message}; nothing was written`, { dryRun, force }, { cause: error });
     throw new PublishError(
       `reading the seeds, the bucket's listing or ${MANIFEST_KEY} failed; nothing was written: ${describeError(error)}`,
       undefined,
@@ -175,7 +179,34 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (settled) return settledRun(settled, { dryRun, skipped, started, hub: settings.config.websubHub !== undefined });
   }
 
-  const { manifest: previous, legacy, problem } = parseManifest(stored?.body, now);
+  const { manifest: parsed, legacy, problem } = parseManifest(stored?.body, now);
+  const warnings: string[] = problem ? [problem] : [];
+  // Without records to trust, the pages the published feeds name keep their addresses.
+  let recovered: RecoveredArticles | undefined;
+  const feeds = Object.keys(parsed.articles).length === 0 && !legacy ? jsonFeedKeys(objects.keys()) : [];
+  if (feeds.length > 0) {
+    try {
+      checkTime('reading the published feeds');
+      recovered = await recoverArticles(storage, feeds, settings.config, request.signal);
+    } catch (thrown) {
+      const error = stopped(thrown);
+      throw new PublishError(
+        error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`,
+        { dryRun, force, warnings },
+        {
+          cause: error,
+        },
+      );
+    }
+    // A damaged manifest is reported already (`problem`); a missing one beside a published site is said here.
+    if (recovered.size > 0 && stored === undefined)
+      warnings.push(
+        `${MANIFEST_KEY} is missing; ${recovered.size} published articles keep their page addresses and edit dates, read back from the published JSON feeds`,
+      );
+  }
+  // The articles the feeds name whose seeds are gone are published ones leaving, as the lost
+  // records would have said: guarded, and their pages deleted.
+  const previous = recovered ? { ...parsed, articles: goneArticles(recovered, listedSeeds, settings.config.idPrefix) } : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.
@@ -187,11 +218,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   for (const [fileName, first] of collisions)
     collided.push({ file: fileName, line: 1, reason: collisionReason(first, fileName), keptPublished: false });
   const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
-  const warnings: string[] = problem ? [problem] : [];
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 
-  const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare);
-  if (refusal && !force) throw new PublishError(refusal, { dryRun, force });
+  // With the records lost, every article the feeds name was published.
+  const publishedBefore = recovered?.size;
+  const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
+  if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings });
 
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
@@ -201,8 +233,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const writtenKeys: string[] = [];
   const etags = new Map<string, string>();
   let read = 0;
-  // Without records to trust, the pages the published feeds name keep their addresses.
-  let recovered: RecoveredArticles | undefined;
+  if (recovered) for (const { slug } of recovered.values()) usedSlugs.add(slug);
 
   const put = async (object: PlannedPut): Promise<string> => {
     if (dryRun) {
@@ -317,17 +348,6 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let sitePlanned = false;
   let records: Map<string, ArticleRecord>;
   try {
-    const feeds = Object.keys(previous.articles).length === 0 && !legacy ? jsonFeedKeys(objects.keys()) : [];
-    if (feeds.length > 0) {
-      checkTime('reading the published feeds');
-      recovered = await recoverArticles(storage, feeds, settings.config, request.signal);
-      for (const { slug } of recovered.values()) usedSlugs.add(slug);
-      // A damaged manifest is reported already (`problem`); a missing one beside a published site is said here.
-      if (recovered.size > 0 && stored === undefined)
-        warnings.push(
-          `${MANIFEST_KEY} is missing; ${recovered.size} published articles keep their page addresses and edit dates, read back from the published JSON feeds`,
-        );
-    }
     // Pages first: a reader who gets the new feed can always follow its links.
     await readAndPlan(seedsToRead(seeds, previous, objects, settings, now, force), true);
     for (;;) {
@@ -349,14 +369,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     const error = stopped(thrown);
     const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
     await saveProgress();
-    throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) }, { cause: error });
+    throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { cause: error });
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
-  const leaving = leavingArticles(previous, records);
+  const leaving = leavingArticles(previous, records, publishedBefore);
   const refused = force ? undefined : unpublishAfterReadsGuard(leaving, settings.maxUnpublishShare);
   if (refused) {
     await saveProgress();
-    throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0) });
+    throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings });
   }
 
   const summarized = summarize(records, rejections, settings, now);
@@ -372,7 +392,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       seeds.length === 0
         ? 'no seed articles were found; nothing was written'
         : `none of the ${seeds.length} seed articles could be published; nothing was written`,
-      { dryRun, force, ...summaryBase },
+      { dryRun, force, ...summaryBase, warnings: [...warnings, ...site.warnings] },
     );
   }
 
@@ -391,9 +411,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     for (const job of [...site.archives].reverse()) {
       checkTime(`writing archive ${job.number}`);
       const lacking = job.fileNames.filter((fileName) => !texts.has(fileName) && records.get(fileName)?.text === undefined);
-      const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) =>
-        textFromSeed(fileName, await readSeed(deps.seeds, fileName)),
-      );
+      const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) => {
+        checkTime(`writing archive ${job.number}`);
+        return textFromSeed(fileName, await readSeed(deps.seeds, fileName, request.signal));
+      });
       lacking.forEach((fileName, index) => {
         const text = lackingTexts[index];
         if (text) texts.set(fileName, text);
@@ -410,10 +431,18 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     // Only now that no feed or index links to them.
     checkTime('deleting unpublished pages');
     if (!dryRun) {
-      await mapWithConcurrency(site.deletes, concurrency, async (key) => {
-        await storage.delete(key);
-        deletedKeys.push(key);
-      });
+      // Archive documents beyond the archive first: they link to pages deleted here too.
+      const archivesFirst = [
+        site.deletes.filter((key) => !key.startsWith(ARTICLES_PREFIX)),
+        site.deletes.filter((key) => key.startsWith(ARTICLES_PREFIX)),
+      ];
+      for (const keys of archivesFirst) {
+        await mapWithConcurrency(keys, concurrency, async (key) => {
+          checkTime('deleting unpublished pages');
+          await storage.delete(key, request.signal ? { signal: request.signal } : {});
+          deletedKeys.push(key);
+        });
+      }
       for (const key of site.deletes) objects.delete(key);
     }
     if (hub !== undefined) {
@@ -464,8 +493,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         dryRun,
         force,
         ...summaryBase,
-        articles: { ...summaryBase.articles, read, unpublished: deletedKeys.length },
+        // The articles whose pages are gone: the archive documents deleted with them are none.
+        articles: { ...summaryBase.articles, read, unpublished: deletedKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length },
         objects: summaryObjects(writtenKeys, deletedKeys.sort(compareStrings), 0),
+        warnings: [...warnings, ...site.warnings],
       },
       { cause: error },
     );
@@ -508,11 +539,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
  * seeds folder kept in the bucket), its article pages and its archives. Three listings, so the
  * bucket policy can let the publisher list no other prefix.
  */
-export async function listPublished(storage: Storage): Promise<ListedObject[]> {
+export async function listPublished(storage: Storage, options: { readonly signal?: AbortSignal } = {}): Promise<ListedObject[]> {
   const [root, pages, archives] = await Promise.all([
-    storage.list('', { recursive: false }),
-    storage.list(ARTICLES_PREFIX),
-    storage.list(ARCHIVE_PREFIX),
+    storage.list('', { ...options, recursive: false }),
+    storage.list(ARTICLES_PREFIX, options),
+    storage.list(ARCHIVE_PREFIX, options),
   ]);
   return [...root, ...pages, ...archives];
 }

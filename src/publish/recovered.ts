@@ -5,7 +5,10 @@
  * published under, instead of a slug made afresh from today's title, which would move an article
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
+import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
+import type { ArticleRecord } from './manifest.js';
+import type { SeedListing } from './plan.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -66,4 +69,31 @@ export function slugOf(url: string, siteUrl: string): string | undefined {
     return undefined;
   }
   return slug === '' || slug.includes('/') || slug === '.' || slug === '..' ? undefined : slug;
+}
+
+/**
+ * Records for the articles the feeds name whose seeds are no longer listed: published, their
+ * seeds gone, so the run takes them off the site as it would with their records (the unpublish
+ * guard counts them, and their pages are deleted), and keeps their slugs in the tombstones it
+ * leaves. Keyed by the file name the id was made from (itemId: `<idPrefix>articles/<stem>`,
+ * the stem percent-encoded); an id of another prefix or form is left out. The listed version and
+ * the page's ETag are unknown: empty, they match no listing.
+ */
+export function goneArticles(recovered: RecoveredArticles, seeds: readonly SeedListing[], idPrefix: string): Record<string, ArticleRecord> {
+  const listed = new Set(seeds.map((seed) => itemId(idPrefix, seed.fileName)));
+  const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
+  const gone: Record<string, ArticleRecord> = {};
+  for (const [id, { slug, updated }] of recovered) {
+    if (listed.has(id) || !id.startsWith(prefix)) continue;
+    let fileName: string;
+    try {
+      fileName = `${decodeURIComponent(id.slice(prefix.length))}.txt`;
+    } catch {
+      continue;
+    }
+    // Only an id itemId makes from that very name: the record must be the one a seed of it would find.
+    if (itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
+    gone[fileName] = { seed: '', slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
+  }
+  return gone;
 }

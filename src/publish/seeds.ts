@@ -10,9 +10,12 @@ export interface SkippedSeed {
 }
 
 /** The `.txt` objects directly under the storage's root, with the ETag that changes with their bytes. */
-export async function listSeeds(storage: Storage): Promise<{ seeds: SeedListing[]; skipped: SkippedSeed[] }> {
+export async function listSeeds(
+  storage: Storage,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<{ seeds: SeedListing[]; skipped: SkippedSeed[] }> {
   const skipped: SkippedSeed[] = [];
-  const objects = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
+  const objects = await storage.list('', { ...options, recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
   const seeds = objects
     .filter((object) => isSeedFileName(object.key))
     .map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));

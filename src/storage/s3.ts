@@ -13,6 +13,7 @@ import {
   compareKeys,
   PreconditionFailedError,
   StorageError,
+  type DeleteOptions,
   type GetOptions,
   type ListedObject,
   type ListOptions,
@@ -154,9 +155,12 @@ export class S3Storage implements Storage {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
     } catch (error) {
       if (isMissingKey(error)) return;
       throw new StorageError('delete', key, { cause: this.named(error) });
@@ -168,6 +172,8 @@ export class S3Storage implements Storage {
     let continuationToken: string | undefined;
     try {
       do {
+        // A listing of many pages is a request each: one near the deadline is the last.
+        options.signal?.throwIfAborted();
         const page = await this.client.send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
@@ -176,6 +182,7 @@ export class S3Storage implements Storage {
             ...(options.recursive === false && { Delimiter: '/' }),
             ...(continuationToken !== undefined && { ContinuationToken: continuationToken }),
           }),
+          options.signal ? { abortSignal: options.signal } : {},
         );
         for (const object of page.Contents ?? []) {
           if (object.Key?.startsWith(this.prefix)) {

@@ -46,6 +46,13 @@ export interface ListOptions {
    * symbolic link, a device or a pipe (a bucket has none). Folders are not reported.
    */
   readonly skipped?: (key: string, reason: string) => void;
+  /** Abandons the listing when it fires, between pages and in the request in flight (a bucket's). */
+  readonly signal?: AbortSignal;
+}
+
+export interface DeleteOptions {
+  /** Abandons the request when it fires, as PutOptions.signal. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Storage {
@@ -57,7 +64,7 @@ export interface Storage {
    */
   put(key: string, body: Uint8Array, options: PutOptions): Promise<{ readonly etag: string }>;
   /** Removes the object; removing one that is not there is not an error. */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: DeleteOptions): Promise<void>;
   /** Every object under the prefix, sorted by key in byte order, however many pages that takes. */
   list(prefix: string, options?: ListOptions): Promise<ListedObject[]>;
   /**

@@ -320,7 +320,7 @@ describe('archives (RFC 5005)', () => {
 
     // Assess
     expect(Object.keys(settled).filter((key) => key.startsWith('archive/feed-'))).toHaveLength(3);
-    expect(repaired.objects.writtenKeys.sort()).toEqual([...newest].sort());
+    expect([...repaired.objects.writtenKeys].sort()).toEqual([...newest].sort());
     expect(s.snapshot()).toEqual(settled);
   });
 
