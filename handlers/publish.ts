@@ -75,11 +75,14 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
   const { logger } = runtime;
 
   return async (event: unknown, context?: InvocationContext): Promise<PublishSummary> => {
-    // Request id, function name and cold start on every line of this invocation.
-    if (context) logger.addContext(context as Context);
+    const started = performance.now();
+    // Request id, function name and cold start on every line of this invocation, and none of an
+    // earlier invocation's on a line of one without a context.
+    logger.addContext((context ?? {}) as Context);
     let request: ParsedEvent | undefined;
-    const deadline = stopBeforeDeadline(context);
+    let deadline: ReturnType<typeof stopBeforeDeadline>;
     try {
+      deadline = stopBeforeDeadline(context);
       request = parsePublishEvent(event);
       const { trigger, ignored, ...publishRequest } = request;
       const { deps, warnings } = runtime.dependencies();
@@ -94,8 +97,11 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
         message: error instanceof Error ? error.message : String(error),
         ...(request ? { trigger: request.trigger } : {}),
         ...(request?.ignored ? { ignored: request.ignored } : {}),
-        ...(error instanceof PublishError && error.summary ? forLog(error.summary) : {}),
-        ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
+        ...forLog({
+          ...(error instanceof PublishError && error.summary ? error.summary : {}),
+          ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
+          durationMs: Math.round(performance.now() - started),
+        }),
       });
       throw error;
     } finally {
@@ -109,18 +115,48 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
 export const LOG_LIST_LIMIT = 100;
 
 /**
+ * The most a log line may take: CloudWatch takes at most 256 KiB an event, and Lambda splits a
+ * longer line, which is then no JSON. The rest of the 256 KiB is for the keys Powertools adds.
+ */
+export const LOG_LINE_BYTES = 200 * 1024;
+
+/** The longest string a list entry keeps in a log line: a seed's name alone may be 1,024 bytes. */
+const LOG_TEXT_LIMIT = 2000;
+
+/**
  * The summary as one log line carries it: each list cut to its first LOG_LIST_LIMIT entries,
- * with `cut` giving the full length of each list that was cut. CloudWatch takes at most 256 KiB
- * an event and Lambda splits a longer line, which is then no JSON; a first publish or a forced
- * republish lists thousands of keys, and a folder of broken seeds thousands of rejections. The
- * counts in `articles` and `objects` stay whole, and the handler's return value keeps every entry.
+ * with `cut` giving the full length of each list that was cut, and, when that is still over
+ * LOG_LINE_BYTES (entries of long names and reasons), to fewer, their long texts shortened. A
+ * first publish or a forced republish lists thousands of keys, and a folder of broken seeds
+ * thousands of rejections. The counts in `articles` and `objects` stay whole, and the handler's
+ * return value keeps every entry.
  */
 function forLog<T extends Partial<PublishSummary>>(summary: T): T & { cut?: Record<string, number> } {
+  let shaped = withListsCut(summary, LOG_LIST_LIMIT, Number.POSITIVE_INFINITY);
+  for (let limit = LOG_LIST_LIMIT; Buffer.byteLength(JSON.stringify(shaped)) > LOG_LINE_BYTES && limit > 1; ) {
+    limit = Math.floor(limit / 2);
+    shaped = withListsCut(summary, limit, LOG_TEXT_LIMIT);
+  }
+  return shaped;
+}
+
+function withListsCut<T extends Partial<PublishSummary>>(
+  summary: T,
+  limit: number,
+  textLimit: number,
+): T & { cut?: Record<string, number> } {
   const cut: Record<string, number> = {};
+  const short = (text: string) => (text.length > textLimit ? `${text.slice(0, textLimit)}…` : text);
+  const shortened = <E>(entry: E): E =>
+    typeof entry === 'string'
+      ? (short(entry) as E)
+      : typeof entry === 'object' && entry !== null
+        ? (Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'string' ? short(value) : value])) as E)
+        : entry;
   const first = <E>(name: string, list: readonly E[] | undefined): readonly E[] | undefined => {
-    if (list === undefined || list.length <= LOG_LIST_LIMIT) return list;
-    cut[name] = list.length;
-    return list.slice(0, LOG_LIST_LIMIT);
+    if (list === undefined) return list;
+    if (list.length > limit) cut[name] = list.length;
+    return list.slice(0, limit).map(shortened);
   };
   const lists = {
     ...(summary.rejected ? { rejected: first('rejected', summary.rejected) } : {}),
@@ -140,12 +176,16 @@ function forLog<T extends Partial<PublishSummary>>(summary: T): T & { cut?: Reco
   return { ...summary, ...lists, ...(Object.keys(cut).length > 0 ? { cut } : {}) } as T & { cut?: Record<string, number> };
 }
 
+/** The longest delay setTimeout takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A signal that fires `stopMargin` before Lambda's deadline; none without a context. */
 function stopBeforeDeadline(context: InvocationContext | undefined): { signal: AbortSignal; clear: () => void } | undefined {
   if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
   const remaining = context.getRemainingTimeInMillis();
-  if (!Number.isFinite(remaining)) return undefined;
-  const margin = stopMargin(remaining);
+  // Beyond what a timer can wait (about 24.8 days; Lambda allows 15 minutes), as without a deadline.
+  if (!Number.isFinite(remaining) || remaining > MAX_TIMER_MS) return undefined;
+  const margin = Math.max(0, stopMargin(remaining));
   const budget = Math.max(0, remaining - margin);
   const controller = new AbortController();
   const reason = new Error(`the run used its ${budget} ms and stopped ${margin} ms before the Lambda timeout`);

@@ -443,7 +443,7 @@ describe('handler edges: configuration errors', () => {
       for (const secret of ['s3cr3t-pa55', 'hubt0ken', 'wJalrXUtnFEMI']) expect(line).not.toContain(secret);
     }
     expect(logLines().map((line) => [line.level, line.message, Object.keys(line).sort()])).toEqual(
-      Array.from({ length: 4 }, () => ['ERROR', message, [...POWERTOOLS_KEYS, 'trigger'].sort()]),
+      Array.from({ length: 4 }, () => ['ERROR', message, [...POWERTOOLS_KEYS, 'durationMs', 'trigger'].sort()]),
     );
     expect(s3.calls()).toHaveLength(0);
   });

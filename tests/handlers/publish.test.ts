@@ -464,9 +464,10 @@ describe('publish handler: events too big or too deep to be real', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.length).toBeLessThan(LINE_LIMIT);
     expect(JSON.stringify((error as Error).message).length).toBeLessThan(MESSAGE_LIMIT);
-    // Nothing of the payload but the message: Powertools' own keys and no more.
+    // Nothing of the payload but the message: Powertools' own keys and the run's duration, no more.
     expect(Object.keys(logLines()[0]!).sort()).toEqual([
       'cold_start',
+      'durationMs',
       'function_arn',
       'function_memory_size',
       'function_name',
