@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from './entry-point.js';
 import { describeError } from './errors.js';
@@ -143,7 +143,8 @@ export const BUILD_OPTIONS = {
 async function isWithin(inner: string, outer: string): Promise<boolean> {
   const within = (a: string, b: string) => {
     const path = relative(b, a);
-    return path === '' || (!path.startsWith('..') && !isAbsolute(path));
+    // `..` or `../…` climbs out; a folder named `..seeds` is still inside.
+    return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
   };
   const real = async (path: string) => realpath(path).catch(() => path);
   return within(inner, outer) || within(await real(inner), await real(outer));
@@ -185,16 +186,17 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   }
   if (!(await seedsFolderExists(seedsDir, io))) return 2;
   // Over MAX_SEED_BYTES: refused from its size, as build refuses it, and not read.
-  const { files, skipped, tooLarge } = await readSeedFolderReporting(seedsDir, { maxBytes: limits.seedBytes });
+  const { files, skipped, tooLarge, unreadable } = await readSeedFolderReporting(seedsDir, { maxBytes: limits.seedBytes });
   for (const entry of skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
   const refused = [
     ...corpus.rejected,
     ...tooLarge.map(({ fileName, size }) => oversizeSeed({ fileName, size, signature: '' }, { limits } as PlanSettings)!),
+    ...unreadable.map(({ fileName, reason }) => ({ fileName, line: 1, reason })),
   ].sort((a, b) => compareStrings(a.fileName, b.fileName));
   for (const error of refused) io.stdout(formatArticleError(error));
-  const total = files.length + tooLarge.length;
+  const total = files.length + tooLarge.length + unreadable.length;
   io.stderr(`${corpus.articles.length} of ${total} articles are valid`);
   return refused.length > 0 || total === 0 ? 1 : 0;
 }
@@ -253,6 +255,8 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
+  // A build killed part way leaves a temp file beside the file it was replacing; this one tidies up.
+  if (!args.dryRun) deps.storage.removeLeftoverTempFiles();
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
     for (const key of summary.objects.deletedKeys) io.stdout(`would delete ${key}`);
@@ -260,7 +264,9 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   io.stdout(
     `${args.dryRun ? 'dry run, nothing written: ' : ''}${summary.articles.published} articles published to ${outDir} ` +
       `(${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ${summary.articles.held} held); ` +
-      `${summary.objects.written} files written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted`,
+      (args.dryRun
+        ? `${summary.objects.written} files to write, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} to delete`
+        : `${summary.objects.written} files written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted`),
   );
   return 0;
 }

@@ -56,7 +56,7 @@ export function folderPublishDependencies(options: {
   maxUnpublishShare: number;
   limits?: Limits;
   now: () => Date;
-}): PublishDependencies {
+}): PublishDependencies & { readonly storage: FolderStorage } {
   return {
     storage: new FolderStorage(options.outDir),
     seeds: new FolderStorage(options.seedsDir, { requireRoot: true }),

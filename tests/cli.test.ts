@@ -151,7 +151,7 @@ describe('cli build', () => {
       'would write feed.json',
       'would write 404.html',
       'would write feed.css',
-      expect.stringMatching(/^dry run, nothing written: 2 articles published/),
+      expect.stringMatching(/^dry run, nothing written: 2 articles published.*; 8 files to write, 0 unchanged, 0 to delete$/),
     ]);
   });
 

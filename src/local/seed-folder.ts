@@ -1,7 +1,7 @@
 /** A folder of seed files read whole, for `cli validate`, tests and checks of the rendered feeds. */
 import type { SeedFile } from '../article/corpus.js';
 import { isSeedFileName } from '../article/corpus.js';
-import type { SkippedSeed } from '../publish/seeds.js';
+import { type SkippedSeed, unreadableSeed } from '../publish/seeds.js';
 import { FolderStorage } from '../storage/folder.js';
 
 /**
@@ -11,21 +11,34 @@ import { FolderStorage } from '../storage/folder.js';
 export async function readSeedFolderReporting(
   directory: string,
   { maxBytes = Number.POSITIVE_INFINITY }: { readonly maxBytes?: number } = {},
-): Promise<{ files: SeedFile[]; skipped: SkippedSeed[]; tooLarge: { fileName: string; size: number }[] }> {
+): Promise<{
+  files: SeedFile[];
+  skipped: SkippedSeed[];
+  tooLarge: { fileName: string; size: number }[];
+  /** Seeds that cannot be read (no read permission), and why. */
+  unreadable: { fileName: string; reason: string }[];
+}> {
   const storage = new FolderStorage(directory, { requireRoot: true });
   const skipped: SkippedSeed[] = [];
   const listed = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
   const files: SeedFile[] = [];
   const tooLarge: { fileName: string; size: number }[] = [];
+  const unreadable: { fileName: string; reason: string }[] = [];
   for (const { key, size } of listed.filter((object) => isSeedFileName(object.key))) {
     if (size > maxBytes) {
       tooLarge.push({ fileName: key, size });
       continue;
     }
-    const object = await storage.get(key);
-    if (object) files.push({ fileName: key, bytes: object.body });
+    try {
+      const object = await storage.get(key);
+      if (object) files.push({ fileName: key, bytes: object.body });
+    } catch (error) {
+      const reason = unreadableSeed(error);
+      if (reason === undefined) throw error;
+      unreadable.push({ fileName: key, reason });
+    }
   }
-  return { files, skipped, tooLarge };
+  return { files, skipped, tooLarge, unreadable };
 }
 
 /** The same, files only. */

@@ -44,7 +44,7 @@ import {
 } from './plan.js';
 import { rankPublished } from './ranking.js';
 import { goneArticles, jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
-import { listSeeds, readSeed, type SkippedSeed } from './seeds.js';
+import { listSeeds, readSeed, type SkippedSeed, unreadableSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
 
@@ -228,6 +228,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
   const rejections = new Map<string, { line: number; reason: string }>();
+  /** Seeds that could not be read this run, and why (unreadableSeed). */
+  const unreadable = new Map<string, string>();
   const usedSlugs = new Set<string>();
   for (const record of Object.values(previous.articles)) if (record.slug !== undefined) usedSlugs.add(record.slug);
   const writtenKeys: string[] = [];
@@ -265,13 +267,24 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       const oversize = batch.map((fileName) => oversizeSeed(listing.get(fileName)!, settings));
       // The deadline is checked before each request too: a batch is up to 64 reads and 64
       // writes, far longer than the margin before the Lambda's timeout when the store is slow.
-      const bytes = await mapWithConcurrency(batch, concurrency, (fileName, index) => {
+      const bytes = await mapWithConcurrency(batch, concurrency, async (fileName, index) => {
         checkTime(step);
-        return oversize[index] ? Promise.resolve(undefined) : readSeed(deps.seeds, fileName, request.signal);
+        if (oversize[index]) return undefined;
+        try {
+          return await readSeed(deps.seeds, fileName, request.signal);
+        } catch (error) {
+          // The seed's own problem (no read permission): reported, its record left as it was so
+          // the next run reads it again; the others are published.
+          const reason = request.signal?.aborted ? undefined : unreadableSeed(error);
+          if (reason === undefined) throw error;
+          unreadable.set(fileName, `${reason}; it is read again on the next run`);
+          return undefined;
+        }
       });
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
       batch.forEach((fileName, index) => {
+        if (unreadable.has(fileName)) return;
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
@@ -380,12 +393,22 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
 
   const summarized = summarize(records, rejections, settings, now);
-  const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));
+  const unread = [...unreadable].map(([fileName, reason]) => ({
+    file: fileName,
+    line: 1,
+    reason,
+    keptPublished: records.get(fileName)?.page !== undefined,
+  }));
+  // A new seed that could not be read has no record to be counted by.
+  const unreadNew = unread.filter(({ file }) => records.get(file)?.seed === undefined).length;
+  const rejected = [...summarized.rejected.filter(({ file }) => !unreadable.has(file)), ...unread, ...collided].sort((a, b) =>
+    compareStrings(a.file, b.file),
+  );
   const summaryBase = {
     ...summarized,
     rejected,
     skipped,
-    articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length },
+    articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length + unreadNew, rejected: rejected.length },
   };
   if (site.itemCount === 0) {
     throw new PublishError(
@@ -400,7 +423,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const hub = settings.config.websubHub;
   let pendingPings: string[] = [];
   let manifestEtag = stored?.etag;
-  let settled: SettledState;
+  // None when a seed could not be read: the next run, finding the same listings, must read it again.
+  let settled: SettledState | undefined;
   const pagesPublished = publishedPages(records);
   try {
     // Archives first, newest first: an archive that is new is written before the one it follows
@@ -449,14 +473,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       pendingPings = feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
     }
     // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
-    settled = settledState(listingDigest(listedSeeds, objects.values()), settings, now, {
-      seeds: summaryBase.articles.seeds,
-      published: summaryBase.articles.published,
-      feedItems: site.itemCount,
-      objects: pagesPublished + site.unchanged.length + site.puts.length + archivePuts.length,
-      held: summaryBase.held,
-      rejected: summaryBase.rejected,
-    });
+    settled =
+      unreadable.size > 0
+        ? undefined
+        : settledState(listingDigest(listedSeeds, objects.values()), settings, now, {
+            seeds: summaryBase.articles.seeds,
+            published: summaryBase.articles.published,
+            feedItems: site.itemCount,
+            objects: pagesPublished + site.unchanged.length + site.puts.length + archivePuts.length,
+            held: summaryBase.held,
+            rejected: summaryBase.rejected,
+          });
     // Nothing read, written or deleted and every record as it was: the stored manifest is already
     // right, if it is laid out as this version writes it. One edited by hand (respaced, a record
     // added) is written afresh, or every later run would read it whole instead of its head.
@@ -598,9 +625,9 @@ function manifestPutOptions(knownEtag: string | undefined): PutOptions {
 }
 
 /** The manifest to write: the site plan's, with the feed URLs still to announce (or none) and the settled state. */
-function nextManifest(manifest: Manifest, pending: readonly string[], settled: SettledState): Manifest {
+function nextManifest(manifest: Manifest, pending: readonly string[], settled: SettledState | undefined): Manifest {
   const { pendingPings: _before, settled: _settled, ...rest } = manifest;
-  return pending.length > 0 ? { ...rest, pendingPings: [...pending], settled } : { ...rest, settled };
+  return { ...rest, ...(pending.length > 0 ? { pendingPings: [...pending] } : {}), ...(settled ? { settled } : {}) };
 }
 
 /**
@@ -608,8 +635,9 @@ function nextManifest(manifest: Manifest, pending: readonly string[], settled: S
  * ahead of this one's: keeping the older one keeps the manifest's bytes, and a clock set back
  * records its own, so the runs after it are settled again.
  */
-function sameSettled(next: SettledState, before: SettledState | undefined, now: Date): boolean {
-  if (before === undefined || Date.parse(before.from) > now.getTime()) return false;
+function sameSettled(next: SettledState | undefined, before: SettledState | undefined, now: Date): boolean {
+  if (next === undefined || before === undefined) return next === before;
+  if (Date.parse(before.from) > now.getTime()) return false;
   const { from: _next, ...rest } = next;
   const { from: _before, ...restBefore } = before;
   return JSON.stringify(rest) === JSON.stringify(restBefore);

@@ -1,5 +1,6 @@
 /** Seed files in a storage (a folder, or a bucket under a prefix): listed with their signatures, read one by one. */
 import { isSeedFileName } from '../article/corpus.js';
+import { describeError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeedListing } from './plan.js';
 
@@ -20,6 +21,22 @@ export async function listSeeds(
     .filter((object) => isSeedFileName(object.key))
     .map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
   return { seeds, skipped };
+}
+
+/**
+ * Why a seed that is listed cannot be read, when that is the seed's own problem: a file without
+ * read permission, an object the role may not read or one archived to a storage class that
+ * must be restored first. Undefined for anything else (a bucket failing, the network, a stop):
+ * those fail the run, whose retry may find them gone.
+ */
+export function unreadableSeed(error: unknown): string | undefined {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const { code, name } = cause as { code?: unknown; name?: unknown };
+    if (code === 'EACCES' || code === 'EPERM' || name === 'AccessDenied' || name === 'InvalidObjectState') {
+      return `the file cannot be read (${describeError(cause)})`;
+    }
+  }
+  return undefined;
 }
 
 /** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */

@@ -41,9 +41,17 @@ import {
 /** Temp files start with this; no key segment may, so list can skip them without hiding real objects. */
 const TEMP_PREFIX = '.~tmp-';
 
+/**
+ * A temp file older than this is no write in flight (a write takes milliseconds) but one a
+ * process killed part way left behind: removeLeftoverTempFiles removes it.
+ */
+const LEFTOVER_TEMP_MS = 10_000;
+
 export class FolderStorage implements Storage {
   /** Folders known to exist, so a put of many pages into one folder creates it once. */
   private readonly folders = new Set<string>();
+  /** Temp files the listings came across: written by a process killed part way, or in flight. */
+  private readonly tempFiles = new Set<string>();
 
   /**
    * `requireRoot`: a missing root is an error when listed, not an empty folder. A site folder
@@ -132,6 +140,28 @@ export class FolderStorage implements Storage {
   }
 
   /**
+   * Removes the temp files the listings came across that are older than a write takes: those a
+   * build killed part way (Ctrl-C, a crash) left beside the files it was replacing. A listing
+   * skips them, so without this they would stay in the site folder for good. Returns how many.
+   */
+  removeLeftoverTempFiles(now: number = Date.now()): number {
+    let removed = 0;
+    for (const path of this.tempFiles) {
+      try {
+        const info = lstatSync(path, { throwIfNoEntry: false });
+        if (info?.isFile() && now - info.mtimeMs > LEFTOVER_TEMP_MS) {
+          rmSync(path, { force: true });
+          removed++;
+        }
+      } catch {
+        // Left for the next run: a temp file is never worth failing a build over.
+      }
+    }
+    this.tempFiles.clear();
+    return removed;
+  }
+
+  /**
    * Calls `visit` with each entry's key and lstat that is not a folder: one `lstat` per entry, no
    * Dirent per file. An entry whose name is not valid UTF-8 comes back from readdir with U+FFFD
    * in it, a name no file has: it is visited without a stat.
@@ -146,7 +176,10 @@ export class FolderStorage implements Storage {
       throw error;
     }
     for (const name of names) {
-      if (name.startsWith(TEMP_PREFIX)) continue;
+      if (name.startsWith(TEMP_PREFIX)) {
+        this.tempFiles.add(`${directory}/${name}`);
+        continue;
+      }
       // lstat: a symbolic link is neither followed nor listed (a bucket has none); it is reported.
       const info = lstatSync(`${directory}/${name}`, { throwIfNoEntry: false });
       if (info?.isDirectory()) {
