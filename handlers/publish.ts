@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import feedConfigFile from '../feed.config.json' with { type: 'json' };
 import { configWarnings, loadRuntimeConfig, type Env } from '../src/config.js';
 import { publish, PublishError, type PublishDependencies, type PublishSummary } from '../src/publish/publish.js';
+import { S3_ATTEMPT_MS } from '../src/storage/s3.js';
 import { bucketClient, bucketPublishDependencies } from '../src/wiring.js';
 import { parsePublishEvent, type ParsedEvent } from './event.js';
 
@@ -16,12 +17,14 @@ import { parsePublishEvent, type ParsedEvent } from './event.js';
 export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>;
 
 /**
- * How long before Lambda's deadline the run is asked to stop: 10 s, or 15 % of the time left
- * when that is more, so the step in flight can finish and the error be logged. When the whole
- * invocation is shorter than that, the run still gets half of it.
+ * How long before Lambda's deadline the run is asked to stop: 15 s, or 15 % of the time left
+ * when that is more, so the request in flight can finish, the manifest that saves the run's
+ * progress be written (one S3 attempt at most, S3_ATTEMPT_MS, with time to make its bytes) and
+ * the error be logged. When the whole invocation is shorter than that, the run still gets half
+ * of it.
  */
 export function stopMargin(remainingMs: number): number {
-  const margin = Math.max(10_000, Math.round(remainingMs * 0.15));
+  const margin = Math.max(S3_ATTEMPT_MS + 2_000, Math.round(remainingMs * 0.15));
   return Math.min(margin, Math.floor(remainingMs / 2));
 }
 

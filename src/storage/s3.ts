@@ -35,6 +35,9 @@ export interface S3ClientOptions {
   maxAttempts?: number;
 }
 
+/** An S3 call's attempt at most, with the default timeouts: 3 s to connect and 10 s to answer. */
+export const S3_ATTEMPT_MS = 3_000 + 10_000;
+
 export function createS3Client(options: S3ClientOptions): S3Client {
   const requestTimeout = options.requestTimeout ?? 10_000;
   const config: S3ClientConfig = {

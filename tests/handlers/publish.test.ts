@@ -648,7 +648,7 @@ describe('publish handler: stopping before the Lambda timeout', () => {
   }
 
   it.each([
-    [60_000, 10_000],
+    [60_000, 15_000],
     [900_000, 135_000],
     [12_000, 6_000],
     [400, 200],
