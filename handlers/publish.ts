@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import feedConfigFile from '../feed.config.json' with { type: 'json' };
-import { configWarnings, loadRuntimeConfig, type Env } from '../src/config.js';
+import { ConfigError, configWarnings, loadRuntimeConfig, type Env } from '../src/config.js';
 import { publish, PublishError, type PublishDependencies, type PublishSummary } from '../src/publish/publish.js';
 import { S3_ATTEMPT_MS } from '../src/storage/s3.js';
 import { bucketClient, bucketPublishDependencies } from '../src/wiring.js';
@@ -202,6 +202,21 @@ function ignoredNotes(ignored: readonly string[] | undefined): string[] {
   return [
     `the scheduled event's ${ignored.join(' and ')} ${ignored.length > 1 ? 'were' : 'was'} ignored: a scheduled run is a plain publish; invoke with {"force":true} or {"dryRun":true} instead`,
   ];
+}
+
+/**
+ * What the function's configuration check says of an environment: every problem, or none. The
+ * deployment runs it on the environment it is about to deploy (infra/check-environment.cjs), so
+ * a setting the function would refuse on every run is refused before it is deployed.
+ */
+export function environmentProblems(env: Env): readonly string[] {
+  try {
+    loadRuntimeConfig(feedConfigFile, env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
 }
 
 /** The Lambda entry point. Its logger, S3 client and dependencies live as long as the container. */
