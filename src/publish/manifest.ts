@@ -30,6 +30,12 @@ export interface Rejection {
 }
 
 /** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
+/**
+ * The listed version of a record made from the published feeds, with the manifest lost, for an
+ * article whose seed is gone (recovered.ts): no listing has an empty ETag or signature.
+ */
+export const GONE_SEED = '';
+
 export interface ArticleRecord {
   /** The seed as last listed (ETag, or size and time for a folder); absent once it is gone. */
   readonly seed?: string;
@@ -432,8 +438,14 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
   )
     return false;
   // A published article has a slug, a day and a hash; nothing else can render it. And a seed:
-  // a record without one is what is left once the seed is gone, and is never published.
-  return page === undefined || (seed !== undefined && slug !== undefined && day !== undefined && hash !== undefined);
+  // a record without one is what is left once the seed is gone, and is never published. One
+  // made from the published feeds for an article whose seed is gone (GONE_SEED) has only its
+  // slug: it is never rendered, only unpublished.
+  return (
+    page === undefined ||
+    (seed !== undefined && slug !== undefined && day !== undefined && hash !== undefined) ||
+    (seed === GONE_SEED && slug !== undefined)
+  );
 }
 
 /** OBJECT_RECORD's check, by hand for the same reason: every published record has one. */

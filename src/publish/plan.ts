@@ -178,7 +178,7 @@ export function unpublishGuard(
   const published = publishedNames(manifest);
   const gone = published.filter((name) => !listed.has(name)).sort(compareStrings);
   return refusal(
-    { published: publishedBefore ?? published.length, leaving: gone },
+    { published: Math.max(publishedBefore ?? 0, published.length), leaving: gone },
     maxShare,
     (names) => `; their seeds are gone (${names}). Nothing was written.`,
   );
@@ -187,13 +187,13 @@ export function unpublishGuard(
 /**
  * Every article that leaves the site this run, whatever the reason (seed gone, now dated later),
  * and whether or not its page is still there to delete. `publishedBefore`: how many were
- * published, where the manifest's records do not say it (they were lost, and the published
+ * published, where the manifest's records may name fewer (they were lost, and the published
  * feeds were read back: see recovered.ts).
  */
 export function leavingArticles(previous: Manifest, records: ReadonlyMap<string, ArticleRecord>, publishedBefore?: number): Leaving {
   const published = publishedNames(previous);
   return {
-    published: publishedBefore ?? published.length,
+    published: Math.max(publishedBefore ?? 0, published.length),
     leaving: published.filter((name) => !isPublished(records.get(name))).sort(compareStrings),
   };
 }

@@ -43,7 +43,7 @@ import {
   type SitePlan,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
-import { goneArticles, jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
+import { goneArticles, holdsRecoveredRecords, jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
 import { listSeeds, readSeed, type SkippedSeed, unreadableSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
@@ -220,8 +220,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 
-  // With the records lost, every article the feeds name was published.
-  const publishedBefore = recovered?.size;
+  // With the records lost, every article the feeds name was published; after a run that recovered
+  // them and stopped before it finished, the records name only the articles it got to, and the
+  // pages in the bucket tell how many were published.
+  const publishedBefore =
+    recovered !== undefined || holdsRecoveredRecords(previous.articles)
+      ? Math.max(recovered?.size ?? 0, [...objects.keys()].filter((key) => key.startsWith(ARTICLES_PREFIX)).length)
+      : undefined;
   const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
   if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings });
 

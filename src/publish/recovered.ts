@@ -7,7 +7,7 @@
  */
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
-import type { ArticleRecord } from './manifest.js';
+import { type ArticleRecord, GONE_SEED } from './manifest.js';
 import type { SeedListing } from './plan.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
@@ -72,12 +72,21 @@ export function slugOf(url: string, siteUrl: string): string | undefined {
 }
 
 /**
+ * Whether the manifest holds records goneArticles made, kept by a run that recovered them and
+ * stopped before it finished: its records then name only the articles it got to.
+ */
+export function holdsRecoveredRecords(articles: Readonly<Record<string, ArticleRecord>>): boolean {
+  for (const record of Object.values(articles)) if (record.seed === GONE_SEED) return true;
+  return false;
+}
+
+/**
  * Records for the articles the feeds name whose seeds are no longer listed: published, their
  * seeds gone, so the run takes them off the site as it would with their records (the unpublish
  * guard counts them, and their pages are deleted), and keeps their slugs in the tombstones it
  * leaves. Keyed by the file name the id was made from (itemId: `<idPrefix>articles/<stem>`,
- * the stem percent-encoded); an id of another prefix or form is left out. The listed version and
- * the page's ETag are unknown: empty, they match no listing.
+ * the stem percent-encoded); an id of another prefix or form is left out. The listed version is
+ * GONE_SEED and the page's ETag empty: they match no listing.
  */
 export function goneArticles(recovered: RecoveredArticles, seeds: readonly SeedListing[], idPrefix: string): Record<string, ArticleRecord> {
   const listed = new Set(seeds.map((seed) => itemId(idPrefix, seed.fileName)));
@@ -93,7 +102,7 @@ export function goneArticles(recovered: RecoveredArticles, seeds: readonly SeedL
     }
     // Only an id itemId makes from that very name: the record must be the one a seed of it would find.
     if (itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
-    gone[fileName] = { seed: '', slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
+    gone[fileName] = { seed: GONE_SEED, slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
   }
   return gone;
 }

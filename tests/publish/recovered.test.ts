@@ -1,8 +1,11 @@
 /** Page addresses and edit dates read back from the published JSON feeds, for a run with no manifest to trust. */
 import { describe, expect, it } from 'vitest';
+import { publish } from '../../src/publish/publish.js';
 import { jsonFeedKeys, recoverArticles, slugOf } from '../../src/publish/recovered.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
-import { utf8 } from './support.js';
+import { seed, testFeedConfig, utf8 } from './support.js';
+import { MANIFEST, memorySite } from './support-site.js';
 
 const SITE = 'https://news.example.org/';
 
@@ -65,5 +68,54 @@ describe('recoverArticles', () => {
       ['tag:x:articles/a', { slug: 'a' }],
       ['tag:x:articles/b', { slug: 'b', updated: '2026-02-03T10:00:00.000Z' }],
     ]);
+  });
+});
+
+describe('a run with the manifest lost', () => {
+  it('unpublishes articles whose seeds went meanwhile even when the run that recovered them stopped part way', async () => {
+    // Prepare: a hundred articles published; then the manifest lost and 18 seeds deleted (18 %,
+    // within the guard's 20 %).
+    const files: Record<string, string> = {};
+    for (let n = 0; n < 100; n++) {
+      const day = new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
+      files[`${day}-note.txt`] = seed(day, `Note ${n}`, `Text ${n}.`);
+    }
+    const s = memorySite(files, { now: new Date('2026-06-01T06:00:00Z'), config: testFeedConfig({ itemLimit: 4 }) });
+    await s.run();
+    const pagesBefore = [...s.site.objects.keys()].filter((key) => key.startsWith('articles/'));
+    await s.site.delete(MANIFEST);
+    const gone = Object.keys(files).filter((_, n) => n % 5 === 1 && n < 90);
+    for (const name of gone) await s.deleteSeed(name);
+    // A run stopped in its second batch of seed reads: it saves the 64 records it got to, and
+    // the 18 it recovered for the gone ones.
+    const controller = new AbortController();
+    let reads = 0;
+    const stopping: Storage = {
+      get: async (key) => {
+        if (++reads === 70) controller.abort(new Error('the deadline came'));
+        return s.seeds.get(key);
+      },
+      list: (prefix, options) => s.seeds.list(prefix, options),
+      put: (key, body, options) => s.seeds.put(key, body, options),
+      delete: (key) => s.seeds.delete(key),
+      contentEtag: (body) => s.seeds.contentEtag(body),
+    };
+    await expect(
+      publish({ storage: s.site, seeds: stopping, settings: s.settings, now: () => s.now }, { signal: controller.signal }),
+    ).rejects.toThrow(/the deadline came/);
+
+    // Act
+    const next = await s.run();
+
+    // Assess: 18 of a hundred leave, within the guard's share, and their pages go.
+    expect(gone).toHaveLength(18);
+    expect(next.articles).toMatchObject({ published: 82, unpublished: 18 });
+    // The records the stopped run kept are taken as they are: no manifest rebuilt, nothing recovered again.
+    expect(next.warnings).toEqual([]);
+    const pagesAfter = [...s.site.objects.keys()].filter((key) => key.startsWith('articles/'));
+    expect(pagesAfter).toHaveLength(82);
+    expect(next.objects.deletedKeys.filter((key) => key.startsWith('articles/'))).toEqual(
+      pagesBefore.filter((key) => !pagesAfter.includes(key)).sort(),
+    );
   });
 });
