@@ -77,7 +77,7 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
   const runtime = createRuntime(env, overrides);
   const { logger } = runtime;
 
-  return async (event: unknown, context?: InvocationContext): Promise<PublishSummary> => {
+  return async (event: unknown, context?: InvocationContext): Promise<PublishSummary | StoppedRun> => {
     const started = performance.now();
     // Request id, function name and cold start on every line of this invocation, and none of an
     // earlier invocation's on a line of one without a context.
@@ -94,9 +94,8 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
       logger.info({ message: 'published', trigger, ...(ignored ? { ignored } : {}), ...forLog(result) });
       return result;
     } catch (error) {
-      // Thrown on: Lambda's retries, the failure destination and the error alarm all see it.
       const notes = [...runtime.warnings(), ...ignoredNotes(request?.ignored)];
-      logger.error({
+      const line = {
         message: error instanceof Error ? error.message : String(error),
         ...(request ? { trigger: request.trigger } : {}),
         ...(request?.ignored ? { ignored: request.ignored } : {}),
@@ -105,7 +104,16 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
           ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
           durationMs: Math.round(performance.now() - started),
         }),
-      });
+      };
+      // Stopped by the deadline with its progress saved: more work than one run has time for,
+      // not a fault. Returned, so Lambda neither retries it nor counts an error (no alarm, nothing
+      // in the dead-letter queue); the next scheduled run carries on.
+      if (error instanceof PublishError && error.carriesOn) {
+        logger.warn({ ...line, stopped: true });
+        return { ...error.summary, stopped: error.message };
+      }
+      // Thrown on: Lambda's retries, the failure destination and the error alarm all see it.
+      logger.error(line);
       throw error;
     } finally {
       // A pending timer would keep a local or test process alive after the run.
@@ -113,6 +121,12 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
     }
   };
 }
+
+/** What a run stopped by its deadline after saving its progress returns: as much of the summary as it got to. */
+export type StoppedRun = Partial<PublishSummary> & {
+  /** Why and where it stopped; the next run carries on from there. */
+  readonly stopped: string;
+};
 
 /** How many entries of each list a log line keeps. */
 export const LOG_LIST_LIMIT = 100;

@@ -119,6 +119,12 @@ export class PublishError extends Error {
     message: string,
     readonly summary?: Partial<PublishSummary>,
     options?: { cause: unknown },
+    /**
+     * The run was asked to stop (its deadline) and did, after saving what it finished in the
+     * manifest: no fault, only more work than one run has time for (a large first publish, a
+     * change of every page). The next run carries on from there.
+     */
+    readonly carriesOn = false,
   ) {
     super(message, options);
     this.name = 'PublishError';
@@ -331,8 +337,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
    * complete. Written only over the manifest the run read; a failure to write it is left to the
    * next run, which then does this run's work again.
    */
-  const saveProgress = async () => {
-    if (dryRun || legacy !== undefined) return;
+  const saveProgress = async (): Promise<boolean> => {
+    if (dryRun || legacy !== undefined) return false;
     const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...previous, articles: Object.fromEntries(planned) };
     const articles: Record<string, ArticleRecord> = { ...previous.articles, ...next.articles };
     let finished = 0;
@@ -342,7 +348,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       if (pageLeft && before) articles[fileName] = before;
       else if (before !== record) finished++;
     }
-    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0) return;
+    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0) return false;
     const { settled: _settled, pendingPings: _pending, ...head } = next;
     const pending =
       settings.config.websubHub === undefined
@@ -354,8 +360,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         serializeManifest({ ...head, articles, ...(pending.length > 0 ? { pendingPings: pending } : {}) }, previous),
         manifestPutOptions(stored?.etag),
       );
+      return true;
     } catch {
       // The manifest stays as the run found it: the next run does this run's work again.
+      return false;
     }
   };
   const deletedKeys: string[] = [];
@@ -386,8 +394,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   } catch (thrown) {
     const error = stopped(thrown);
     const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
-    await saveProgress();
-    throw new PublishError(message, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { cause: error });
+    const saved = await saveProgress();
+    throw new PublishError(
+      message,
+      { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings },
+      { cause: error },
+      error instanceof RunStopped && saved,
+    );
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
   const leaving = leavingArticles(previous, records, publishedBefore);
@@ -518,7 +531,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         : error instanceof PreconditionFailedError
           ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
           : `publishing failed: ${describeError(error)}`;
-    if (!(error instanceof PreconditionFailedError)) await saveProgress();
+    const saved = !(error instanceof PreconditionFailedError) && (await saveProgress());
     throw new PublishError(
       message,
       {
@@ -531,6 +544,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         warnings: [...warnings, ...site.warnings],
       },
       { cause: error },
+      error instanceof RunStopped && saved,
     );
   }
 

@@ -15,6 +15,7 @@ import { ConfigError, configWarnings, loadRuntimeConfig, type Env } from '../../
 import { ARCHIVE_CACHE_CONTROL, DEFAULT_CACHE_CONTROL } from '../../src/site-files.js';
 import { createS3Client } from '../../src/storage/s3.js';
 import { fakeBucket, mockS3 } from '../publish/support.js';
+import { completed } from '../handlers/support.js';
 import { EXAMPLE, evaluate, s3AnswerToCloudFront } from './bucket-policy.js';
 import { prepareServiceCopy, repoRoot, serverless, type CommandResult, type ServiceCopy } from './support.js';
 
@@ -233,7 +234,7 @@ describe('IAM against what the code calls', () => {
       // unpublishes their pages and deletes the archive documents beyond the shorter archive.
       await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
       for (const name of seedNames.slice(0, 4)) objects.delete(`drafts/${name}`);
-      const second = await handler({ force: true });
+      const second = await completed(handler({ force: true }));
       const requests = s3.calls().map((call) => {
         const command = call.args[0] as unknown as { constructor: { name: string }; input: Record<string, string | undefined> };
         const { Bucket, Key, Prefix } = command.input;

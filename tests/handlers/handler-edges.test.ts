@@ -13,7 +13,7 @@ import { createHandler, type InvocationContext } from '../../handlers/publish.js
 import { ConfigError, type Env } from '../../src/config.js';
 import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
 import { BUCKET, fakeBucket, mockS3, putCalls, seed, tempDir, THREE_SEEDS, utf8, writeSeeds, type TempDir } from '../publish/support.js';
-import { captureLog, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
+import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -133,31 +133,6 @@ function slowS3(delay: (command: object) => number): void {
     await sleep(delay(command), options?.abortSignal);
     return (answer as (this: S3Client, command: object) => Promise<unknown>).call(this, command);
   } as never);
-}
-
-/**
- * Runs an invocation on the fake clock, 10 ms at a time, until it settles or `limitMs` passes;
- * returns when it settled (fake ms since the start) and how.
- */
-async function onFakeClock(
-  invoke: () => Promise<PublishSummary>,
-  limitMs: number,
-): Promise<{ settledAt: number | undefined; summary?: PublishSummary; error?: unknown }> {
-  let outcome: { summary?: PublishSummary; error?: unknown } | undefined;
-  invoke().then(
-    (summary) => {
-      outcome = { summary };
-    },
-    (error: unknown) => {
-      outcome = { error };
-    },
-  );
-  let elapsed = 0;
-  while (outcome === undefined && elapsed < limitMs) {
-    await vi.advanceTimersByTimeAsync(10);
-    elapsed += 10;
-  }
-  return outcome === undefined ? { settledAt: undefined } : { settledAt: elapsed, ...outcome };
 }
 
 /** The published objects (not the manifest, not the seeds) and their ETags. */
@@ -319,7 +294,7 @@ describe('handler edges: the deadline', () => {
     [5_000, 2_500],
     [12_000, 6_000],
   ])(
-    'with %i ms left, stops %i ms before the deadline, rejects with one line naming the step, and the next invocation converges',
+    'with %i ms left, stops %i ms before the deadline with its progress saved: one WARN line naming the step, no error for Lambda to retry or alarm on, and the next invocation converges',
     async (remaining, margin) => {
       // Prepare: the site a run that never stopped leaves.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -344,12 +319,12 @@ describe('handler edges: the deadline', () => {
       // Assess
       expect(stopped.settledAt).toBeDefined();
       expect(stopped.settledAt!).toBeLessThan(remaining);
-      expect(stopped.error).toBeInstanceOf(PublishError);
-      const message = (stopped.error as Error).message;
+      expect(stopped.error).toBeUndefined();
+      const message = stopped.stopped!.stopped;
       expect(message).toMatch(
         new RegExp(`^stopped before [^:]+: the run used its ${remaining - margin} ms and stopped ${margin} ms before the Lambda timeout; `),
       );
-      expect(stoppedLines).toEqual([expect.objectContaining({ level: 'ERROR', function_request_id: 'request-1', message })]);
+      expect(stoppedLines).toEqual([expect.objectContaining({ level: 'WARN', function_request_id: 'request-1', message, stopped: true })]);
       // What the line says was written is what S3 took before the stop.
       expect((stoppedLines[0]!.objects as { written: number }).written).toBe(stoppedPuts);
       expect(next.error).toBeUndefined();
@@ -401,7 +376,7 @@ describe('handler edges: the deadline', () => {
     const before = timers();
 
     // Act
-    const summary = await handlerFor()({}, context);
+    const summary = await completed(handlerFor()({}, context));
 
     // Assess
     expect(summary.objects.written).toBe(ALL_OBJECTS);
@@ -511,7 +486,7 @@ describe('handler edges: the log line', () => {
     fakeBucket(s3, initial);
 
     // Act
-    const summary = await handlerFor(bucketSeedsEnv())({}, lambdaContext('request-1'));
+    const summary = await completed(handlerFor(bucketSeedsEnv())({}, lambdaContext('request-1')));
 
     // Assess
     expect(summary.articles.rejected).toBe(3000);
@@ -532,7 +507,7 @@ describe('handler edges: the log line', () => {
     );
 
     // Act
-    const summary = await handlerFor(bucketSeedsEnv())({ force: true }, lambdaContext('request-1'));
+    const summary = await completed(handlerFor(bucketSeedsEnv())({ force: true }, lambdaContext('request-1')));
 
     // Assess
     expect(summary.articles.published).toBe(3000);
@@ -634,8 +609,8 @@ describe('handler edges: S3 failing', () => {
 
     // Act
     failures.clear();
-    const next = await handler(await event('scheduled.json'));
-    const after = await handler(await event('scheduled.json'));
+    const next = await completed(handler(await event('scheduled.json')));
+    const after = await completed(handler(await event('scheduled.json')));
 
     // Assess
     expect(next.objects.writtenKeys).toContain('feed.json');

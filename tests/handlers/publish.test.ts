@@ -19,7 +19,7 @@ import {
   writeSeeds,
   type TempDir,
 } from '../publish/support.js';
-import { captureLog, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
+import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -115,8 +115,8 @@ describe('publish handler: runs that publish', () => {
     expect(manual).toEqual(payload);
 
     // Act
-    const first = await handler(manual);
-    const second = await handler(manual);
+    const first = await completed(handler(manual));
+    const second = await completed(handler(manual));
 
     // Assess
     expect(first.objects.written).toBe(ALL_OBJECTS);
@@ -240,7 +240,7 @@ describe('publish handler: log lines (Powertools Logger)', () => {
     const failed = await handler(await event('scheduled.json')).catch((caught: unknown) => caught);
     s3.reset();
     fakeBucket(s3);
-    const summary = await handler(await event('scheduled.json'));
+    const summary = await completed(handler(await event('scheduled.json')));
 
     // Assess
     expect(failed).toBeInstanceOf(PublishError);
@@ -517,7 +517,7 @@ describe('publish handler: events too big or too deep to be real', () => {
     };
 
     // Act
-    const summary = await handlerFor()(scheduled);
+    const summary = await completed(handlerFor()(scheduled));
 
     // Assess
     expect(summary.articles.published).toBe(3);
@@ -683,7 +683,7 @@ describe('publish handler: stopping before the Lambda timeout', () => {
     const before = timers();
 
     // Act
-    const summary = await handlerFor()(await event('scheduled.json'), { getRemainingTimeInMillis: () => 60_000 });
+    const summary = await completed(handlerFor()(await event('scheduled.json'), { getRemainingTimeInMillis: () => 60_000 }));
 
     // Assess
     expect(summary.objects.written).toBe(ALL_OBJECTS);

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { expect, vi } from 'vitest';
+import type { StoppedRun } from '../../handlers/publish.js';
 import type { Env } from '../../src/config.js';
+import type { PublishSummary } from '../../src/publish/publish.js';
 import { BUCKET } from '../publish/support.js';
 
 const EVENTS = join(import.meta.dirname, '..', 'fixtures', 'events');
@@ -71,4 +73,42 @@ export function lambdaContext(awsRequestId: string, remainingMs = 60_000): Conte
     fail: () => {},
     succeed: () => {},
   };
+}
+
+/** How an invocation on the fake clock settled: published, stopped with its progress saved, or failed. */
+export interface Settled {
+  /** Fake milliseconds from the start until it settled; undefined when it had not by the limit. */
+  readonly settledAt: number | undefined;
+  readonly summary?: PublishSummary;
+  readonly stopped?: StoppedRun;
+  readonly error?: unknown;
+}
+
+/**
+ * Runs an invocation on the fake clock, 10 ms at a time, until it settles or `limitMs` passes;
+ * returns when it settled and how.
+ */
+export async function onFakeClock(invoke: () => Promise<PublishSummary | StoppedRun>, limitMs: number): Promise<Settled> {
+  let outcome: Omit<Settled, 'settledAt'> | undefined;
+  invoke().then(
+    (result) => {
+      outcome = 'stopped' in result ? { stopped: result } : { summary: result as PublishSummary };
+    },
+    (error: unknown) => {
+      outcome = { error };
+    },
+  );
+  let elapsed = 0;
+  while (outcome === undefined && elapsed < limitMs) {
+    await vi.advanceTimersByTimeAsync(10);
+    elapsed += 10;
+  }
+  return outcome === undefined ? { settledAt: undefined } : { settledAt: elapsed, ...outcome };
+}
+
+/** The summary of an invocation that published; fails the test when the run stopped at its deadline instead. */
+export async function completed(result: Promise<PublishSummary | StoppedRun>): Promise<PublishSummary> {
+  const settled = await result;
+  if ('stopped' in settled) throw new Error(`the run stopped instead of completing: ${settled.stopped}`);
+  return settled;
 }

@@ -24,7 +24,7 @@ import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } f
 import { startLocal, type Started } from '../../src/local/start.js';
 import type { PublishSummary } from '../../src/publish/publish.js';
 import { createS3Client } from '../../src/storage/s3.js';
-import { captureLog, fixtureEvent, lambdaContext } from '../handlers/support.js';
+import { captureLog, completed, fixtureEvent, lambdaContext } from '../handlers/support.js';
 import { seed, tempDir, type TempDir } from './support.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,7 +128,7 @@ async function site(bucket: string, extra: Env = {}) {
     async invoke(event: unknown): Promise<{ summary?: PublishSummary; error?: Error; lines: Record<string, unknown>[] }> {
       const log = captureLog();
       try {
-        const summary = await s.handler(event, lambdaContext(`request-${bucket}-${++request}`));
+        const summary = await completed(s.handler(event, lambdaContext(`request-${bucket}-${++request}`)));
         return { summary, lines: log.logLines() };
       } catch (error) {
         return { error: error as Error, lines: log.logLines() };
@@ -817,7 +817,7 @@ describe('bucket mode: one publish path', () => {
     const log = captureLog();
     let summary: PublishSummary;
     try {
-      summary = await handler(await scheduled(), lambdaContext('request-one-path'));
+      summary = await completed(handler(await scheduled(), lambdaContext('request-one-path')));
     } finally {
       vi.restoreAllMocks();
     }
