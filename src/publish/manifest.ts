@@ -27,6 +27,12 @@ export interface Rejection {
    * the listing, since a change of the limit changes the answer without changing the seed.
    */
   readonly tooLarge?: true;
+  /**
+   * Listed but could not be read (unreadableSeed: no read permission, an archived object): read
+   * again on every run, since what makes it readable again (a chmod, a restore) does not change
+   * its listing.
+   */
+  readonly unreadable?: true;
 }
 
 /** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
@@ -342,7 +348,7 @@ const TEXT_FIELD_ORDER = ['title', 'lede', 'html', 'language'] as const;
 /** JSON.stringify's replacer: at every level, these names in this order (the nested objects' names differ from the record's). */
 const RECORD_KEY_ORDER = [
   ...ARTICLE_FIELD_ORDER.flatMap((field) => {
-    if (field === 'rejected') return [field, 'line', 'reason', 'tooLarge'];
+    if (field === 'rejected') return [field, 'line', 'reason', 'tooLarge', 'unreadable'];
     if (field === 'page') return [field, 'input', 'etag'];
     if (field === 'text') return [field, ...TEXT_FIELD_ORDER];
     return [field];
@@ -419,7 +425,8 @@ function isArticleRecord(value: unknown): value is ArticleRecord {
       isJsonObject(rejected) &&
       typeof rejected.line === 'number' &&
       typeof rejected.reason === 'string' &&
-      (rejected.tooLarge === undefined || rejected.tooLarge === true)
+      (rejected.tooLarge === undefined || rejected.tooLarge === true) &&
+      (rejected.unreadable === undefined || rejected.unreadable === true)
     )
   )
     return false;

@@ -115,7 +115,8 @@ export function seedsToRead(
     if (force || record?.seed !== seed.signature) read.push(seed.fileName);
     // Over the limit now, or refused for being over it before: the limit may have changed. A seed
     // over it is refused again from its listing (not read); one now under it is read and parsed.
-    else if (seed.size > seedLimit || record.rejected?.tooLarge) read.push(seed.fileName);
+    // Unreadable before: read again, as nothing in the listing says whether it can be now.
+    else if (seed.size > seedLimit || record.rejected?.tooLarge || record.rejected?.unreadable) read.push(seed.fileName);
     else if (
       // A refused seed is looked at again only for the page of its last good version (keptVersion).
       (record.rejected === undefined || record.page !== undefined) &&
@@ -242,16 +243,22 @@ function pageSettingsKey(settings: PlanSettings): string {
 
 /**
  * A seed that cannot be published as listed: its last good version, if any, stays as it was.
- * `tooLarge`: refused from its listed size without being read (see Rejection.tooLarge).
+ * `tooLarge`: refused from its listed size without being read (see Rejection.tooLarge);
+ * `unreadable`: listed but could not be read (Rejection.unreadable).
  */
 export function rejectedArticle(
   seed: SeedListing,
   previous: ArticleRecord | undefined,
   error: ArticleError,
   context: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
-  { tooLarge = false }: { readonly tooLarge?: boolean } = {},
+  { tooLarge = false, unreadable = false }: { readonly tooLarge?: boolean; readonly unreadable?: boolean } = {},
 ): ArticlePlan {
-  const rejected = { line: error.line, reason: error.reason, ...(tooLarge ? { tooLarge: true as const } : {}) };
+  const rejected = {
+    line: error.line,
+    reason: error.reason,
+    ...(tooLarge ? { tooLarge: true as const } : {}),
+    ...(unreadable ? { unreadable: true as const } : {}),
+  };
   const kept = keptVersion(seed.fileName, previous, context);
   return { record: { ...kept.record, seed: seed.signature, rejected }, rejection: error, ...(kept.page ? { page: kept.page } : {}) };
 }
@@ -410,8 +417,11 @@ export interface SitePlan {
   readonly archives: readonly ArchiveJob[];
   /** How many archives there are: the newest is the last. */
   readonly archiveCount: number;
-  /** An archive's three documents, from its articles' text. */
-  renderArchive(job: ArchiveJob, texts: ReadonlyMap<string, EntryText>): PlannedPut[];
+  /**
+   * An archive's three documents, from its articles' text; without the articles in `leftOut`
+   * (their seeds could not be read), and then recorded as such, to be made again.
+   */
+  renderArchive(job: ArchiveJob, texts: ReadonlyMap<string, EntryText>, leftOut?: ReadonlySet<string>): PlannedPut[];
   /** The index, the three feeds and the site's other objects that differ from what the bucket holds, in write order. */
   readonly puts: readonly PlannedPut[];
   /** The same objects that are already as they should be. */
@@ -537,8 +547,17 @@ export function planSite(input: SiteInput): SitePlan {
     );
   }
   const puts: PlannedPut[] = [];
-  const renderArchive = (job: ArchiveJob, archiveTexts: ReadonlyMap<string, EntryText>): PlannedPut[] => {
+  const renderArchive = (
+    job: ArchiveJob,
+    archiveTexts: ReadonlyMap<string, EntryText>,
+    leftOut: ReadonlySet<string> = new Set(),
+  ): PlannedPut[] => {
     const page = pages[job.number - 1]!;
+    const entries = page.entries.filter(({ fileName }) => !leftOut.has(fileName));
+    if (entries.length === 0) throw new MissingText(page.entries.map(({ fileName }) => fileName));
+    // Made without some of its articles: recorded as what it is made from, so the run after makes it again.
+    const input =
+      entries.length === page.entries.length ? page.input : digest(page.input, JSON.stringify(['without', [...leftOut].sort()]));
     const entryWithText = (entry: Ranked) => {
       const text = archiveTexts.get(entry.fileName) ?? textOf(entry);
       if (text === undefined) throw new MissingText([entry.fileName]);
@@ -548,9 +567,9 @@ export function planSite(input: SiteInput): SitePlan {
     const model = buildFeedModel(
       // An archive is never announced to a WebSub hub, so it carries no hub link.
       { ...withoutHub(feedChannel(config)), feedUrls: archiveUrls(config, page.number), archiveOf: config.feedUrls },
-      page.entries.map((entry) => entryWithText(entry).item),
+      entries.map((entry) => entryWithText(entry).item),
       // Every article of the page: a closed page that took backdated articles holds more than the feeds do.
-      page.entries.length,
+      entries.length,
     )!;
     const { documents } = renderWithinLimit(model, limit, (rendered) =>
       withHistory(rendered, {
@@ -569,7 +588,7 @@ export function planSite(input: SiteInput): SitePlan {
         key: keys[format],
         body: Buffer.from(documents[format], 'utf8'),
         contentType,
-        input: page.input,
+        input,
         cacheControl: page.cacheControl,
       });
     }

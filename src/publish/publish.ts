@@ -284,8 +284,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         try {
           return await readSeed(deps.seeds, fileName, request.signal);
         } catch (error) {
-          // The seed's own problem (no read permission): reported, its record left as it was so
-          // the next run reads it again; the others are published.
+          // The seed's own problem (no read permission): refused as a seed that does not parse
+          // is, its last good version kept, and read again on the next run; the others are published.
           const reason = request.signal?.aborted ? undefined : unreadableSeed(error);
           if (reason === undefined) throw error;
           unreadable.set(fileName, `${reason}; it is read again on the next run`);
@@ -295,21 +295,29 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
       batch.forEach((fileName, index) => {
-        if (unreadable.has(fileName)) return;
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
+        const cannotRead = unreadable.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
         const plan = tooLarge
           ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
-          : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
-              settings,
-              now,
-              force,
-              listed,
-              usedSlugs,
-              ...(legacy ? { legacy } : {}),
-              ...(recovered ? { recovered } : {}),
-            });
+          : cannotRead !== undefined
+            ? rejectedArticle(
+                listing.get(fileName)!,
+                previousRecord,
+                { fileName, line: 1, reason: cannotRead },
+                { settings, force, listed },
+                { unreadable: true },
+              )
+            : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
+                settings,
+                now,
+                force,
+                listed,
+                usedSlugs,
+                ...(legacy ? { legacy } : {}),
+                ...(recovered ? { recovered } : {}),
+              });
         if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
         if (plan.rejection) rejections.set(fileName, plan.rejection);
         else rejections.delete(fileName);
@@ -411,22 +419,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
 
   const summarized = summarize(records, rejections, settings, now);
-  const unread = [...unreadable].map(([fileName, reason]) => ({
-    file: fileName,
-    line: 1,
-    reason,
-    keptPublished: records.get(fileName)?.page !== undefined,
-  }));
-  // A new seed that could not be read has no record to be counted by.
-  const unreadNew = unread.filter(({ file }) => records.get(file)?.seed === undefined).length;
-  const rejected = [...summarized.rejected.filter(({ file }) => !unreadable.has(file)), ...unread, ...collided].sort((a, b) =>
-    compareStrings(a.file, b.file),
-  );
+  const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));
   const summaryBase = {
     ...summarized,
     rejected,
     skipped,
-    articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length + unreadNew, rejected: rejected.length },
+    articles: { ...summarized.articles, seeds: summarized.articles.seeds + collided.length, rejected: rejected.length },
   };
   if (site.itemCount === 0) {
     throw new PublishError(
@@ -443,6 +441,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let manifestEtag = stored?.etag;
   // None when a seed could not be read: the next run, finding the same listings, must read it again.
   let settled: SettledState | undefined;
+  /** Articles whose seeds could not be read when their archive was made: left out of it, their pages kept. */
+  const leftOutOfArchives: PublishSummary['rejected'][number][] = [];
   const pagesPublished = publishedPages(records);
   try {
     // Archives first, newest first: an archive that is new is written before the one it follows
@@ -453,16 +453,38 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     for (const job of [...site.archives].reverse()) {
       checkTime(`writing archive ${job.number}`);
       const lacking = job.fileNames.filter((fileName) => !texts.has(fileName) && records.get(fileName)?.text === undefined);
+      // Seeds that cannot be read now (their own problem): the archive goes without them this
+      // run; their records say so, and the next run reads them and makes the archive again.
+      const leftOut = new Set<string>();
       const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) => {
         checkTime(`writing archive ${job.number}`);
-        return textFromSeed(fileName, await readSeed(deps.seeds, fileName, request.signal));
+        try {
+          return textFromSeed(fileName, await readSeed(deps.seeds, fileName, request.signal));
+        } catch (error) {
+          const reason = request.signal?.aborted ? undefined : unreadableSeed(error);
+          if (reason === undefined) throw error;
+          const why = `${reason}; it is left out of archive ${job.number} until it can be read`;
+          unreadable.set(fileName, why);
+          leftOut.add(fileName);
+          const record = records.get(fileName)!;
+          records.set(fileName, { ...record, rejected: { line: 1, reason: why, unreadable: true } });
+          leftOutOfArchives.push({ file: fileName, line: 1, reason: why, keptPublished: true });
+          return undefined;
+        }
       });
+      // An archive has to list something: with none of its articles readable, the run stops
+      // before anything links past it, and the next run tries again.
+      if (job.fileNames.every((fileName) => leftOut.has(fileName))) {
+        throw new Error(
+          `none of the articles of archive ${job.number} can be read now: ${[...leftOut].map((name) => `${name}: ${unreadable.get(name)}`).join('; ')}`,
+        );
+      }
       lacking.forEach((fileName, index) => {
         const text = lackingTexts[index];
         if (text) texts.set(fileName, text);
       });
       read += lacking.length;
-      for (const object of site.renderArchive(job, texts)) {
+      for (const object of site.renderArchive(job, texts, leftOut)) {
         archivePuts.push({ key: object.key, input: object.input });
         await put(object);
       }
@@ -566,12 +588,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         });
 
   const pagesWritten = writtenKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length;
+  const rejectedInAll = [...summaryBase.rejected, ...leftOutOfArchives].sort((a, b) => compareStrings(a.file, b.file));
   return {
     dryRun,
     force,
     ...summaryBase,
+    rejected: rejectedInAll,
     // Every article that left the site, its page deleted now or gone already.
-    articles: { ...summaryBase.articles, read, unpublished: leaving.leaving.length },
+    articles: { ...summaryBase.articles, read, rejected: rejectedInAll.length, unpublished: leaving.leaving.length },
     feedItems: site.itemCount,
     objects: summaryObjects(writtenKeys, site.deletes, pagesPublished - pagesWritten + site.unchanged.length),
     warnings: [...warnings, ...site.warnings, ...(announced?.warnings ?? [])],
