@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../handlers/event.js';
 import { createHandler, type InvocationContext } from '../../handlers/publish.js';
 import { ConfigError, type Env } from '../../src/config.js';
-import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
+import { PublishError } from '../../src/publish/publish.js';
 import { BUCKET, fakeBucket, mockS3, putCalls, seed, tempDir, THREE_SEEDS, utf8, writeSeeds, type TempDir } from '../publish/support.js';
 import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
 

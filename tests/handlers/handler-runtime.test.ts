@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, type InvocationContext } from '../../handlers/publish.js';
 import type { Env } from '../../src/config.js';
-import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
+import { PublishError } from '../../src/publish/publish.js';
 import {
   BUCKET,
   fakeBucket,

@@ -353,7 +353,7 @@ async function againstCleanPublish(site: Site): Promise<{ problems: string[]; sa
     if (theirs !== undefined && slug(url) !== undefined && slug(theirs) !== undefined) slugMap.set(slug(url)!, slug(theirs)!);
   }
   const remap = (value: string) =>
-    value.replace(/articles\/([a-z0-9-]+)\.html/g, (all, name: string) => `articles/${slugMap.get(name) ?? name}.html`);
+    value.replace(/articles\/([a-z0-9-]+)\.html/g, (_all, name: string) => `articles/${slugMap.get(name) ?? name}.html`);
   const samePages = partition(site.site.objects) === partition(clean.site.objects);
   const normalize = (objects: Map<string, Served>, map: boolean) =>
     new Map(

@@ -1,0 +1,517 @@
+/**
+ * A review of `npm start` as a newcomer, a browser and a feed reader meet it, beyond what
+ * start.integration, start-edges.integration and reader.integration already check: the real
+ * bundle (built into a temp folder, as those files do) run as a child process in a throw-away
+ * checkout, spoken to over HTTP the way readers and browsers speak.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../../src/local/data-lock.js';
+import { seed, tempDir, type TempDir } from '../publish/support.js';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+let buildDir: string;
+let startScript: string;
+
+beforeAll(async () => {
+  // Prepare (shared): the `npm start` bundle in a folder of its own, so that parallel test files
+  // never rebuild each other's dist/; s3rver stays external and is found through the link.
+  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-review-build-'));
+  await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
+  await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
+    cwd: repoRoot,
+  });
+  startScript = join(buildDir, 'start', 'index.mjs');
+});
+
+afterAll(async () => {
+  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+});
+
+/** A folder that looks like a checkout: the repository's seeds and feed.config.json. */
+async function checkout(prefix: string): Promise<TempDir> {
+  const dir = await tempDir(prefix);
+  await cp(join(repoRoot, 'seeds'), join(dir.path, 'seeds'), { recursive: true });
+  await cp(join(repoRoot, 'feed.config.json'), join(dir.path, 'feed.config.json'));
+  return dir;
+}
+
+/** The environment of the shell, without any setting a developer may have exported for a deploy. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(PORT|SITE_URL|FEED_|SEEDS_|S3_|CACHE_CONTROL|MAX_|UNPUBLISH_|PUBLISH_INTERVAL)/.test(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+interface Launched {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  stdout: string;
+  stderr: string;
+}
+
+const children: Launched[] = [];
+const folders: TempDir[] = [];
+
+afterEach(async () => {
+  // Whatever a test left running is stopped here, by its own pid; then its folders go.
+  for (const child of children.splice(0)) {
+    if (child.exit === undefined) {
+      child.proc.kill('SIGKILL');
+      await child.exited;
+    }
+  }
+  for (const folder of folders.splice(0)) await folder.remove();
+});
+
+/** `node dist/start/index.mjs ARGS` (what `npm start -- ARGS` execs) in `cwd`. */
+/** `shared`: a block's own server, stopped by its afterAll rather than after each test. */
+function launch(cwd: string, args: readonly string[], env: Record<string, string> = {}, shared = false): Launched {
+  const proc = spawn(process.execPath, ['--enable-source-maps', startScript, ...args], {
+    cwd,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const launched: Launched = {
+    proc,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        launched.exit = { code, signal };
+        resolve(launched.exit);
+      });
+    }),
+  };
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    launched.stdout += chunk.toString();
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    launched.stderr += chunk.toString();
+  });
+  if (!shared) children.push(launched);
+  return launched;
+}
+
+/** Waits until the process says it serves; fails with its output if it ends first. */
+async function serving(child: Launched, ms = 25_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!child.stdout.includes('Serving until Ctrl-C.')) {
+    if (child.exit !== undefined || Date.now() > deadline) {
+      throw new Error(`npm start did not get to serving (exit ${JSON.stringify(child.exit)}):\n${child.stdout}\n${child.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** `npm start -- --port 0 ARGS` in `cwd`, serving. */
+async function serve(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<Launched> {
+  const child = launch(cwd, ['--port', '0', ...args], env);
+  await serving(child);
+  return child;
+}
+
+/** `npm start -- ARGS` to its end. */
+async function run(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<Launched> {
+  const child = launch(cwd, args, env);
+  await exitWithin(child, 60_000);
+  return child;
+}
+
+/** The exit of a process, or undefined if it has not ended within `ms`. */
+async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
+  return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+}
+
+/** The four URLs npm start prints, by their label. */
+function printedUrls(stdout: string): { rss: string; atom: string; json: string; site: string } {
+  const url = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)$`, 'm').exec(stdout)?.[1];
+  const urls = { rss: url('RSS 2\\.0'), atom: url('Atom 1\\.0'), json: url('JSON Feed'), site: url('Site') };
+  expect(urls, stdout).toEqual({ rss: expect.any(String), atom: expect.any(String), json: expect.any(String), site: expect.any(String) });
+  return urls as { rss: string; atom: string; json: string; site: string };
+}
+
+/** "…: W objects written, U unchanged, D deleted." as numbers. */
+function counts(stdout: string): { published: number; written: number; unchanged: number; deleted: number } {
+  const match = /Published (\d+) articles \(.*\): (\d+) objects written, (\d+) unchanged, (\d+) deleted\./.exec(stdout);
+  expect(match, stdout).not.toBeNull();
+  return { published: Number(match![1]), written: Number(match![2]), unchanged: Number(match![3]), deleted: Number(match![4]) };
+}
+
+interface RawResponse {
+  readonly status: number;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/** One HTTP/1.1 request, the request target sent exactly as given (no normalising of `..` or `%2F`). */
+async function rawRequest(
+  origin: string,
+  target: string,
+  method = 'GET',
+  headers: Readonly<Record<string, string>> = {},
+  body = '',
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  const socket = connect(Number(port), hostname);
+  const head = [`${method} ${target} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close'];
+  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
+  if (body !== '' || method === 'PUT' || method === 'POST') head.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  const [statusLine = '', ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
+  const parsed: Record<string, string> = {};
+  for (const field of fields) {
+    const colon = field.indexOf(':');
+    parsed[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
+  }
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers: parsed, body: all.subarray(end + 4) };
+}
+
+describe('what a feed reader and a browser get from a running npm start', () => {
+  let dir: TempDir;
+  let server: Launched;
+  let urls: ReturnType<typeof printedUrls>;
+  let origin: string;
+
+  beforeAll(async () => {
+    // Prepare (shared): the repository's seeds, served for the whole block.
+    dir = await checkout('npm-start-review-http-');
+    server = launch(dir.path, ['--port', '0'], {}, true);
+    await serving(server);
+    urls = printedUrls(server.stdout);
+    origin = new URL(urls.rss).origin;
+  });
+
+  afterAll(async () => {
+    if (server && server.exit === undefined) {
+      server.proc.kill('SIGKILL');
+      await server.exited;
+    }
+    await dir?.remove();
+  });
+
+  it('serves a feed unchanged whatever query string a reader appends, percent-encoding, or dot segments in its path', async () => {
+    // Prepare
+    const feed = await rawRequest(origin, '/feeds/rss.xml');
+    const article = (JSON.parse((await rawRequest(origin, '/feeds/feed.json')).body.toString('utf8')) as { items: { url: string }[] })
+      .items;
+    const cyrillic = article.map((item) => new URL(item.url).pathname).find((path) => path.includes('%D0'));
+    expect(cyrillic, 'the sample seeds include a Cyrillic slug').toBeDefined();
+    const page = await rawRequest(origin, cyrillic!);
+
+    // Act
+    const variants = await Promise.all(
+      [
+        '/feeds/rss.xml?utm_source=feedly&utm_medium=rss',
+        '/feeds/rss.xml?_=1700000000',
+        '/feeds/%72ss.xml',
+        '/feeds/articles/../rss.xml',
+      ].map((target) => rawRequest(origin, target)),
+    );
+    const lowerCaseEscapes = await rawRequest(
+      origin,
+      cyrillic!.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()),
+    );
+
+    // Assess
+    expect(feed.status).toBe(200);
+    for (const variant of variants) {
+      expect(variant.status).toBe(200);
+      expect(variant.headers['content-type']).toBe('application/xml; charset=utf-8');
+      expect(variant.body.equals(feed.body)).toBe(true);
+    }
+    expect(page.status).toBe(200);
+    expect(lowerCaseEscapes.status).toBe(200);
+    expect(lowerCaseEscapes.body.equals(page.body)).toBe(true);
+  });
+
+  // FAILS: If-None-Match naming the current ETag in a list, or in its weak form, gets the whole feed again (200) where RFC 9110's weak comparison of any listed tag calls for 304 Not Modified.
+  it('answers If-None-Match with 304 when the current ETag is one of a list, or given in its weak form', async () => {
+    // Prepare
+    const full = await rawRequest(origin, '/feeds/rss.xml');
+    const etag = full.headers.etag!;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+
+    // Act
+    const listed = await rawRequest(origin, '/feeds/rss.xml', 'GET', { 'If-None-Match': `"00000000000000000000000000000000", ${etag}` });
+    const weak = await rawRequest(origin, '/feeds/rss.xml', 'GET', { 'If-None-Match': `W/${etag}` });
+
+    // Assess
+    expect({ listed: listed.status, weak: weak.status }).toEqual({ listed: 304, weak: 304 });
+  });
+
+  // FAILS: with an outdated If-None-Match the server still evaluates If-Modified-Since and answers 304, so a reader misses a feed rewritten within the same second; If-None-Match must take precedence (RFC 9110 13.2.2) and the answer be 200.
+  it('answers a stale ETag with the whole feed even when If-Modified-Since equals Last-Modified', async () => {
+    // Prepare
+    const full = await rawRequest(origin, '/feeds/rss.xml');
+    const lastModified = full.headers['last-modified']!;
+
+    // Act
+    const polled = await rawRequest(origin, '/feeds/rss.xml', 'GET', {
+      'If-None-Match': '"00000000000000000000000000000000"',
+      'If-Modified-Since': lastModified,
+    });
+
+    // Assess
+    expect(polled.status).toBe(200);
+    expect(polled.body.equals(full.body)).toBe(true);
+  });
+
+  // FAILS: index.html's <link rel="canonical"> names the bare bucket URL, which s3rver answers with an XML bucket listing (every key, the manifest included) instead of the page; under npm start it should name a URL that serves index.html.
+  it("index.html's canonical link leads to the index page itself", async () => {
+    // Prepare
+    const index = await fetch(urls.site);
+    const html = await index.text();
+    const canonical = /<link rel="canonical" href="([^"]+)">/.exec(html)?.[1];
+    expect(canonical).toBeDefined();
+
+    // Act
+    const followed = await fetch(canonical!);
+    const body = await followed.text();
+
+    // Assess
+    expect(followed.status).toBe(200);
+    expect(followed.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(body).toBe(html);
+  });
+
+  // FAILS: a missing page whose name is a long path segment (300 characters, far under S3's 1,024-byte key limit) is answered 500 InternalError (s3rver hits ENAMETOOLONG on its file) instead of 404.
+  it('answers a missing page with a long name with 404, not 500', async () => {
+    // Prepare
+    const target = `/feeds/articles/2026-01-01-${'a'.repeat(300)}.html`;
+
+    // Act
+    const get = await rawRequest(origin, target);
+
+    // Assess
+    expect(get.status).toBe(404);
+  });
+});
+
+describe('requests that would change what npm start serves', () => {
+  let dir: TempDir;
+  let server: Launched;
+  let origin: string;
+
+  beforeAll(async () => {
+    // Prepare (shared): its own server, since the requests below may alter what it serves.
+    dir = await checkout('npm-start-review-write-');
+    server = launch(dir.path, ['--port', '0'], {}, true);
+    await serving(server);
+    origin = new URL(printedUrls(server.stdout).rss).origin;
+  });
+
+  afterAll(async () => {
+    if (server && server.exit === undefined) {
+      server.proc.kill('SIGKILL');
+      await server.exited;
+    }
+    await dir?.remove();
+  });
+
+  // FAILS: the server takes unsigned writes from anyone: a plain HTML form POST from any web page open in the browser (no CORS preflight) replaces index.html, and an unsigned DELETE removes rss.xml; both should be refused (403) and the site stay as published.
+  it('refuses unsigned writes: a cross-site form upload over index.html and a DELETE of rss.xml', async () => {
+    // Prepare
+    const indexBefore = await rawRequest(origin, '/feeds/index.html');
+    const boundary = 'ReviewBoundary7MA4YWxk';
+    const form = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nindex.html\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="Content-Type"\r\n\r\ntext/html\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.html"\r\nContent-Type: text/html\r\n\r\n<script>alert(document.domain)</script>\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+
+    // Act
+    const upload = await rawRequest(
+      origin,
+      '/feeds/',
+      'POST',
+      { Origin: 'https://attacker.example', 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      form,
+    );
+    const removal = await rawRequest(origin, '/feeds/rss.xml', 'DELETE');
+    const indexAfter = await rawRequest(origin, '/feeds/index.html');
+    const rssAfter = await rawRequest(origin, '/feeds/rss.xml');
+
+    // Assess
+    expect({ upload: upload.status, removal: removal.status }).toEqual({ upload: 403, removal: 403 });
+    expect(indexAfter.body.toString('utf8')).toBe(indexBefore.body.toString('utf8'));
+    expect(rssAfter.status).toBe(200);
+  });
+
+  // FAILS: an unsigned PUT whose key climbs out with ..%2F writes files outside the data folder (here into the checkout, next to seeds/); such a key should be refused and nothing written outside .local-s3.
+  it('writes nothing outside the data folder for a key with ../ in it', async () => {
+    // Prepare
+    const before = await readdir(dir.path);
+
+    // Act
+    const put = await rawRequest(origin, '/feeds/..%2F..%2Fescaped.txt', 'PUT', { 'Content-Type': 'text/plain' }, 'escaped');
+    const after = await readdir(dir.path);
+
+    // Assess
+    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    expect(put.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('seeds under npm start', () => {
+  // FAILS: a seed whose title is a 60-glyph Thai headline gets a page whose file in .local-s3 (name plus s3rver's suffix) is 261 bytes, past the file system's 255, so the PUT fails (500, or an unhandled ENAMETOOLONG crash) and npm start serves nothing; it should publish the article like any other ("any script").
+  it('publishes an article with a long Thai title and serves its page', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-thai-');
+    folders.push(dir);
+    const title = 'กรุงเทพฯ เปิดรถไฟฟ้าสายใหม่เชื่อมสนามบินสุวรรณภูมิกับใจกลางเมืองภายในปีหน้า';
+    await writeFile(join(dir.path, 'seeds', 'zz-bangkok-rail.txt'), seed('2026-01-05', title, 'lang th', 'ข่าวสั้นเกี่ยวกับรถไฟฟ้าสายใหม่.'));
+
+    // Act
+    const child = launch(dir.path, ['--port', '0']);
+    let started = true;
+    try {
+      await serving(child);
+    } catch {
+      started = false;
+    }
+
+    // Assess
+    expect(started, `${child.stdout}\n${child.stderr}`).toBe(true);
+    const feed = (await (await fetch(printedUrls(child.stdout).json)).json()) as { items: { title: string; url: string }[] };
+    const item = feed.items.find((entry) => entry.title === title);
+    expect(item).toBeDefined();
+    expect((await fetch(item!.url)).status).toBe(200);
+  });
+
+  it('publishes a renamed seed as a new article at a new page and takes the old page down, on the next start', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-rename-');
+    folders.push(dir);
+    await writeFile(join(dir.path, 'seeds', 'zz-rename-me.txt'), seed('2025-12-01', 'Rename Me Please', 'A lede.'));
+    const first = await serve(dir.path);
+    const port = new URL(printedUrls(first.stdout).rss).port;
+    const before = (await (await fetch(printedUrls(first.stdout).json)).json()) as { items: { id: string; url: string; title: string }[] };
+    const old = before.items.find((item) => item.title === 'Rename Me Please')!;
+    first.proc.kill('SIGINT');
+    await exitWithin(first, 5_000);
+    await rename(join(dir.path, 'seeds', 'zz-rename-me.txt'), join(dir.path, 'seeds', 'zz-renamed.txt'));
+
+    // Act
+    const second = await serve(dir.path, ['--port', port]);
+    const after = (await (await fetch(printedUrls(second.stdout).json)).json()) as { items: { id: string; url: string; title: string }[] };
+
+    // Assess
+    const renamed = after.items.filter((item) => item.title === 'Rename Me Please');
+    expect(renamed).toHaveLength(1);
+    expect(renamed[0]!.id).not.toBe(old.id);
+    expect(renamed[0]!.id.endsWith('articles/zz-renamed')).toBe(true);
+    expect(counts(second.stdout).deleted).toBeGreaterThanOrEqual(1);
+    expect((await fetch(old.url)).status).toBe(404);
+    expect((await fetch(renamed[0]!.url)).status).toBe(200);
+  });
+
+  // FAILS: when the unpublish guard stops npm start it says "run again with force", an option name of the Lambda's payload; the newcomer must be told the command that does it, `npm start -- --force`.
+  it('names the npm start option that lets the unpublish guard through', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-guard-');
+    folders.push(dir);
+    const first = await run(dir.path, ['--once', '--port', '0']);
+    expect(first.exit, first.stderr).toEqual({ code: 0, signal: null });
+    const seeds = (await readdir(join(dir.path, 'seeds'))).filter((name) => name.endsWith('.txt'));
+    for (const name of seeds.slice(0, 3)) await unlink(join(dir.path, 'seeds', name));
+
+    // Act
+    const guarded = await run(dir.path, ['--once', '--port', '0']);
+
+    // Assess
+    expect(guarded.exit).toEqual({ code: 1, signal: null });
+    expect(guarded.stderr).toContain('UNPUBLISH_MAX_SHARE');
+    expect(guarded.stderr).toContain('--force');
+  });
+});
+
+describe('stopping and starting again', () => {
+  it('after Ctrl-C while serving: no lock, nothing but the bucket in the data folder, and a restart on the same port that writes nothing and serves within seconds', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-restart-');
+    folders.push(dir);
+    const first = await serve(dir.path);
+    const urls = printedUrls(first.stdout);
+    const rssBefore = await (await fetch(urls.rss)).text();
+    const port = new URL(urls.rss).port;
+
+    // Act
+    first.proc.kill('SIGINT');
+    const stopped = await exitWithin(first, 5_000);
+    const dataAfterStop = await readdir(join(dir.path, '.local-s3'));
+    const startedAt = Date.now();
+    const second = await serve(dir.path, ['--port', port]);
+    const restartMs = Date.now() - startedAt;
+
+    // Assess
+    expect(stopped).toEqual({ code: 0, signal: null });
+    expect(dataAfterStop).toEqual(['feeds']);
+    expect(counts(second.stdout).written).toBe(0);
+    expect(restartMs).toBeLessThan(10_000);
+    expect(await (await fetch(urls.rss)).text()).toBe(rssBefore);
+  });
+
+  // FAILS: Ctrl-C during the first publish (before "Serving until Ctrl-C.") kills the process by the signal's default action, leaving .local-s3/.npm-start.lock behind with its pid; it should stop as promptly and remove its lock, as Ctrl-C while serving does.
+  it('Ctrl-C during the first publish exits promptly and leaves no lock file', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-interrupt-');
+    folders.push(dir);
+    const many = join(dir.path, 'many');
+    await mkdir(many);
+    for (let i = 0; i < 1200; i += 1) {
+      await writeFile(join(many, `a${String(i).padStart(4, '0')}.txt`), seed('2025-06-01', `Article number ${i}`, `Lede ${i}.`, 'More.'));
+    }
+    const child = launch(dir.path, ['--port', '0', '--seeds', 'many']);
+    const articles = join(dir.path, '.local-s3', 'feeds', 'articles');
+    const deadline = Date.now() + 20_000;
+    while (!(existsSync(articles) && (await readdir(articles)).length > 30) && Date.now() < deadline && child.exit === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(child.stdout, 'still publishing when interrupted').not.toContain('Serving until Ctrl-C.');
+    expect(child.exit).toBeUndefined();
+
+    // Act
+    child.proc.kill('SIGINT');
+    const stopped = await exitWithin(child, 5_000);
+
+    // Assess
+    expect(stopped).toBeDefined();
+    expect(existsSync(join(dir.path, '.local-s3', LOCK_FILE))).toBe(false);
+  });
+
+  // FAILS: a lock naming a live process that is not an npm start (its pid reused after the machine or container restarted) is taken for a running npm start, and npm start refuses to start "until it stops", which it never will; the README says the lock is taken over once its npm start is gone.
+  it('takes over a lock whose process id now belongs to a process that is not an npm start', async () => {
+    // Prepare
+    const dir = await checkout('npm-start-review-stale-lock-');
+    folders.push(dir);
+    await mkdir(join(dir.path, '.local-s3'));
+    // This test runner is alive and serves nothing: as a pid reused by another program after a restart.
+    await writeFile(join(dir.path, '.local-s3', LOCK_FILE), `${process.pid}\n`);
+
+    // Act
+    const result = await run(dir.path, ['--once', '--port', '0']);
+
+    // Assess
+    expect(result.exit, result.stderr).toEqual({ code: 0, signal: null });
+    expect(printedUrls(result.stdout).rss).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/feeds\/rss\.xml$/);
+  });
+});
