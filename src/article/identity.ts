@@ -66,6 +66,12 @@ export function feedId(idPrefix: string): string {
 }
 
 const SLUG_MAX_CHARS = 80;
+/**
+ * A page is stored as a file named `<slug>.html` by a folder and by the embedded S3, which adds
+ * up to 22 bytes of its own, and file systems allow 255 bytes a name: 80 characters of Thai or
+ * Chinese (three bytes each in UTF-8) would not fit.
+ */
+const SLUG_MAX_BYTES = 200;
 
 /**
  * `YYYY-MM-DD-words-of-the-title`: lower case, letters (with their marks) and digits of any script kept,
@@ -86,8 +92,22 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
     .replace(/(^|[^\p{L}\p{M}])\p{M}+/gu, '$1')
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
-  const cut = [...words].slice(0, SLUG_MAX_CHARS).join('').replace(/-+$/, '');
+  const kept = [...words].slice(0, SLUG_MAX_CHARS);
+  let bytes = utf8Length(article.date.iso) + 1;
+  let fits = 0;
+  while (fits < kept.length && bytes + utf8Length(kept[fits]!) <= SLUG_MAX_BYTES) bytes += utf8Length(kept[fits++]!);
+  const cut = kept.slice(0, fits).join('').replace(/-+$/, '');
   return cut === '' ? article.date.iso : `${article.date.iso}-${cut}`;
+}
+
+/** Bytes of a string in UTF-8. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
 }
 
 /**

@@ -143,6 +143,27 @@ describe('baseSlug', () => {
     expect(words).toMatch(/^word0-word1-/);
     expect(words).not.toMatch(/-$/);
   });
+
+  it.each([
+    ['Thai', 'ประชาชนรวมตัวกันที่จัตุรัสกลางเมืองเพื่อเฉลิมฉลองการเปิดสะพานแห่งใหม่ข้ามแม่น้ำเจ้าพระยา'],
+    [
+      'Chinese',
+      '市民聚集在市中心广场庆祝横跨长江的新大桥正式开通并举行了盛大的文艺演出和烟花表演活动吸引了来自全国各地的游客前来观看这一历史性时刻的到来',
+    ],
+  ])('keeps a %s slug to 200 bytes, so that its page names a file every file system takes', (_script, title) => {
+    // Prepare
+    const input = article('a.txt', title);
+
+    // Act
+    const slug = baseSlug(input);
+
+    // Assess: within the bytes, a start of the same words, and as long as fits.
+    expect(Buffer.byteLength(slug)).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(`${slug}.html._S3rver_metadata.json-99`)).toBeLessThan(255);
+    const words = slug.slice('2026-02-10-'.length);
+    expect(title.replace(/[^\p{L}\p{M}\p{N}]+/gu, '-').startsWith(words)).toBe(true);
+    expect(Buffer.byteLength(slug)).toBeGreaterThan(200 - 4);
+  });
 });
 
 describe('assignSlugs', () => {
