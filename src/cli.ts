@@ -248,6 +248,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     if (!(error instanceof PublishError)) throw error;
     for (const bad of error.summary?.rejected ?? []) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
     io.stderr(error.message);
+    if (error.refused) io.stderr('To publish it anyway: the same build with --force');
     return 1;
   }
   for (const bad of summary.rejected)

@@ -179,7 +179,10 @@ describe('cli build', () => {
     expect(lines(one.out)[0]).toMatch(/, 1 deleted$/);
     expect(existsSync(join(dir, 'out', 'articles', '2026-01-01-a.html'))).toBe(false);
     expect(refusedCode).toBe(1);
-    expect(lines(refused.err).at(-1)).toMatch(/would unpublish 2 of 4 published articles/);
+    expect(lines(refused.err).slice(-2)).toEqual([
+      expect.stringMatching(/would unpublish 2 of 4 published articles/),
+      'To publish it anyway: the same build with --force',
+    ]);
     expect(allowedCode).toBe(0);
     expect(existsSync(join(dir, 'out', 'articles', '2026-01-03-c.html'))).toBe(false);
   });

@@ -1,10 +1,12 @@
 /**
  * One `npm start` per data folder. Two servers on one folder would each rewrite the feeds with
  * links to their own port, and the feeds of the first would point at the second's, dead once it
- * exits. A lock file in the folder names the process that holds it; a lock whose process is gone
- * (killed, or the machine restarted) is taken over.
+ * exits. A lock file in the folder names the process that holds it and the port it serves on; a
+ * lock whose process is gone (killed, or the machine restarted), or whose port no longer
+ * answers (the process id was reused by another program after a restart), is taken over.
  */
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 /** In the data folder's root, which the embedded S3 reads as a bucket only when it is a folder. */
@@ -25,33 +27,35 @@ export interface DataLock {
   release(): void;
 }
 
-export function lockDataFolder(folder: string, pid = process.pid): DataLock {
+/** Takes the folder for the process `pid` serving on `port` on 127.0.0.1 (the embedded S3 is already listening). */
+export async function lockDataFolder(folder: string, port: number, pid = process.pid): Promise<DataLock> {
   mkdirSync(folder, { recursive: true });
   const path = join(folder, LOCK_FILE);
+  const content = `${pid} ${port}\n`;
   try {
     const fd = openSync(path, 'wx');
     try {
-      writeSync(fd, `${pid}\n`);
+      writeSync(fd, content);
     } finally {
       closeSync(fd);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = lockHolder(path);
-    if (holder !== undefined && isRunning(holder)) throw new DataFolderBusy(folder, holder);
-    writeFileSync(path, `${pid}\n`);
+    if (holder !== undefined && isRunning(holder.pid) && (await answers(holder.port))) throw new DataFolderBusy(folder, holder.pid);
+    writeFileSync(path, content);
   }
   return {
     release: () => {
-      if (lockHolder(path) === pid) rmSync(path, { force: true });
+      if (lockHolder(path)?.pid === pid) rmSync(path, { force: true });
     },
   };
 }
 
-function lockHolder(path: string): number | undefined {
+function lockHolder(path: string): { pid: number; port: number } | undefined {
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pid, port] = readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    return Number.isInteger(pid) && pid! > 0 && Number.isInteger(port) && port! > 0 ? { pid: pid!, port: port! } : undefined;
   } catch {
     return undefined;
   }
@@ -66,4 +70,18 @@ function isRunning(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether something accepts a connection on 127.0.0.1:`port` within a second. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

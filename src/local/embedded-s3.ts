@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import S3rver from 's3rver';
+import { type Middleware, readerRequests } from './reader-requests.js';
 import { installListPagination } from './s3rver-pagination.js';
 
 /** s3rver accepts any well-formed signature made with these fixed keys. */
@@ -47,6 +48,8 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket }],
   });
+  // First of s3rver's Koa middleware, before its router: what a reader's unsigned request may do.
+  (server as unknown as { middleware: Middleware[] }).middleware.unshift(readerRequests(options.bucket));
   // s3rver's listen resolves only on success: a port in use would be an unhandled 'error' event
   // with a stack trace, not a rejection. Trying the port first turns it into an error with its code.
   if (options.port !== undefined && options.port !== 0) await portIsFree(options.port, host);

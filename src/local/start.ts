@@ -2,7 +2,9 @@
  * `npm start`: publishes ./seeds to an embedded S3 on 127.0.0.1 with the same code the Lambda
  * runs, then keeps serving so a feed reader can subscribe. `--once` publishes and exits.
  */
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from '../entry-point.js';
@@ -10,7 +12,7 @@ import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
-import { DataFolderBusy, lockDataFolder } from './data-lock.js';
+import { DataFolderBusy, type DataLock, lockDataFolder } from './data-lock.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
 export const DEFAULT_PORT = 4568;
@@ -33,6 +35,8 @@ export interface StartIo {
   readonly env: Env;
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
+  /** Told of the embedded S3 as soon as it runs, before the first publish: closing it releases the data folder. */
+  readonly serverStarted?: (server: EmbeddedS3) => void;
 }
 
 export interface Started {
@@ -78,14 +82,19 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   const dataDir = resolve(io.cwd, values.data!);
   let server: EmbeddedS3;
   try {
-    const lock = lockDataFolder(dataDir);
+    // Listening first: the lock names the port, which tells a live npm start from a process
+    // that only has the id of one that is gone.
+    mkdirSync(dataDir, { recursive: true });
+    const embedded = await startEmbeddedS3({ directory: dataDir, port, bucket: LOCAL_BUCKET });
+    let lock: DataLock;
     try {
-      const embedded = await startEmbeddedS3({ directory: dataDir, port, bucket: LOCAL_BUCKET });
-      server = { ...embedded, close: () => embedded.close().finally(() => lock.release()) };
+      lock = await lockDataFolder(dataDir, embedded.port);
     } catch (error) {
-      lock.release();
+      await embedded.close();
       throw error;
     }
+    server = { ...embedded, close: () => embedded.close().finally(() => lock.release()) };
+    io.serverStarted?.(server);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(
@@ -149,6 +158,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
           ? error.message
           : String((error as Error).stack ?? error),
     );
+    if (error instanceof PublishError && error.refused) io.stderr('To publish it anyway: npm start -- --force');
     return { code: 1, once: true };
   }
 }
@@ -171,16 +181,29 @@ if (isEntryPoint(import.meta.url)) {
   // The SDK warns on Node 20 that its releases from 2027 need Node 22; the Lambda runs Node 24,
   // and the README says so once rather than every local run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const io: StartIo = { cwd: process.cwd(), env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
+  // From the start, not only once serving: Ctrl-C (or a closed terminal) during the first
+  // publish closes the server too, and with it the data folder's lock.
+  let server: EmbeddedS3 | undefined;
+  let serving = false;
+  const stop = (signal: NodeJS.Signals) => {
+    const code = serving ? 0 : 128 + (os.constants.signals[signal] ?? 1);
+    void (server?.close() ?? Promise.resolve()).finally(() => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
+  const io: StartIo = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.error(line),
+    serverStarted: (started) => {
+      server = started;
+    },
+  };
   const { code, started, once } = await startLocal(process.argv.slice(2), io);
   if (!started || once) {
     await started?.server.close();
     process.exit(code);
   }
+  serving = true;
   io.stdout('Serving until Ctrl-C.');
-  const stop = () => {
-    void started.server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

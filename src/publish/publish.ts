@@ -118,17 +118,26 @@ export class PublishError extends Error {
   constructor(
     message: string,
     readonly summary?: Partial<PublishSummary>,
-    options?: { cause: unknown },
-    /**
-     * The run was asked to stop (its deadline) and did, after saving what it finished in the
-     * manifest: no fault, only more work than one run has time for (a large first publish, a
-     * change of every page). The next run carries on from there.
-     */
-    readonly carriesOn = false,
+    options: {
+      readonly cause?: unknown;
+      /**
+       * The run was asked to stop (its deadline) and did, after saving what it finished in the
+       * manifest: no fault, only more work than one run has time for (a large first publish, a
+       * change of every page). The next run carries on from there.
+       */
+      readonly carriesOn?: boolean;
+      /** The unpublish guard refused the run: each entry point says how to force it. */
+      readonly refused?: boolean;
+    } = {},
   ) {
-    super(message, options);
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'PublishError';
+    this.carriesOn = options.carriesOn === true;
+    this.refused = options.refused === true;
   }
+
+  readonly carriesOn: boolean;
+  readonly refused: boolean;
 }
 
 export async function publish(deps: PublishDependencies, request: PublishRequest = {}): Promise<PublishSummary> {
@@ -234,7 +243,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       ? Math.max(recovered?.size ?? 0, [...objects.keys()].filter((key) => key.startsWith(ARTICLES_PREFIX)).length)
       : undefined;
   const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
-  if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings });
+  if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings }, { refused: true });
 
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
@@ -406,8 +415,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     throw new PublishError(
       message,
       { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings },
-      { cause: error },
-      error instanceof RunStopped && saved,
+      { cause: error, carriesOn: error instanceof RunStopped && saved },
     );
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
@@ -415,7 +423,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const refused = force ? undefined : unpublishAfterReadsGuard(leaving, settings.maxUnpublishShare);
   if (refused) {
     await saveProgress();
-    throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings });
+    throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { refused: true });
   }
 
   const summarized = summarize(records, rejections, settings, now);
@@ -565,8 +573,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         objects: summaryObjects(writtenKeys, deletedKeys.sort(compareStrings), 0),
         warnings: [...warnings, ...site.warnings],
       },
-      { cause: error },
-      error instanceof RunStopped && saved,
+      { cause: error, carriesOn: error instanceof RunStopped && saved },
     );
   }
 

@@ -300,10 +300,10 @@ describe('what npm start serves to a feed reader', () => {
     // Assess
     expect(gets.map((response) => response.status)).toEqual(missing.map(() => 404));
     expect(heads.map((response) => response.status)).toEqual(missing.map(() => 404));
-    // Locally the body is s3rver's NoSuchKey error document. The publisher's 404.html is what
-    // CloudFront answers a 404 with (infra/cdn.yml, CustomErrorResponses); the README promises
-    // it there, not under npm start.
-    for (const response of gets) expect(response.body.toString('utf8')).toContain('<Code>NoSuchKey</Code>');
+    // The publisher's 404.html, as CloudFront answers a 404 (infra/cdn.yml, CustomErrorResponses).
+    const notFound = (await rawRequest(`${started.siteUrl}404.html`, 'GET')).body;
+    for (const response of gets) expect(response.body.equals(notFound)).toBe(true);
+    for (const response of [...gets, ...heads]) expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 
   it('publishes the 404 page that CloudFront answers a missing page with', async () => {

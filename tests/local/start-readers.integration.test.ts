@@ -1,5 +1,5 @@
 /**
- * A review of `npm start` as a newcomer, a browser and a feed reader meet it, beyond what
+ * `npm start` as a newcomer, a browser and a feed reader meet it, beyond what
  * start.integration, start-edges.integration and reader.integration already check: the real
  * bundle (built into a temp folder, as those files do) run as a child process in a throw-away
  * checkout, spoken to over HTTP the way readers and browsers speak.
@@ -25,7 +25,7 @@ let startScript: string;
 beforeAll(async () => {
   // Prepare (shared): the `npm start` bundle in a folder of its own, so that parallel test files
   // never rebuild each other's dist/; s3rver stays external and is found through the link.
-  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-review-build-'));
+  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-readers-build-'));
   await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
   await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
     cwd: repoRoot,
@@ -192,7 +192,7 @@ describe('what a feed reader and a browser get from a running npm start', () => 
 
   beforeAll(async () => {
     // Prepare (shared): the repository's seeds, served for the whole block.
-    dir = await checkout('npm-start-review-http-');
+    dir = await checkout('npm-start-readers-http-');
     server = launch(dir.path, ['--port', '0'], {}, true);
     await serving(server);
     urls = printedUrls(server.stdout);
@@ -242,7 +242,6 @@ describe('what a feed reader and a browser get from a running npm start', () => 
     expect(lowerCaseEscapes.body.equals(page.body)).toBe(true);
   });
 
-  // FAILS: If-None-Match naming the current ETag in a list, or in its weak form, gets the whole feed again (200) where RFC 9110's weak comparison of any listed tag calls for 304 Not Modified.
   it('answers If-None-Match with 304 when the current ETag is one of a list, or given in its weak form', async () => {
     // Prepare
     const full = await rawRequest(origin, '/feeds/rss.xml');
@@ -257,7 +256,6 @@ describe('what a feed reader and a browser get from a running npm start', () => 
     expect({ listed: listed.status, weak: weak.status }).toEqual({ listed: 304, weak: 304 });
   });
 
-  // FAILS: with an outdated If-None-Match the server still evaluates If-Modified-Since and answers 304, so a reader misses a feed rewritten within the same second; If-None-Match must take precedence (RFC 9110 13.2.2) and the answer be 200.
   it('answers a stale ETag with the whole feed even when If-Modified-Since equals Last-Modified', async () => {
     // Prepare
     const full = await rawRequest(origin, '/feeds/rss.xml');
@@ -274,7 +272,6 @@ describe('what a feed reader and a browser get from a running npm start', () => 
     expect(polled.body.equals(full.body)).toBe(true);
   });
 
-  // FAILS: index.html's <link rel="canonical"> names the bare bucket URL, which s3rver answers with an XML bucket listing (every key, the manifest included) instead of the page; under npm start it should name a URL that serves index.html.
   it("index.html's canonical link leads to the index page itself", async () => {
     // Prepare
     const index = await fetch(urls.site);
@@ -292,7 +289,6 @@ describe('what a feed reader and a browser get from a running npm start', () => 
     expect(body).toBe(html);
   });
 
-  // FAILS: a missing page whose name is a long path segment (300 characters, far under S3's 1,024-byte key limit) is answered 500 InternalError (s3rver hits ENAMETOOLONG on its file) instead of 404.
   it('answers a missing page with a long name with 404, not 500', async () => {
     // Prepare
     const target = `/feeds/articles/2026-01-01-${'a'.repeat(300)}.html`;
@@ -312,7 +308,7 @@ describe('requests that would change what npm start serves', () => {
 
   beforeAll(async () => {
     // Prepare (shared): its own server, since the requests below may alter what it serves.
-    dir = await checkout('npm-start-review-write-');
+    dir = await checkout('npm-start-readers-write-');
     server = launch(dir.path, ['--port', '0'], {}, true);
     await serving(server);
     origin = new URL(printedUrls(server.stdout).rss).origin;
@@ -326,11 +322,10 @@ describe('requests that would change what npm start serves', () => {
     await dir?.remove();
   });
 
-  // FAILS: the server takes unsigned writes from anyone: a plain HTML form POST from any web page open in the browser (no CORS preflight) replaces index.html, and an unsigned DELETE removes rss.xml; both should be refused (403) and the site stay as published.
   it('refuses unsigned writes: a cross-site form upload over index.html and a DELETE of rss.xml', async () => {
     // Prepare
     const indexBefore = await rawRequest(origin, '/feeds/index.html');
-    const boundary = 'ReviewBoundary7MA4YWxk';
+    const boundary = 'FormBoundary7MA4YWxk';
     const form = [
       `--${boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nindex.html\r\n`,
       `--${boundary}\r\nContent-Disposition: form-data; name="Content-Type"\r\n\r\ntext/html\r\n`,
@@ -356,7 +351,6 @@ describe('requests that would change what npm start serves', () => {
     expect(rssAfter.status).toBe(200);
   });
 
-  // FAILS: an unsigned PUT whose key climbs out with ..%2F writes files outside the data folder (here into the checkout, next to seeds/); such a key should be refused and nothing written outside .local-s3.
   it('writes nothing outside the data folder for a key with ../ in it', async () => {
     // Prepare
     const before = await readdir(dir.path);
@@ -372,10 +366,9 @@ describe('requests that would change what npm start serves', () => {
 });
 
 describe('seeds under npm start', () => {
-  // FAILS: a seed whose title is a 60-glyph Thai headline gets a page whose file in .local-s3 (name plus s3rver's suffix) is 261 bytes, past the file system's 255, so the PUT fails (500, or an unhandled ENAMETOOLONG crash) and npm start serves nothing; it should publish the article like any other ("any script").
   it('publishes an article with a long Thai title and serves its page', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-thai-');
+    const dir = await checkout('npm-start-readers-thai-');
     folders.push(dir);
     const title = 'กรุงเทพฯ เปิดรถไฟฟ้าสายใหม่เชื่อมสนามบินสุวรรณภูมิกับใจกลางเมืองภายในปีหน้า';
     await writeFile(join(dir.path, 'seeds', 'zz-bangkok-rail.txt'), seed('2026-01-05', title, 'lang th', 'ข่าวสั้นเกี่ยวกับรถไฟฟ้าสายใหม่.'));
@@ -399,7 +392,7 @@ describe('seeds under npm start', () => {
 
   it('publishes a renamed seed as a new article at a new page and takes the old page down, on the next start', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-rename-');
+    const dir = await checkout('npm-start-readers-rename-');
     folders.push(dir);
     await writeFile(join(dir.path, 'seeds', 'zz-rename-me.txt'), seed('2025-12-01', 'Rename Me Please', 'A lede.'));
     const first = await serve(dir.path);
@@ -424,10 +417,9 @@ describe('seeds under npm start', () => {
     expect((await fetch(renamed[0]!.url)).status).toBe(200);
   });
 
-  // FAILS: when the unpublish guard stops npm start it says "run again with force", an option name of the Lambda's payload; the newcomer must be told the command that does it, `npm start -- --force`.
   it('names the npm start option that lets the unpublish guard through', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-guard-');
+    const dir = await checkout('npm-start-readers-guard-');
     folders.push(dir);
     const first = await run(dir.path, ['--once', '--port', '0']);
     expect(first.exit, first.stderr).toEqual({ code: 0, signal: null });
@@ -447,7 +439,7 @@ describe('seeds under npm start', () => {
 describe('stopping and starting again', () => {
   it('after Ctrl-C while serving: no lock, nothing but the bucket in the data folder, and a restart on the same port that writes nothing and serves within seconds', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-restart-');
+    const dir = await checkout('npm-start-readers-restart-');
     folders.push(dir);
     const first = await serve(dir.path);
     const urls = printedUrls(first.stdout);
@@ -470,10 +462,9 @@ describe('stopping and starting again', () => {
     expect(await (await fetch(urls.rss)).text()).toBe(rssBefore);
   });
 
-  // FAILS: Ctrl-C during the first publish (before "Serving until Ctrl-C.") kills the process by the signal's default action, leaving .local-s3/.npm-start.lock behind with its pid; it should stop as promptly and remove its lock, as Ctrl-C while serving does.
   it('Ctrl-C during the first publish exits promptly and leaves no lock file', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-interrupt-');
+    const dir = await checkout('npm-start-readers-interrupt-');
     folders.push(dir);
     const many = join(dir.path, 'many');
     await mkdir(many);
@@ -498,10 +489,9 @@ describe('stopping and starting again', () => {
     expect(existsSync(join(dir.path, '.local-s3', LOCK_FILE))).toBe(false);
   });
 
-  // FAILS: a lock naming a live process that is not an npm start (its pid reused after the machine or container restarted) is taken for a running npm start, and npm start refuses to start "until it stops", which it never will; the README says the lock is taken over once its npm start is gone.
   it('takes over a lock whose process id now belongs to a process that is not an npm start', async () => {
     // Prepare
-    const dir = await checkout('npm-start-review-stale-lock-');
+    const dir = await checkout('npm-start-readers-stale-lock-');
     folders.push(dir);
     await mkdir(join(dir.path, '.local-s3'));
     // This test runner is alive and serves nothing: as a pid reused by another program after a restart.

@@ -1,0 +1,117 @@
+/**
+ * What readers get from the embedded S3. It serves the feeds to browsers and feed readers on the
+ * same port the publisher writes through, and the publisher signs every request it sends while a
+ * reader never does: an unsigned request is a reader's, and gets what CloudFront gives one in AWS
+ * rather than all that s3rver would do for anyone.
+ *
+ * - Reading only (GET and HEAD). s3rver takes unsigned writes, so any web page open in the
+ *   browser could otherwise post a form over index.html or delete a feed.
+ * - The bucket's root is its index.html, as CloudFront's DefaultRootObject makes it (s3rver
+ *   would list every key, the manifest's included); a missing object, or one under the
+ *   publisher's own `_publish/`, is the site's 404.html with status 404.
+ * - No query string reaches s3rver: readers add tracking parameters, and S3's own (`?acl`,
+ *   `?response-content-type=`) are not for them.
+ * - A conditional GET as RFC 9110 has it: If-None-Match compared weakly with each ETag of its
+ *   list decides, and If-Modified-Since counts only without it (s3rver compares one strong ETag
+ *   and lets If-Modified-Since decide too, so a feed rewritten within the second went unseen).
+ *
+ * A key with a `..` segment is refused to everyone: s3rver's store would put it outside its folder.
+ */
+import { PUBLISH_STATE_PREFIX, SITE_FILES } from '../site-files.js';
+
+/** The part of a Koa context this middleware reads and writes. */
+export interface ReaderContext {
+  method: string;
+  path: string;
+  querystring: string;
+  status: number;
+  body: unknown;
+  type: string;
+  get(header: string): string;
+  set(header: string, value: string): void;
+  remove(header: string): void;
+  readonly request: { readonly headers: Record<string, string | string[] | undefined> };
+  readonly response: { get(header: string): string };
+  readonly store: { existsObject(bucket: string, key: string): Promise<boolean> };
+}
+
+export type Middleware = (ctx: ReaderContext, next: () => Promise<void>) => Promise<void>;
+
+export function readerRequests(bucket: string): Middleware {
+  const root = `/${bucket}`;
+  return async (ctx, next) => {
+    const isSigned = signed(ctx);
+    // A reader's path is resolved as a browser resolves one (`articles/../rss.xml`); what is left
+    // of `..` after that was percent-encoded to get past it.
+    if (!isSigned) ctx.path = new URL(ctx.path, 'http://reader.invalid').pathname;
+    const key = keyOf(ctx.path, root);
+    if (key !== undefined && key.split('/').some((segment) => segment === '..' || segment === '.')) {
+      return refuse(ctx, 400, 'InvalidObjectName', 'an object key may not have a "." or ".." segment');
+    }
+    if (isSigned) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      return refuse(ctx, 403, 'AccessDenied', 'the local server takes writes only from the publisher');
+    }
+    ctx.querystring = '';
+    let missing = false;
+    if (key !== undefined) {
+      const wanted = key === '' ? SITE_FILES.index : key;
+      missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
+      ctx.path = `${root}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
+    }
+    const ifNoneMatch = ctx.get('if-none-match');
+    if (ifNoneMatch !== '') {
+      delete ctx.request.headers['if-none-match'];
+      delete ctx.request.headers['if-modified-since'];
+    }
+    await next();
+    if (missing && ctx.status === 200) ctx.status = 404;
+    else if (ifNoneMatch !== '' && ctx.status === 200 && matchesWeakly(ifNoneMatch, ctx.response.get('etag'))) {
+      ctx.status = 304;
+      ctx.body = null;
+    }
+  };
+}
+
+/** The object key of a path-style URL in the bucket ('' for its root), or undefined for another path. */
+function keyOf(path: string, root: string): string | undefined {
+  if (path === root) return '';
+  if (!path.startsWith(`${root}/`)) return undefined;
+  try {
+    return decodeURIComponent(path.slice(root.length + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Signed as the SDK signs: an Authorization header, or a presigned URL's signature. */
+function signed(ctx: ReaderContext): boolean {
+  return ctx.get('authorization') !== '' || /(?:^|&)X-Amz-Signature=/i.test(ctx.querystring);
+}
+
+/** Whether the object is there; a key no file can be named after (too long for the file system) is not. */
+async function exists(ctx: ReaderContext, bucket: string, key: string): Promise<boolean> {
+  try {
+    return await ctx.store.existsObject(bucket, key);
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 9110 13.1.2: `*`, or any entity tag of the list equal to the current one, weak or not. */
+function matchesWeakly(header: string, etag: string): boolean {
+  if (etag === '') return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
+}
+
+function refuse(ctx: ReaderContext, status: number, code: string, message: string): void {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
