@@ -45,7 +45,7 @@ export function readerRequests(bucket: string): Middleware {
     // of `..` after that was percent-encoded to get past it.
     if (!isSigned) ctx.path = new URL(ctx.path, 'http://reader.invalid').pathname;
     const key = keyOf(ctx.path, root);
-    if (key !== undefined && key.split('/').some((segment) => segment === '..' || segment === '.')) {
+    if (key?.split('/').some((segment) => segment === '..' || segment === '.')) {
       return refuse(ctx, 400, 'InvalidObjectName', 'an object key may not have a "." or ".." segment');
     }
     if (isSigned) return next();
