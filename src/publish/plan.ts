@@ -295,8 +295,16 @@ export function oversizeSeed(seed: SeedListing, settings: PlanSettings): Article
   return {
     fileName: seed.fileName,
     line: 1,
-    reason: `the file is ${formatBytes(seed.size)}, over the ${formatBytes(limit)} a seed may have (MAX_SEED_BYTES); it was not read`,
+    reason: `the file is ${sizeOver(seed.size, limit)}, over the ${formatBytes(limit)} a seed may have (MAX_SEED_BYTES); it was not read`,
   };
+}
+
+/** A size over a limit, in bytes too where the rounded size would read as the limit itself (1.0 MiB over 1 MiB). */
+function sizeOver(size: number, limit: number): string {
+  const [amount, unit] = formatBytes(size).split(' ');
+  const [limitAmount, limitUnit] = formatBytes(limit).split(' ');
+  const readsAsLimit = unit === limitUnit && Number(amount) === Number(limitAmount);
+  return readsAsLimit ? `${amount} ${unit} (${size} bytes)` : `${amount} ${unit}`;
 }
 
 /** 1 MiB, 512 KiB, 300 bytes: the way limits are set. */

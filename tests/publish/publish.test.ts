@@ -875,6 +875,23 @@ describe('publish: hostile seed folders', () => {
     expect(site.snapshot({ withManifest: false })).toEqual(before);
   });
 
+  it('gives the size of a seed just over the limit in bytes, where rounded it would read as the limit', async () => {
+    // Prepare: a limit of 1 KiB, and a seed of 1 KiB and 1 byte ("1.0 KiB").
+    const site = memorySite({}, { now: MARCH_1 });
+    site.settings = { ...site.settings, limits: { seedBytes: 1024, feedBytes: 1024 * 1024 } };
+    const header = 'date 2026-02-01 Just Over\n\n';
+    await site.writeSeed('2026-02-01-over.txt', header + 'z'.repeat(1025 - header.length));
+    await site.writeSeed('2026-02-02-fine.txt', seed('2026-02-02', 'Fine', 'Short.'));
+
+    // Act
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.rejected.map((entry) => entry.reason)).toEqual([
+      'the file is 1.0 KiB (1025 bytes), over the 1 KiB a seed may have (MAX_SEED_BYTES); it was not read',
+    ]);
+  });
+
   it('refuses a seed over the size limit from its listing, without reading it, and keeps its last good version', async () => {
     // Prepare
     const site = memorySite(THREE_SEEDS, { now: MARCH_1 });
