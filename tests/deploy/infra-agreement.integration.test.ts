@@ -10,8 +10,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import feedConfigFile from '../../feed.config.json' with { type: 'json' };
-import { createHandler, stopMargin } from '../../handlers/publish.js';
-import { ConfigError, configWarnings, loadRuntimeConfig, type Env } from '../../src/config.js';
+import { createHandler, environmentProblems, stopMargin } from '../../handlers/publish.js';
+import { configWarnings, loadRuntimeConfig } from '../../src/config.js';
 import { ARCHIVE_CACHE_CONTROL, DEFAULT_CACHE_CONTROL } from '../../src/site-files.js';
 import { createS3Client } from '../../src/storage/s3.js';
 import { fakeBucket, mockS3 } from '../publish/support.js';
@@ -67,17 +67,6 @@ function resolveValue(value: Json): string {
 function functionEnv(template: Template): Record<string, string> {
   const vars = template.Resources.PublishLambdaFunction!.Properties.Environment.Variables as Record<string, Json>;
   return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, resolveValue(value)]));
-}
-
-/** What the function's own configuration check says of an environment: [] when it starts. */
-function configProblems(env: Env): readonly string[] {
-  try {
-    loadRuntimeConfig(feedConfigFile, env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
 }
 
 /** The S3 statements of the function's role (the log and queue ones name no bucket). */
@@ -187,7 +176,7 @@ describe('serverless.yml params', () => {
     // Act
     const refusedByFunction = Object.entries(seedParams)
       .filter(([, p]) => p.template !== undefined)
-      .map(([params, p]) => ({ params, problems: configProblems(functionEnv(p.template!)) }))
+      .map(([params, p]) => ({ params, problems: environmentProblems(functionEnv(p.template!)) }))
       .filter(({ problems }) => problems.length > 0);
     // Assess
     expect(refusedByFunction).toEqual([]);
@@ -290,7 +279,7 @@ describe('the Lambda timeout', () => {
     const timeoutSeconds = dev.Resources.PublishLambdaFunction!.Properties.Timeout;
     // Act: the smallest interval the function accepts.
     const smallest = [1, 2, 3].find(
-      (minutes) => configProblems({ ...functionEnv(dev), PUBLISH_INTERVAL_MINUTES: String(minutes) }).length === 0,
+      (minutes) => environmentProblems({ ...functionEnv(dev), PUBLISH_INTERVAL_MINUTES: String(minutes) }).length === 0,
     );
     // Assess
     expect(smallest).toBe(2);

@@ -12,7 +12,7 @@
  * answers differently from S3 (see each test), only what both do is asserted.
  */
 import { connect } from 'node:net';
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
@@ -21,20 +21,13 @@ import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.j
 import { LOCAL_BUCKET, startLocal, type Started, type StartIo } from '../../src/local/start.js';
 import { ARCHIVE_CACHE_CONTROL, CONTENT_TYPES, DEFAULT_CACHE_CONTROL } from '../../src/site-files.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
-import { seed, tempDir, type TempDir } from '../publish/support.js';
+import { seed, type TempDir } from '../publish/support.js';
+import { checkout } from './support.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const _repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Small enough that the seven seeds also make one closed and one newest archive. */
 const ITEM_LIMIT = '3';
-
-/** A folder that looks like a checkout: the repository's seeds and feed.config.json. */
-async function checkout(prefix: string): Promise<TempDir> {
-  const dir = await tempDir(prefix);
-  await cp(join(repoRoot, 'seeds'), join(dir.path, 'seeds'), { recursive: true });
-  await cp(join(repoRoot, 'feed.config.json'), join(dir.path, 'feed.config.json'));
-  return dir;
-}
 
 /** `npm start -- --port N` in `dir`, in process; fails the test with what it printed when it does not start. */
 async function serve(dir: TempDir, port = 0): Promise<Started> {

@@ -7,34 +7,27 @@
  * itself, with the package.json script, to see what a signal to npm leaves behind.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../publish/support.js';
+import { buildStartBundle, cleanEnv, counts, freePort, printedUrls, repoRoot, type StartBundle } from './support.js';
 
 const execFileAsync = promisify(execFile);
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-let buildDir: string;
+let bundle: StartBundle;
 let startScript: string;
 
 beforeAll(async () => {
-  // Prepare (shared): the `npm start` bundle in a folder of its own, so that parallel test files
-  // never rebuild each other's dist/; s3rver stays external and is found through the link.
-  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-edges-build-'));
-  await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
-  await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
-    cwd: repoRoot,
-  });
-  startScript = join(buildDir, 'start', 'index.mjs');
+  // Prepare (shared): the `npm start` bundle in a folder of its own.
+  bundle = await buildStartBundle('npm-start-edges-build-');
+  startScript = bundle.script;
 });
 
 afterAll(async () => {
-  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  await bundle?.remove();
 });
 
 /** A seed of our own, so the edits below do not depend on which samples the repository ships. */
@@ -67,15 +60,6 @@ afterEach(async () => {
   }
   await dir.remove();
 });
-
-/** The environment of the shell, without any setting a developer may have exported for a deploy. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PORT|SITE_URL|FEED_|SEEDS_|S3_|CACHE_CONTROL|MAX_|UNPUBLISH_|PUBLISH_INTERVAL)/.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
 
 interface Run {
   readonly code: number;
@@ -160,23 +144,6 @@ async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']
   return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
 
-/** The four URLs npm start prints, by their label. */
-function printedUrls(stdout: string): { rss: string; atom: string; json: string; site: string } {
-  const url = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)$`, 'm').exec(stdout)?.[1];
-  const urls = { rss: url('RSS 2\\.0'), atom: url('Atom 1\\.0'), json: url('JSON Feed'), site: url('Site') };
-  expect(urls, stdout).toEqual({ rss: expect.any(String), atom: expect.any(String), json: expect.any(String), site: expect.any(String) });
-  return urls as { rss: string; atom: string; json: string; site: string };
-}
-
-/** "Published N articles (…, R rejected, …): W objects written, U unchanged, D deleted." as numbers. */
-function counts(stdout: string): { published: number; rejected: number; written: number; unchanged: number } {
-  const match = /Published (\d+) articles \(\d+ in the feeds, (\d+) rejected, \d+ held\): (\d+) objects written, (\d+) unchanged/.exec(
-    stdout,
-  );
-  expect(match, stdout).not.toBeNull();
-  return { published: Number(match![1]), rejected: Number(match![2]), written: Number(match![3]), unchanged: Number(match![4]) };
-}
-
 /** The status a GET gets, or "unreachable" when nothing answers on that port. */
 async function statusOf(url: string): Promise<number | 'unreachable'> {
   try {
@@ -190,15 +157,6 @@ async function statusOf(url: string): Promise<number | 'unreachable'> {
 
 /** Lines of a Node stack trace, or of Node's report of an unhandled error event. */
 const STACK = /^\s+at .+:\d+:\d+\)?$|node:events|throw er;/m;
-
-/** A port nothing listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('--help and mistakes on the command line', () => {
   it.each([['--help'], ['-h']])('%s prints every option the README lists on stdout, exits 0 and creates no data folder', async (flag) => {
@@ -373,9 +331,9 @@ describe('through npm, with the package.json script', () => {
   async function npmCheckout(): Promise<void> {
     const { scripts } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
     const script = scripts.start
-      .replace('scripts/build.mjs --quiet start', `${join(repoRoot, 'scripts', 'build.mjs')} --quiet --outdir ${buildDir} start`)
-      .replace('dist/start/index.mjs', join(buildDir, 'start', 'index.mjs'));
-    expect(script, scripts.start).toContain(buildDir);
+      .replace('scripts/build.mjs --quiet start', `${join(repoRoot, 'scripts', 'build.mjs')} --quiet --outdir ${bundle.dir} start`)
+      .replace('dist/start/index.mjs', bundle.script);
+    expect(script, scripts.start).toContain(bundle.dir);
     await writeFile(
       join(dir.path, 'package.json'),
       JSON.stringify({ name: 'checkout', private: true, type: 'module', scripts: { start: script } }),

@@ -6,53 +6,29 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/local/data-lock.js';
-import { seed, tempDir, type TempDir } from '../publish/support.js';
+import { seed, type TempDir } from '../publish/support.js';
+import { buildStartBundle, checkout, cleanEnv, counts, printedUrls, type StartBundle } from './support.js';
 
-const execFileAsync = promisify(execFile);
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const _execFileAsync = promisify(execFile);
 
-let buildDir: string;
+let bundle: StartBundle;
 let startScript: string;
 
 beforeAll(async () => {
-  // Prepare (shared): the `npm start` bundle in a folder of its own, so that parallel test files
-  // never rebuild each other's dist/; s3rver stays external and is found through the link.
-  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-readers-build-'));
-  await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
-  await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
-    cwd: repoRoot,
-  });
-  startScript = join(buildDir, 'start', 'index.mjs');
+  // Prepare (shared): the `npm start` bundle in a folder of its own.
+  bundle = await buildStartBundle('npm-start-readers-build-');
+  startScript = bundle.script;
 });
 
 afterAll(async () => {
-  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  await bundle?.remove();
 });
-
-/** A folder that looks like a checkout: the repository's seeds and feed.config.json. */
-async function checkout(prefix: string): Promise<TempDir> {
-  const dir = await tempDir(prefix);
-  await cp(join(repoRoot, 'seeds'), join(dir.path, 'seeds'), { recursive: true });
-  await cp(join(repoRoot, 'feed.config.json'), join(dir.path, 'feed.config.json'));
-  return dir;
-}
-
-/** The environment of the shell, without any setting a developer may have exported for a deploy. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PORT|SITE_URL|FEED_|SEEDS_|S3_|CACHE_CONTROL|MAX_|UNPUBLISH_|PUBLISH_INTERVAL)/.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
 
 interface Launched {
   readonly proc: ChildProcess;
@@ -133,21 +109,6 @@ async function run(cwd: string, args: readonly string[], env: Record<string, str
 /** The exit of a process, or undefined if it has not ended within `ms`. */
 async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
   return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
-}
-
-/** The four URLs npm start prints, by their label. */
-function printedUrls(stdout: string): { rss: string; atom: string; json: string; site: string } {
-  const url = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)$`, 'm').exec(stdout)?.[1];
-  const urls = { rss: url('RSS 2\\.0'), atom: url('Atom 1\\.0'), json: url('JSON Feed'), site: url('Site') };
-  expect(urls, stdout).toEqual({ rss: expect.any(String), atom: expect.any(String), json: expect.any(String), site: expect.any(String) });
-  return urls as { rss: string; atom: string; json: string; site: string };
-}
-
-/** "…: W objects written, U unchanged, D deleted." as numbers. */
-function counts(stdout: string): { published: number; written: number; unchanged: number; deleted: number } {
-  const match = /Published (\d+) articles \(.*\): (\d+) objects written, (\d+) unchanged, (\d+) deleted\./.exec(stdout);
-  expect(match, stdout).not.toBeNull();
-  return { published: Number(match![1]), written: Number(match![2]), unchanged: Number(match![3]), deleted: Number(match![4]) };
 }
 
 interface RawResponse {

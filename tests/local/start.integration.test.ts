@@ -4,11 +4,8 @@
  * and .local-s3/ against its working directory), and `startLocal` in-process for the serving mode.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,32 +13,21 @@ import { localS3Credentials, localS3Region, startEmbeddedS3 } from '../../src/lo
 import { LOCAL_BUCKET, startLocal, type Started } from '../../src/local/start.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { tempDir, type TempDir } from '../publish/support.js';
+import { buildStartBundle, counts, freePort, repoRoot, type StartBundle } from './support.js';
 
 const execFileAsync = promisify(execFile);
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-let buildDir: string;
+let bundle: StartBundle;
 let startScript: string;
 
 beforeAll(async () => {
-  // Prepare (shared): the `npm start` bundle, built into a folder of its own so that test files
-  // running in parallel never rebuild each other's dist/. s3rver stays outside the bundle and is
-  // found through node_modules, as from the repository's dist/, hence the link.
-  buildDir = await mkdtemp(join(tmpdir(), 'npm-start-build-'));
-  await symlink(join(repoRoot, 'node_modules'), join(buildDir, 'node_modules'), 'junction');
-  try {
-    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', buildDir, 'start'], {
-      cwd: repoRoot,
-    });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`building the npm start bundle failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
-  }
-  startScript = join(buildDir, 'start', 'index.mjs');
+  // Prepare (shared): the `npm start` bundle in a folder of its own.
+  bundle = await buildStartBundle('npm-start-build-');
+  startScript = bundle.script;
 });
 
 afterAll(async () => {
-  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  await bundle?.remove();
 });
 
 let dir: TempDir;
@@ -78,22 +64,6 @@ async function startOnce(port = 0): Promise<Run> {
     const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}\n${e.message}` };
   }
-}
-
-/** A port nothing listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** "Published N articles (…): W objects written, S unchanged, D deleted." as numbers. */
-function counts(stdout: string): { published: number; written: number; unchanged: number } {
-  const match = /Published (\d+) articles \(.*\): (\d+) objects written, (\d+) unchanged, \d+ deleted\./.exec(stdout);
-  expect(match, stdout).not.toBeNull();
-  return { published: Number(match![1]), written: Number(match![2]), unchanged: Number(match![3]) };
 }
 
 describe('npm start -- --once (child process)', () => {
@@ -156,8 +126,10 @@ describe('npm start -- --once (child process)', () => {
     expect(second.stdout).toContain(' 0 objects written');
     expect(counts(second.stdout)).toEqual({
       published: counts(first.stdout).published,
+      rejected: 0,
       written: 0,
       unchanged: counts(first.stdout).written,
+      deleted: 0,
     });
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * What the `npm start` tests share: the bundle built into a folder of its own, a folder that
+ * looks like a checkout, the shell's environment without deploy settings, and readers of what
+ * npm start prints.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import { tempDir, type TempDir } from '../publish/support.js';
+
+const execFileAsync = promisify(execFile);
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface StartBundle {
+  /** The folder built into, as `--outdir` of scripts/build.mjs. */
+  readonly dir: string;
+  /** dist/start/index.mjs of this build. */
+  readonly script: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * The `npm start` bundle, built into a folder of its own so that test files running in parallel
+ * never rebuild each other's dist/. s3rver stays outside the bundle and is found through
+ * node_modules, as from the repository's dist/, hence the link.
+ */
+export async function buildStartBundle(prefix: string): Promise<StartBundle> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'junction');
+  try {
+    await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', dir, 'start'], { cwd: repoRoot });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`building the npm start bundle failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
+  }
+  return { dir, script: join(dir, 'start', 'index.mjs'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A folder that looks like a checkout: the repository's seeds and feed.config.json. */
+export async function checkout(prefix: string): Promise<TempDir> {
+  const dir = await tempDir(prefix);
+  await cp(join(repoRoot, 'seeds'), join(dir.path, 'seeds'), { recursive: true });
+  await cp(join(repoRoot, 'feed.config.json'), join(dir.path, 'feed.config.json'));
+  return dir;
+}
+
+/** The environment of the shell, without any setting a developer may have exported for a deploy. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(PORT|SITE_URL|FEED_|SEEDS_|S3_|CACHE_CONTROL|MAX_|UNPUBLISH_|PUBLISH_INTERVAL)/.test(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** The four URLs npm start prints, by their label. */
+export function printedUrls(stdout: string): { rss: string; atom: string; json: string; site: string } {
+  const url = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)$`, 'm').exec(stdout)?.[1];
+  const urls = { rss: url('RSS 2\\.0'), atom: url('Atom 1\\.0'), json: url('JSON Feed'), site: url('Site') };
+  expect(urls, stdout).toEqual({ rss: expect.any(String), atom: expect.any(String), json: expect.any(String), site: expect.any(String) });
+  return urls as { rss: string; atom: string; json: string; site: string };
+}
+
+/** "Published N articles (…, R rejected, …): W objects written, U unchanged, D deleted." as numbers. */
+export function counts(stdout: string): { published: number; rejected: number; written: number; unchanged: number; deleted: number } {
+  const match =
+    /Published (\d+) articles \(\d+ in the feeds, (\d+) rejected, \d+ held\): (\d+) objects written, (\d+) unchanged, (\d+) deleted\./.exec(
+      stdout,
+    );
+  expect(match, stdout).not.toBeNull();
+  const [published, rejected, written, unchanged, deleted] = match!.slice(1).map(Number) as [number, number, number, number, number];
+  return { published, rejected, written, unchanged, deleted };
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
