@@ -14,7 +14,6 @@
 import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
@@ -23,8 +22,6 @@ import { ARCHIVE_CACHE_CONTROL, CONTENT_TYPES, DEFAULT_CACHE_CONTROL } from '../
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { seed, type TempDir } from '../publish/support.js';
 import { checkout } from './support.js';
-
-const _repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Small enough that the seven seeds also make one closed and one newest archive. */
 const ITEM_LIMIT = '3';
