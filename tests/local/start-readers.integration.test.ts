@@ -4,18 +4,15 @@
  * bundle (built into a temp folder, as those files do) run as a child process in a throw-away
  * checkout, spoken to over HTTP the way readers and browsers speak.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/local/data-lock.js';
 import { seed, type TempDir } from '../publish/support.js';
 import { buildStartBundle, checkout, cleanEnv, counts, printedUrls, type StartBundle } from './support.js';
-
-const _execFileAsync = promisify(execFile);
 
 let bundle: StartBundle;
 let startScript: string;
