@@ -221,7 +221,16 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
   // The articles the feeds name whose seeds are gone are published ones leaving, as the lost
   // records would have said: guarded, and their pages deleted.
-  const previous = recovered ? { ...parsed, articles: goneArticles(recovered, listedSeeds, settings.config.idPrefix) } : parsed;
+  const previous = recovered
+    ? {
+        ...parsed,
+        articles: goneArticles(
+          recovered,
+          listedSeeds.map((seed) => seed.fileName),
+          settings.config.idPrefix,
+        ),
+      }
+    : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.

@@ -8,7 +8,6 @@
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import { type ArticleRecord, GONE_SEED } from './manifest.js';
-import type { SeedListing } from './plan.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -88,8 +87,13 @@ export function holdsRecoveredRecords(articles: Readonly<Record<string, ArticleR
  * the stem percent-encoded); an id of another prefix or form is left out. The listed version is
  * GONE_SEED and the page's ETag empty: they match no listing.
  */
-export function goneArticles(recovered: RecoveredArticles, seeds: readonly SeedListing[], idPrefix: string): Record<string, ArticleRecord> {
-  const listed = new Set(seeds.map((seed) => itemId(idPrefix, seed.fileName)));
+export function goneArticles(
+  recovered: RecoveredArticles,
+  seedFileNames: Iterable<string>,
+  idPrefix: string,
+): Record<string, ArticleRecord> {
+  const listed = new Set<string>();
+  for (const fileName of seedFileNames) listed.add(itemId(idPrefix, fileName));
   const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
   const gone: Record<string, ArticleRecord> = {};
   for (const [id, { slug, updated }] of recovered) {
