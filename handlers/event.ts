@@ -54,7 +54,9 @@ export function parsePublishEvent(event: unknown): ParsedEvent {
     ] as const) {
       if (typeof holder !== 'object' || holder === null) continue;
       for (const key of ['force', 'dryRun'] as const) {
-        if (Object.hasOwn(holder, key) && (holder as Record<string, unknown>)[key] !== undefined) ignored.push(`${path}${key}`);
+        // `false` asks for what a scheduled run does anyway: nothing of it is ignored.
+        const value = Object.hasOwn(holder, key) ? (holder as Record<string, unknown>)[key] : undefined;
+        if (value !== undefined && value !== false) ignored.push(`${path}${key}`);
       }
     }
     return ignored.length > 0 ? { trigger: 'schedule', ignored } : { trigger: 'schedule' };

@@ -78,6 +78,17 @@ describe('parsePublishEvent takes', () => {
     expect(parsed).toEqual({ trigger: 'schedule', ignored: ['force', 'detail.force', 'detail.dryRun'] });
   });
 
+  it('a scheduled event carrying force or dryRun set to false as a plain scheduled run, ignoring nothing', async () => {
+    // Prepare: what a scheduled run does anyway.
+    const event = { ...(await fixture('scheduled.json')), dryRun: false, detail: { force: false } };
+
+    // Act
+    const parsed = parsePublishEvent(event);
+
+    // Assess
+    expect(parsed).toEqual({ trigger: 'schedule' });
+  });
+
   it('a scheduled event whose detail is not an object', async () => {
     // Prepare
     const event = { ...(await fixture('scheduled.json')), detail: null };
