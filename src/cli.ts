@@ -13,6 +13,7 @@ import { oversizeSeed, type PlanSettings } from './publish/plan.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { compareStrings } from './text/order.js';
 import { loadLimits } from './config/limits.js';
+import { PUBLISH_STATE_PREFIX } from './site-files.js';
 import { folderPublishDependencies } from './wiring.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
@@ -257,7 +258,11 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
   // A build killed part way leaves a temp file beside the file it was replacing; this one tidies up.
-  if (!args.dryRun) deps.storage.removeLeftoverTempFiles();
+  if (!args.dryRun) {
+    // The manifest's folder too, which no run lists: the manifest is a build's last and largest write.
+    await deps.storage.list(PUBLISH_STATE_PREFIX);
+    deps.storage.removeLeftoverTempFiles();
+  }
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
     for (const key of summary.objects.deletedKeys) io.stdout(`would delete ${key}`);

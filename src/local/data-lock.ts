@@ -17,7 +17,10 @@ export class DataFolderBusy extends Error {
     readonly folder: string,
     readonly pid: number,
   ) {
-    super(`another npm start (process ${pid}) is serving ${folder}; stop it, or give this one its own folder with --data DIR`);
+    super(
+      `another npm start (process ${pid}) is serving ${folder}; stop it, or give this one its own folder with --data DIR` +
+        ` (if process ${pid} is no npm start, delete ${LOCK_FILE} there)`,
+    );
     this.name = 'DataFolderBusy';
   }
 }
@@ -42,7 +45,10 @@ export async function lockDataFolder(folder: string, port: number, pid = process
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = lockHolder(path);
-    if (holder !== undefined && isRunning(holder.pid) && (await answers(holder.port))) throw new DataFolderBusy(folder, holder.pid);
+    // A lock without a port (as versions before this one wrote it) is held while its process runs.
+    if (holder !== undefined && isRunning(holder.pid) && (holder.port === undefined || (await answers(holder.port)))) {
+      throw new DataFolderBusy(folder, holder.pid);
+    }
     writeFileSync(path, content);
   }
   return {
@@ -52,10 +58,11 @@ export async function lockDataFolder(folder: string, port: number, pid = process
   };
 }
 
-function lockHolder(path: string): { pid: number; port: number } | undefined {
+function lockHolder(path: string): { pid: number; port?: number } | undefined {
   try {
     const [pid, port] = readFileSync(path, 'utf8').trim().split(' ').map(Number);
-    return Number.isInteger(pid) && pid! > 0 && Number.isInteger(port) && port! > 0 ? { pid: pid!, port: port! } : undefined;
+    if (!Number.isInteger(pid) || pid! <= 0) return undefined;
+    return Number.isInteger(port) && port! > 0 ? { pid: pid!, port: port! } : { pid: pid! };
   } catch {
     return undefined;
   }

@@ -59,6 +59,10 @@ export function readerRequests(bucket: string): Middleware {
       missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
       ctx.path = `${root}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
     }
+    // A missing page is answered in full with 404: conditions and ranges are for what exists.
+    if (missing)
+      for (const header of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range'])
+        delete ctx.request.headers[header];
     const ifNoneMatch = ctx.get('if-none-match');
     if (ifNoneMatch !== '') {
       delete ctx.request.headers['if-none-match'];

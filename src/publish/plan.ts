@@ -250,7 +250,7 @@ export function rejectedArticle(
   seed: SeedListing,
   previous: ArticleRecord | undefined,
   error: ArticleError,
-  context: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
+  context: Pick<ArticleContext, 'settings' | 'force' | 'listed' | 'recovered'>,
   { tooLarge = false, unreadable = false }: { readonly tooLarge?: boolean; readonly unreadable?: boolean } = {},
 ): ArticlePlan {
   const rejected = {
@@ -260,7 +260,15 @@ export function rejectedArticle(
     ...(unreadable ? { unreadable: true as const } : {}),
   };
   const kept = keptVersion(seed.fileName, previous, context);
-  return { record: { ...kept.record, seed: seed.signature, rejected }, rejection: error, ...(kept.page ? { page: kept.page } : {}) };
+  // With the records lost, the page the published feeds name for it stays its address: once it
+  // can be published again, its permalink has not moved.
+  const found = previous === undefined ? context.recovered?.get(itemId(context.settings.config.idPrefix, seed.fileName)) : undefined;
+  const address = found ? { slug: found.slug, ...(found.updated ? { updated: found.updated } : {}) } : {};
+  return {
+    record: { ...address, ...kept.record, seed: seed.signature, rejected },
+    rejection: error,
+    ...(kept.page ? { page: kept.page } : {}),
+  };
 }
 
 /**

@@ -318,13 +318,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         const cannotRead = unreadable.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
         const plan = tooLarge
-          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
+          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed, recovered }, { tooLarge: true })
           : cannotRead !== undefined
             ? rejectedArticle(
                 listing.get(fileName)!,
                 previousRecord,
                 { fileName, line: 1, reason: cannotRead },
-                { settings, force, listed },
+                { settings, force, listed, recovered },
                 { unreadable: true },
               )
             : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {

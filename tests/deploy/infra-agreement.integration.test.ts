@@ -6,7 +6,7 @@
  * pieces agree with each other and with the code. Prepare (build) and Act (packaging, once per
  * set of params) run in beforeAll; each test adds its own Act where it computes something.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import feedConfigFile from '../../feed.config.json' with { type: 'json' };
@@ -161,6 +161,31 @@ describe('the function’s environment', () => {
 });
 
 describe('serverless.yml params', () => {
+  it(
+    'takes a param set per stage as a YAML number, as Lambda takes it: as its text',
+    async () => {
+      // Prepare: the interval given to stage dev as a number, not a string.
+      const copy = await prepareServiceCopy('feedpress-infra-numbers-');
+      try {
+        const file = join(copy.dir, 'serverless.yml');
+        const yaml = readFileSync(file, 'utf8');
+        expect(yaml).toContain('\n  local:\n');
+        writeFileSync(file, yaml.replace('\n  local:\n', '\n  dev:\n    publishIntervalMinutes: 30\n  local:\n'));
+
+        // Act
+        const result = await serverless(copy.dir, ['package', '--package', join(copy.dir, 'out')]);
+
+        // Assess
+        expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+        const template = JSON.parse(readFileSync(join(copy.dir, 'out', 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+        expect(String(functionEnv(template).PUBLISH_INTERVAL_MINUTES)).toBe('30');
+      } finally {
+        copy.remove();
+      }
+    },
+    PACKAGE_TIMEOUT,
+  );
+
   it('refuses a publishIntervalMinutes above 10,080 before deploying, rather than a function that fails every run', () => {
     // Act
     const { result, template } = interval10081;

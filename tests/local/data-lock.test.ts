@@ -75,7 +75,6 @@ describe('lockDataFolder', () => {
       'a running process that serves nothing on its port (its id reused after a restart)',
       async () => `${process.pid} ${await silentPort()}\n`,
     ],
-    ['a running process and no port (an earlier version, or its id reused)', async () => `${process.pid}\n`],
     ['no process id at all', async () => 'garbage'],
   ])('takes over a lock that names %s', async (_what, content) => {
     // Prepare
@@ -87,6 +86,18 @@ describe('lockDataFolder', () => {
     // Assess
     expect(readFileSync(join(dir.path, LOCK_FILE), 'utf8')).toBe(`${process.pid + 2} 4570\n`);
     lock.release();
+  });
+
+  it('refuses a lock naming a running process and no port, as earlier versions wrote it', async () => {
+    // Prepare
+    writeFileSync(join(dir.path, LOCK_FILE), `${process.pid}\n`);
+
+    // Act
+    const taking = lockDataFolder(dir.path, 4571, process.pid + 3);
+
+    // Assess
+    await expect(taking).rejects.toThrow(DataFolderBusy);
+    expect(readFileSync(join(dir.path, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
   });
 
   it('leaves a lock alone on release once another process has taken it over', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/local/data-lock.js';
 import { seed, type TempDir } from '../publish/support.js';
-import { buildStartBundle, checkout, cleanEnv, counts, printedUrls, type StartBundle } from './support.js';
+import { buildStartBundle, checkout, cleanEnv, counts, freePort, printedUrls, type StartBundle } from './support.js';
 
 let bundle: StartBundle;
 let startScript: string;
@@ -452,8 +452,8 @@ describe('stopping and starting again', () => {
     const dir = await checkout('npm-start-readers-stale-lock-');
     folders.push(dir);
     await mkdir(join(dir.path, '.local-s3'));
-    // This test runner is alive and serves nothing: as a pid reused by another program after a restart.
-    await writeFile(join(dir.path, '.local-s3', LOCK_FILE), `${process.pid}\n`);
+    // The lock of an npm start gone with a restart: its pid now this test runner's, alive, and its port silent.
+    await writeFile(join(dir.path, '.local-s3', LOCK_FILE), `${process.pid} ${await freePort()}\n`);
 
     // Act
     const result = await run(dir.path, ['--once', '--port', '0']);
