@@ -53,12 +53,11 @@ export function readerRequests(bucket: string): Middleware {
       return refuse(ctx, 403, 'AccessDenied', 'the local server takes writes only from the publisher');
     }
     ctx.querystring = '';
-    let missing = false;
-    if (key !== undefined) {
-      const wanted = key === '' ? SITE_FILES.index : key;
-      missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
-      ctx.path = `${root}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
-    }
+    // Outside the bucket (the server's root lists its buckets): nothing of the site.
+    if (key === undefined) return refuse(ctx, 404, 'NoSuchKey', 'the site is under its bucket');
+    const wanted = key === '' ? SITE_FILES.index : key;
+    const missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
+    ctx.path = `${root}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
     // A missing page is answered in full with 404: conditions and ranges are for what exists.
     if (missing)
       for (const header of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range'])

@@ -47,7 +47,7 @@ export function archivePages(
   const pages: ArchivePage[] = chunks.map((chunk, index) => {
     const number = index + 1;
     const entries = [...chunk].reverse();
-    const cacheControl = number < total ? ARCHIVE_CACHE_CONTROL : options.cacheControl;
+    const cacheControl = number < total ? fullArchiveCacheControl(options.cacheControl) : options.cacheControl;
     const made = entries.map(({ fileName, record }) => [fileName, record.hash, record.slug, record.day, record.updated ?? '']);
     // Its links depend only on whether an older and a newer page exist.
     const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
@@ -81,4 +81,13 @@ function paginate(archived: readonly Ranked[], size: number, ends: readonly Arch
 /** Where an archived article falls against a page's end, in the archive's oldest-first order: the ranking's, reversed. */
 function compareToEnd(entry: Ranked, [day, fileName]: ArchiveEnd): number {
   return newerFirst({ day, fileName }, entry);
+}
+
+/**
+ * A full archive changes only when one of its own articles does, so it is cached a day, where the
+ * setting is a plain `max-age`. Any other setting (`no-store`, `no-cache`, `private`) says what
+ * the site wants of every object, and a full archive gets it too.
+ */
+function fullArchiveCacheControl(setting: string): string {
+  return /^max-age=\d+$/.test(setting.trim()) ? ARCHIVE_CACHE_CONTROL : setting;
 }

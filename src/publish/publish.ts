@@ -19,6 +19,7 @@ import {
   parseManifest,
   readManifestHead,
   serializeManifest,
+  type ArchiveLayout,
   type ArticleRecord,
   type Manifest,
   type SettledState,
@@ -43,7 +44,7 @@ import {
   type SitePlan,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
-import { goneArticles, holdsRecoveredRecords, jsonFeedKeys, recoverArticles, type RecoveredArticles } from './recovered.js';
+import { archiveLayout, goneArticles, holdsRecoveredRecords, jsonFeedKeys, recoverSite, type RecoveredArticles } from './recovered.js';
 import { listSeeds, readSeed, type SkippedSeed, unreadableSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
@@ -198,11 +199,20 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const warnings: string[] = problem ? [problem] : [];
   // Without records to trust, the pages the published feeds name keep their addresses.
   let recovered: RecoveredArticles | undefined;
+  let recoveredLayout: ArchiveLayout | undefined;
   const feeds = Object.keys(parsed.articles).length === 0 && !legacy ? jsonFeedKeys(objects.keys()) : [];
   if (feeds.length > 0) {
     try {
       checkTime('reading the published feeds');
-      recovered = await recoverArticles(storage, feeds, settings.config, request.signal);
+      const site = await recoverSite(storage, feeds, settings.config, request.signal);
+      recovered = site.articles;
+      recoveredLayout = parsed.archive
+        ? undefined
+        : archiveLayout(
+            site.archives,
+            listedSeeds.map((seed) => seed.fileName),
+            settings.config,
+          );
     } catch (thrown) {
       const error = stopped(thrown);
       throw new PublishError(
@@ -220,7 +230,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       );
   }
   // The articles the feeds name whose seeds are gone are published ones leaving, as the lost
-  // records would have said: guarded, and their pages deleted.
+  // records would have said: guarded, and their pages deleted. The archive is cut as the
+  // published archives show it.
   const previous = recovered
     ? {
         ...parsed,
@@ -229,6 +240,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
           listedSeeds.map((seed) => seed.fileName),
           settings.config.idPrefix,
         ),
+        ...(recoveredLayout ? { archive: recoveredLayout } : {}),
       }
     : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it

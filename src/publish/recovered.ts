@@ -7,12 +7,20 @@
  */
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
-import { type ArticleRecord, GONE_SEED } from './manifest.js';
+import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED } from './manifest.js';
+import { newerFirst } from './ranking.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 
 /** By item id: the slug of the article's page, and its edit date when it has one. */
 export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string }>;
+
+/** What the published JSON feeds tell: the articles, and the items of each JSON archive by its number. */
+export interface RecoveredSite {
+  readonly articles: RecoveredArticles;
+  /** Each item's id and publication instant, as `archive/feed-N.json` lists them. */
+  readonly archives: ReadonlyMap<number, readonly { readonly id: string; readonly published: string }[]>;
+}
 
 /** The JSON feeds among the listed keys: feed.json and the JSON archives. */
 export function jsonFeedKeys(keys: Iterable<string>): string[] {
@@ -32,7 +40,18 @@ export async function recoverArticles(
   config: Pick<FeedConfig, 'siteUrl'>,
   signal?: AbortSignal,
 ): Promise<RecoveredArticles> {
+  return (await recoverSite(storage, keys, config, signal)).articles;
+}
+
+/** The same, with the items of each JSON archive (archiveLayout cuts the archive from them as it was). */
+export async function recoverSite(
+  storage: Storage,
+  keys: readonly string[],
+  config: Pick<FeedConfig, 'siteUrl'>,
+  signal?: AbortSignal,
+): Promise<RecoveredSite> {
   const recovered = new Map<string, { slug: string; updated?: string }>();
+  const archives = new Map<number, { id: string; published: string }[]>();
   // A page is one article's: feeds edited so that two items name one page give it to the first.
   const claimed = new Set<string>();
   for (const key of keys) {
@@ -45,8 +64,12 @@ export async function recoverArticles(
       continue;
     }
     if (!Array.isArray(items)) continue;
+    const archive = archiveDocument(key)?.number;
     for (const item of items as unknown[]) {
       const { id, url, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
+      if (archive !== undefined && typeof id === 'string' && typeof published === 'string' && !Number.isNaN(Date.parse(published))) {
+        archives.set(archive, [...(archives.get(archive) ?? []), { id, published }]);
+      }
       const slug = typeof url === 'string' ? slugOf(url, config.siteUrl) : undefined;
       if (typeof id !== 'string' || slug === undefined || recovered.has(id) || claimed.has(slug)) continue;
       claimed.add(slug);
@@ -54,7 +77,62 @@ export async function recoverArticles(
       recovered.set(id, edited ? { slug, updated: new Date(modified).toISOString() } : { slug });
     }
   }
-  return recovered;
+  return { articles: recovered, archives };
+}
+
+/**
+ * The archive's layout as the published archives show it: where each closed page (every one
+ * but the newest) ends, its newest article (the latest day, then the first file name, as
+ * ranking.ts orders them). With it a run that lost its manifest cuts the archive as it was,
+ * instead of afresh, which would move articles between archive documents that RFC 5005 expects
+ * to stay. Undefined when the archives do not make a layout (a number missing, ends out of order).
+ */
+export function archiveLayout(
+  archives: RecoveredSite['archives'],
+  seedFileNames: Iterable<string>,
+  config: Pick<FeedConfig, 'idPrefix' | 'itemLimit' | 'publishTime'>,
+): ArchiveLayout | undefined {
+  let count = 0;
+  for (const number of archives.keys()) count = Math.max(count, number);
+  // Every number from 1 on, or the pages cannot be told apart.
+  if (count < 2 || archives.size !== count) return undefined;
+  const fileNames = new Map<string, string>();
+  for (const fileName of seedFileNames) fileNames.set(itemId(config.idPrefix, fileName), fileName);
+  const prefix = `${config.idPrefix}${ARTICLES_PREFIX}`;
+  const day = new Intl.DateTimeFormat('en-CA', {
+    timeZone: config.publishTime.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
+  const ends: ArchiveEnd[] = [];
+  for (let number = 1; number < count; number++) {
+    const items = archives.get(number);
+    if (items === undefined || items.length === 0) return undefined;
+    let end: ArchiveEnd | undefined;
+    for (const { id, published } of items) {
+      const fileName = fileNames.get(id) ?? fileNameOf(id, prefix);
+      if (fileName === undefined) return undefined;
+      const candidate: ArchiveEnd = [day.format(new Date(published)), fileName];
+      if (end === undefined || newerFirst({ day: candidate[0], fileName: candidate[1] }, { day: end[0], fileName: end[1] }) < 0)
+        end = candidate;
+    }
+    const before = ends.at(-1);
+    if (before !== undefined && newerFirst({ day: end![0], fileName: end![1] }, { day: before[0], fileName: before[1] }) >= 0)
+      return undefined;
+    ends.push(end!);
+  }
+  return { pageSize: config.itemLimit, ends };
+}
+
+/** The seed file name an id was made from (itemId), or undefined for an id of another form. */
+function fileNameOf(id: string, prefix: string): string | undefined {
+  if (!id.startsWith(prefix)) return undefined;
+  try {
+    return `${decodeURIComponent(id.slice(prefix.length))}.txt`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The slug of a page URL of this site (`SITE_URL/articles/SLUG.html`, percent-encoded), or undefined. */
@@ -97,15 +175,10 @@ export function goneArticles(
   const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
   const gone: Record<string, ArticleRecord> = {};
   for (const [id, { slug, updated }] of recovered) {
-    if (listed.has(id) || !id.startsWith(prefix)) continue;
-    let fileName: string;
-    try {
-      fileName = `${decodeURIComponent(id.slice(prefix.length))}.txt`;
-    } catch {
-      continue;
-    }
+    if (listed.has(id)) continue;
+    const fileName = fileNameOf(id, prefix);
     // Only an id itemId makes from that very name: the record must be the one a seed of it would find.
-    if (itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
+    if (fileName === undefined || itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
     gone[fileName] = { seed: GONE_SEED, slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
   }
   return gone;

@@ -100,6 +100,15 @@ describe('writes to the embedded S3', () => {
     expect(existsSync(join(dir.path, 'data', 'escaped.txt._S3rver_object'))).toBe(false);
   });
 
+  it('shows a reader nothing outside the bucket: the server’s root is no list of buckets', async () => {
+    // Act
+    const root = await fetch(`${server.endpoint}/`);
+
+    // Assess
+    expect(root.status).toBe(404);
+    expect(await root.text()).not.toContain(bucket);
+  });
+
   it('takes the publisher’s signed writes', async () => {
     // Act
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'rss.xml', Body: '<rss/>', ContentType: 'application/xml' }));

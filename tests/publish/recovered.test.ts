@@ -1,7 +1,7 @@
 /** Page addresses and edit dates read back from the published JSON feeds, for a run with no manifest to trust. */
 import { describe, expect, it } from 'vitest';
 import { publish } from '../../src/publish/publish.js';
-import { jsonFeedKeys, recoverArticles, slugOf } from '../../src/publish/recovered.js';
+import { archiveLayout, jsonFeedKeys, recoverArticles, slugOf } from '../../src/publish/recovered.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, testFeedConfig, utf8 } from './support.js';
@@ -117,5 +117,60 @@ describe('a run with the manifest lost', () => {
     expect(next.objects.deletedKeys.filter((key) => key.startsWith('articles/'))).toEqual(
       pagesBefore.filter((key) => !pagesAfter.includes(key)).sort(),
     );
+  });
+});
+
+describe('archiveLayout', () => {
+  const config = { idPrefix: 'tag:x:', itemLimit: 2, publishTime: { hour: 6, minute: 0, timeZone: 'America/New_York' } };
+  const item = (name: string, published: string) => ({ id: `tag:x:articles/${name}`, published });
+
+  it('ends each page but the newest at its newest article, by its day where the site publishes and then its file name', () => {
+    // Prepare: 03:00 UTC on 2 March is still 1 March in New York.
+    const archives = new Map([
+      [1, [item('b', '2026-03-02T03:00:00.000Z'), item('a', '2026-02-28T11:00:00.000Z')]],
+      [2, [item('d', '2026-03-05T11:00:00.000Z'), item('c', '2026-03-05T11:00:00.000Z')]],
+      [3, [item('e', '2026-03-09T11:00:00.000Z')]],
+    ]);
+
+    // Act
+    const layout = archiveLayout(archives, ['c.TXT'], config);
+
+    // Assess: the listed file name where a seed has the id; of one day, the first file name.
+    expect(layout).toEqual({
+      pageSize: 2,
+      ends: [
+        ['2026-03-01', 'b.txt'],
+        ['2026-03-05', 'c.TXT'],
+      ],
+    });
+  });
+
+  it.each([
+    [
+      'a number missing',
+      new Map([
+        [1, [item('a', '2026-03-01T11:00:00.000Z')]],
+        [3, [item('c', '2026-03-03T11:00:00.000Z')]],
+      ]),
+    ],
+    [
+      'ends out of order',
+      new Map([
+        [1, [item('b', '2026-03-05T11:00:00.000Z')]],
+        [2, [item('a', '2026-03-01T11:00:00.000Z')]],
+        [3, [item('c', '2026-03-09T11:00:00.000Z')]],
+      ]),
+    ],
+    ['one archive only', new Map([[1, [item('a', '2026-03-01T11:00:00.000Z')]]])],
+    [
+      'an id of another prefix',
+      new Map([
+        [1, [{ id: 'tag:other:articles/a', published: '2026-03-01T11:00:00.000Z' }]],
+        [2, [item('b', '2026-03-02T11:00:00.000Z')]],
+      ]),
+    ],
+  ])('gives no layout for %s', (_what, archives) => {
+    // Act & Assess
+    expect(archiveLayout(archives, [], config)).toBeUndefined();
   });
 });
