@@ -49,7 +49,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     configureBuckets: [{ name: options.bucket }],
   });
   // First of s3rver's Koa middleware, before its router: what a reader's unsigned request may do.
-  (server as unknown as { middleware: Middleware[] }).middleware.unshift(readerRequests(options.bucket));
+  (server as unknown as { middleware: Middleware[] }).middleware.unshift(readerRequests());
   // s3rver's listen resolves only on success: a port in use would be an unhandled 'error' event
   // with a stack trace, not a rejection. Trying the port first turns it into an error with its code.
   if (options.port !== undefined && options.port !== 0) await portIsFree(options.port, host);

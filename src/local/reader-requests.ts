@@ -37,15 +37,18 @@ export interface ReaderContext {
 
 export type Middleware = (ctx: ReaderContext, next: () => Promise<void>) => Promise<void>;
 
-export function readerRequests(bucket: string): Middleware {
-  const root = `/${bucket}`;
+/**
+ * The middleware, for every bucket of the server: `npm start` has one, the site's; the tests
+ * make others beside it.
+ */
+export function readerRequests(): Middleware {
   return async (ctx, next) => {
     const isSigned = signed(ctx);
     // A reader's path is resolved as a browser resolves one (`articles/../rss.xml`); what is left
     // of `..` after that was percent-encoded to get past it.
     if (!isSigned) ctx.path = new URL(ctx.path, 'http://reader.invalid').pathname;
-    const key = keyOf(ctx.path, root);
-    if (key?.split('/').some((segment) => segment === '..' || segment === '.')) {
+    const target = objectOf(ctx.path);
+    if (target?.key.split('/').some((segment) => segment === '..' || segment === '.')) {
       return refuse(ctx, 400, 'InvalidObjectName', 'an object key may not have a "." or ".." segment');
     }
     if (isSigned) return next();
@@ -53,11 +56,12 @@ export function readerRequests(bucket: string): Middleware {
       return refuse(ctx, 403, 'AccessDenied', 'the local server takes writes only from the publisher');
     }
     ctx.querystring = '';
-    // Outside the bucket (the server's root lists its buckets): nothing of the site.
-    if (key === undefined) return refuse(ctx, 404, 'NoSuchKey', 'the site is under its bucket');
+    // The server's root lists its buckets: nothing of a site.
+    if (target === undefined) return refuse(ctx, 404, 'NoSuchKey', 'a site is under its bucket');
+    const { bucket, key } = target;
     const wanted = key === '' ? SITE_FILES.index : key;
     const missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
-    ctx.path = `${root}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
+    ctx.path = `/${encodeURIComponent(bucket)}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
     // A missing page is answered in full with 404: conditions and ranges are for what exists.
     if (missing)
       for (const header of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range'])
@@ -76,12 +80,12 @@ export function readerRequests(bucket: string): Middleware {
   };
 }
 
-/** The object key of a path-style URL in the bucket ('' for its root), or undefined for another path. */
-function keyOf(path: string, root: string): string | undefined {
-  if (path === root) return '';
-  if (!path.startsWith(`${root}/`)) return undefined;
+/** The bucket and object key of a path-style URL (the key '' for the bucket's root), or undefined for the server's root. */
+function objectOf(path: string): { bucket: string; key: string } | undefined {
+  const match = /^\/([^/]+)(?:\/(.*))?$/.exec(path);
+  if (!match) return undefined;
   try {
-    return decodeURIComponent(path.slice(root.length + 1));
+    return { bucket: decodeURIComponent(match[1]!), key: decodeURIComponent(match[2] ?? '') };
   } catch {
     return undefined;
   }
