@@ -443,6 +443,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const leaving = leavingArticles(previous, records, publishedBefore);
   const refused = force ? undefined : unpublishAfterReadsGuard(leaving, settings.maxUnpublishShare);
   if (refused) {
+    // What it saves is the pages it wrote, not the refused plan: no archive, index or feed of it
+    // was written, and its records of them would make the next run rewrite what the bucket holds.
+    sitePlanned = false;
     await saveProgress();
     throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { refused: true });
   }
