@@ -688,11 +688,21 @@ export function planSite(input: SiteInput): SitePlan {
         const etag = etags.get(put.key);
         if (etag !== undefined) objectsAfter[put.key] = { input: put.input, etag };
       }
+      // A run that stopped before writing them all keeps the records of the objects it did not
+      // write: the bucket still holds what they describe, so the next run rewrites only what
+      // still differs, and nothing when the change was undone meanwhile (nor tells the hub).
+      const unwritten = [...stalePages.flatMap((page) => Object.values(archiveKeys(page.number))), ...puts.map((put) => put.key)];
+      for (const key of unwritten) {
+        const before = previous.objects[key];
+        if (objectsAfter[key] === undefined && before !== undefined) objectsAfter[key] = before;
+      }
+      // The site input says the index and feeds hold these records' items: only once all are written.
+      const siteWritten = puts.every((put) => etags.has(put.key));
       return {
         version: previous.version,
         pageSettings: pageSettingsDigest(settings),
         siteSettings: settingsDigest,
-        siteInput,
+        ...(siteWritten ? { siteInput } : {}),
         ...(layout.ends.length > 0 ? { archive: layout } : {}),
         articles,
         objects: objectsAfter,

@@ -246,6 +246,33 @@ describe('WebSub with a run stopped at its deadline after saving its progress', 
 });
 
 describe('WebSub with a run that fails part way', () => {
+  it('stopped after its pages and before the feeds, the change then undone: the next run writes no feed and tells the hub nothing', async () => {
+    // Prepare: a new article, its page written, then the deadline before the index and the feeds
+    // (a guard that lets one of four go, as the undoing takes it off again).
+    const hub = fakeHub();
+    const site = siteWithHub(THREE_SEEDS, {}, 0.5);
+    await runWith(site, hub);
+    hub.take();
+    const feedsBefore = FEED_KEYS.map((key) => site.snapshot()[key]);
+    await site.writeSeed('2026-02-07-market.txt', NEW_SEED);
+    const controller = new AbortController();
+    const stopping = afterPut(site, (key) => {
+      if (key.startsWith('articles/')) controller.abort(new Error('the deadline came'));
+    });
+    const stopped = await failure(runWith(site, hub, { signal: controller.signal }, stopping));
+
+    // Act: the article taken back before the next run.
+    await site.deleteSeed('2026-02-07-market.txt');
+    const next = await runWith(site, hub);
+
+    // Assess: its page goes; the feeds never held it, so they are not written, nor announced.
+    expect(stopped.carriesOn).toBe(true);
+    expect(next.objects.writtenKeys.filter((key) => FEED_KEYS.includes(key))).toEqual([]);
+    expect(next.objects.deletedKeys).toEqual(['articles/2026-02-07-market-hall-reopens.html']);
+    expect(hub.take()).toEqual([]);
+    expect(FEED_KEYS.map((key) => site.snapshot()[key])).toEqual(feedsBefore);
+  });
+
   it('failing at one feed: the feeds written before it stay pending and are announced with the rest by the next run, each once', async () => {
     // Prepare
     const hub = fakeHub();
