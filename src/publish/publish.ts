@@ -45,7 +45,7 @@ import {
 } from './plan.js';
 import { rankPublished } from './ranking.js';
 import { archiveLayout, goneArticles, holdsRecoveredRecords, jsonFeedKeys, recoverSite, type RecoveredArticles } from './recovered.js';
-import { listSeeds, readSeed, type SkippedSeed, unreadableSeed } from './seeds.js';
+import { listSeeds, readSeedIfReadable, type SkippedSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
 
@@ -197,6 +197,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
 
   const { manifest: parsed, legacy, problem } = parseManifest(stored?.body, now);
   const warnings: string[] = problem ? [problem] : [];
+  const seedFileNames = listedSeeds.map((seed) => seed.fileName);
   // Without records to trust, the pages the published feeds name keep their addresses.
   let recovered: RecoveredArticles | undefined;
   let recoveredLayout: ArchiveLayout | undefined;
@@ -206,17 +207,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       checkTime('reading the published feeds');
       const site = await recoverSite(storage, feeds, settings.config, request.signal);
       recovered = site.articles;
-      recoveredLayout = parsed.archive
-        ? undefined
-        : archiveLayout(
-            site.archives,
-            listedSeeds.map((seed) => seed.fileName),
-            settings.config,
-          );
+      recoveredLayout = parsed.archive ? undefined : archiveLayout(site.archives, seedFileNames, settings.config);
     } catch (thrown) {
       const error = stopped(thrown);
       throw new PublishError(
-        error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`,
+        failureMessage(error),
         { dryRun, force, warnings },
         {
           cause: error,
@@ -235,21 +230,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const previous = recovered
     ? {
         ...parsed,
-        articles: goneArticles(
-          recovered,
-          listedSeeds.map((seed) => seed.fileName),
-          settings.config.idPrefix,
-        ),
+        articles: goneArticles(recovered, seedFileNames, settings.config.idPrefix),
         ...(recoveredLayout ? { archive: recoveredLayout } : {}),
       }
     : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.
-  const collisions = idCollisions(
-    listedSeeds.map((seed) => seed.fileName),
-    (fileName) => previous.articles[fileName]?.slug !== undefined,
-  );
+  const collisions = idCollisions(seedFileNames, (fileName) => previous.articles[fileName]?.slug !== undefined);
   const collided: PublishSummary['rejected'][number][] = [];
   for (const [fileName, first] of collisions)
     collided.push({ file: fileName, line: 1, reason: collisionReason(first, fileName), keptPublished: false });
@@ -311,16 +299,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       const bytes = await mapWithConcurrency(batch, concurrency, async (fileName, index) => {
         checkTime(step);
         if (oversize[index]) return undefined;
-        try {
-          return await readSeed(deps.seeds, fileName, request.signal);
-        } catch (error) {
-          // The seed's own problem (no read permission): refused as a seed that does not parse
-          // is, its last good version kept, and read again on the next run; the others are published.
-          const reason = request.signal?.aborted ? undefined : unreadableSeed(error);
-          if (reason === undefined) throw error;
-          unreadable.set(fileName, `${reason}; it is read again on the next run`);
-          return undefined;
-        }
+        const result = await readSeedIfReadable(deps.seeds, fileName, request.signal);
+        if ('bytes' in result) return result.bytes;
+        // The seed's own problem (no read permission): refused as a seed that does not parse is,
+        // its last good version kept, and read again on the next run; the others are published.
+        unreadable.set(fileName, `${result.unreadable}; it is read again on the next run`);
+        return undefined;
       });
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
@@ -431,7 +415,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
   } catch (thrown) {
     const error = stopped(thrown);
-    const message = error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
+    const message = failureMessage(error);
     const saved = await saveProgress();
     throw new PublishError(
       message,
@@ -490,19 +474,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       const leftOut = new Set<string>();
       const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) => {
         checkTime(`writing archive ${job.number}`);
-        try {
-          return textFromSeed(fileName, await readSeed(deps.seeds, fileName, request.signal));
-        } catch (error) {
-          const reason = request.signal?.aborted ? undefined : unreadableSeed(error);
-          if (reason === undefined) throw error;
-          const why = `${reason}; it is left out of archive ${job.number} until it can be read`;
-          unreadable.set(fileName, why);
-          leftOut.add(fileName);
-          const record = records.get(fileName)!;
-          records.set(fileName, { ...record, rejected: { line: 1, reason: why, unreadable: true } });
-          leftOutOfArchives.push({ file: fileName, line: 1, reason: why, keptPublished: true });
-          return undefined;
-        }
+        const result = await readSeedIfReadable(deps.seeds, fileName, request.signal);
+        if ('bytes' in result) return textFromSeed(fileName, result.bytes);
+        const why = `${result.unreadable}; it is left out of archive ${job.number} until it can be read`;
+        unreadable.set(fileName, why);
+        leftOut.add(fileName);
+        const record = records.get(fileName)!;
+        records.set(fileName, { ...record, rejected: { line: 1, reason: why, unreadable: true } });
+        leftOutOfArchives.push({ file: fileName, line: 1, reason: why, keptPublished: true });
+        return undefined;
       });
       // An archive has to list something: with none of its articles readable, the run stops
       // before anything links past it, and the next run tries again.
@@ -580,11 +560,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   } catch (thrown) {
     const error = stopped(thrown);
     const message =
-      error instanceof RunStopped
-        ? error.message
-        : error instanceof PreconditionFailedError
-          ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
-          : `publishing failed: ${describeError(error)}`;
+      error instanceof PreconditionFailedError
+        ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
+        : failureMessage(error);
     const saved = !(error instanceof PreconditionFailedError) && (await saveProgress());
     throw new PublishError(
       message,
@@ -753,6 +731,11 @@ function settledRun(
 
 function samePings(pending: readonly string[], before: readonly string[] | undefined): boolean {
   return pending.length === (before?.length ?? 0) && pending.every((url, index) => url === before?.[index]);
+}
+
+/** What a run that stopped or failed says: where it stopped, or what failed. */
+function failureMessage(error: unknown): string {
+  return error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
 }
 
 /** The run was asked to stop (`signal`) and did, between two writes. */

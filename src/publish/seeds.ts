@@ -39,6 +39,24 @@ export function unreadableSeed(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The seed's bytes, or why it cannot be read where that is its own problem (unreadableSeed).
+ * Anything else throws, as does a stop (`signal` fired): the run fails or stops, not the seed.
+ */
+export async function readSeedIfReadable(
+  storage: Storage,
+  fileName: string,
+  signal?: AbortSignal,
+): Promise<{ readonly bytes: Uint8Array } | { readonly unreadable: string }> {
+  try {
+    return { bytes: await readSeed(storage, fileName, signal) };
+  } catch (error) {
+    const reason = signal?.aborted ? undefined : unreadableSeed(error);
+    if (reason === undefined) throw error;
+    return { unreadable: reason };
+  }
+}
+
 /** The seed's bytes; a seed deleted since the listing fails the run, and the next run sees it gone. */
 export async function readSeed(storage: Storage, fileName: string, signal?: AbortSignal): Promise<Uint8Array> {
   const object = await storage.get(fileName, signal ? { signal } : {});
