@@ -257,15 +257,13 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
   for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
-  // A build killed part way leaves a temp file beside the file it was replacing; this one tidies up.
-  if (!args.dryRun) {
-    // The manifest's folder too, which no run lists: the manifest is a build's last and largest write.
-    await deps.storage.list(PUBLISH_STATE_PREFIX);
-    deps.storage.removeLeftoverTempFiles();
-  }
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
     for (const key of summary.objects.deletedKeys) io.stdout(`would delete ${key}`);
+  } else {
+    // A build killed part way leaves a temp file beside the file it was replacing; this one tidies
+    // up, in the manifest's folder too, which no run lists: the manifest is a build's last write.
+    deps.storage.removeLeftoverTempFiles([PUBLISH_STATE_PREFIX]);
   }
   io.stdout(
     `${args.dryRun ? 'dry run, nothing written: ' : ''}${summary.articles.published} articles published to ${outDir} ` +

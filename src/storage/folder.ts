@@ -140,11 +140,22 @@ export class FolderStorage implements Storage {
   }
 
   /**
-   * Removes the temp files the listings came across that are older than a write takes: those a
-   * build killed part way (Ctrl-C, a crash) left beside the files it was replacing. A listing
-   * skips them, so without this they would stay in the site folder for good. Returns how many.
+   * Removes the temp files the listings came across, and those in `folders` (keys of folders no
+   * listing reads, the manifest's), that are older than a write takes: those a build killed part
+   * way (Ctrl-C, a crash) left beside the files it was replacing. A listing skips them, so
+   * without this they would stay in the site folder for good. Returns how many.
    */
-  removeLeftoverTempFiles(now: number = Date.now()): number {
+  removeLeftoverTempFiles(folders: readonly string[] = [], now: number = Date.now()): number {
+    for (const folder of folders) {
+      const directory = join(this.root, folder);
+      let names: string[] = [];
+      try {
+        names = readdirSync(directory);
+      } catch {
+        // No such folder: nothing left in it.
+      }
+      for (const name of names) if (name.startsWith(TEMP_PREFIX)) this.tempFiles.add(`${directory}/${name}`);
+    }
     let removed = 0;
     for (const path of this.tempFiles) {
       try {
