@@ -3,20 +3,17 @@
  * the S3 request table once there are archives, the Cache-Control setting against full
  * archives, and long slugs on a real file system.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
-import { loadPublishSettings } from '../src/config.js';
 import { publish } from '../src/publish/publish.js';
 import { archiveKeys } from '../src/site-files.js';
-import { bucketPublishDependencies } from '../src/wiring.js';
 import { configFileJson, seedText } from './helpers/factory.js';
 import { fakeIo } from './helpers/cli-io.js';
 import { MANIFEST, memorySite } from './publish/support-site.js';
-import { BUCKET, fakeBucket, mockedClient, mockS3, seed, testFeedConfig, utf8 } from './publish/support.js';
+import { bucketSeedsDependencies, fakeBucket, mockS3, s3Requests, seed, testFeedConfig, utf8 } from './publish/support.js';
 
 const s3 = mockS3();
 const NOW = new Date('2026-06-01T06:00:00.000Z');
@@ -39,30 +36,8 @@ function notes(count: number): Record<string, string> {
 describe('README: what each request costs, once there are archives (real S3 client, seeds in the bucket)', () => {
   // Seven notes, two items a feed: feeds hold notes 7 and 6; archive 1 holds notes 1–2,
   // archive 2 notes 3–4, archive 3 (the newest, still filling) note 5.
-  const deps = () =>
-    bucketPublishDependencies({
-      client: mockedClient(),
-      feed: testFeedConfig({ itemLimit: 2 }),
-      publish: loadPublishSettings({ FEED_BUCKET: BUCKET, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: SEEDS }),
-      defaultSeedsDir: '/nonexistent',
-      now: () => NOW,
-    });
-  const requests = () => {
-    const gets = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key!);
-    return {
-      list: s3.commandCalls(ListObjectsV2Command).length,
-      getSeeds: gets.filter((key) => key.startsWith(SEEDS)).sort(),
-      getOther: gets.filter((key) => !key.startsWith(SEEDS)),
-      puts: s3
-        .commandCalls(PutObjectCommand)
-        .map((call) => call.args[0].input.Key!)
-        .sort(),
-      deletes: s3
-        .commandCalls(DeleteObjectCommand)
-        .map((call) => call.args[0].input.Key!)
-        .sort(),
-    };
-  };
+  const deps = () => bucketSeedsDependencies({ itemLimit: 2, now: NOW, seedsPrefix: SEEDS });
+  const requests = () => s3Requests(s3, SEEDS);
   let bucket: ReturnType<typeof fakeBucket>;
   const addSeed = (n: number) => {
     const body = utf8(noteSeed(n));

@@ -8,16 +8,13 @@
  * 2 (notes 3, 4) and 3 (note 5). Deleting note 5 empties archive 3 (the archive loses its newest
  * page); an item limit of 3 cuts the five archived notes into two pages.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadPublishSettings } from '../../src/config.js';
 import * as manifestModule from '../../src/publish/manifest.js';
 import { publish, PublishError, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
 import { archiveKeys } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { bucketPublishDependencies } from '../../src/wiring.js';
-import { BUCKET, fakeBucket, mockedClient, mockS3, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
+import { bucketSeedsDependencies, fakeBucket, mockS3, s3Requests, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { failingFrom, MANIFEST, memorySite, type Site } from './support-site.js';
 
 vi.mock('../../src/publish/manifest.js', async (importOriginal) => {
@@ -283,30 +280,8 @@ describe('every write of a run that deletes archive documents failing in turn', 
 });
 
 describe('S3 requests of a run that deletes archive documents, seeds in the bucket', () => {
-  const deps = (itemLimit: number) =>
-    bucketPublishDependencies({
-      client: mockedClient(),
-      feed: testFeedConfig({ itemLimit }),
-      publish: loadPublishSettings({ FEED_BUCKET: BUCKET, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: SEEDS }),
-      defaultSeedsDir: '/nonexistent',
-      now: () => NOW,
-    });
-  const requests = () => {
-    const gets = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key!);
-    return {
-      list: s3.commandCalls(ListObjectsV2Command).length,
-      getSeeds: gets.filter((key) => key.startsWith(SEEDS)).sort(),
-      getOther: gets.filter((key) => !key.startsWith(SEEDS)),
-      puts: s3
-        .commandCalls(PutObjectCommand)
-        .map((call) => call.args[0].input.Key!)
-        .sort(),
-      deletes: s3
-        .commandCalls(DeleteObjectCommand)
-        .map((call) => call.args[0].input.Key!)
-        .sort(),
-    };
-  };
+  const deps = (itemLimit: number) => bucketSeedsDependencies({ itemLimit, now: NOW, seedsPrefix: SEEDS });
+  const requests = () => s3Requests(s3, SEEDS);
   let bucket: ReturnType<typeof fakeBucket>;
 
   beforeEach(async () => {

@@ -19,8 +19,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFeedConfig, type FeedConfig } from '../../src/config.js';
+import { loadFeedConfig, loadPublishSettings, type FeedConfig } from '../../src/config.js';
+import type { PublishDependencies } from '../../src/publish/publish.js';
 import { createS3Client } from '../../src/storage/s3.js';
+import { bucketPublishDependencies } from '../../src/wiring.js';
 
 /** Stubs `send` of every S3Client, including ones the code under test creates itself. */
 export function mockS3() {
@@ -193,4 +195,33 @@ export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('
 /** A client for the mock, made the way production makes one; the mock answers every command. */
 export function mockedClient(): S3Client {
   return createS3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+/** Publish dependencies on the mocked bucket, with the seeds in it under `seedsPrefix`. */
+export function bucketSeedsDependencies(options: { itemLimit: number; now: Date; seedsPrefix: string }): PublishDependencies {
+  return bucketPublishDependencies({
+    client: mockedClient(),
+    feed: testFeedConfig({ itemLimit: options.itemLimit }),
+    publish: loadPublishSettings({ FEED_BUCKET: BUCKET, SEEDS_SOURCE: 'bucket', SEEDS_PREFIX: options.seedsPrefix }),
+    defaultSeedsDir: '/nonexistent',
+    now: () => options.now,
+  });
+}
+
+/** The requests the mocked bucket was sent, by kind: the keys of seeds read apart from the others, keys sorted. */
+export function s3Requests(s3: S3Mock, seedsPrefix: string) {
+  const gets = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key!);
+  return {
+    list: s3.commandCalls(ListObjectsV2Command).length,
+    getSeeds: gets.filter((key) => key.startsWith(seedsPrefix)).sort(),
+    getOther: gets.filter((key) => !key.startsWith(seedsPrefix)),
+    puts: s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => call.args[0].input.Key!)
+      .sort(),
+    deletes: s3
+      .commandCalls(DeleteObjectCommand)
+      .map((call) => call.args[0].input.Key!)
+      .sort(),
+  };
 }
