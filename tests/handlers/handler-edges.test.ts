@@ -5,7 +5,7 @@
  * one log line, and S3 failing in the ways it does (throttling, a denied write, a missing bucket,
  * a timeout).
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../handlers/event.js';
@@ -13,7 +13,7 @@ import { createHandler, type InvocationContext } from '../../handlers/publish.js
 import { ConfigError, type Env } from '../../src/config.js';
 import { PublishError } from '../../src/publish/publish.js';
 import { BUCKET, fakeBucket, mockS3, putCalls, seed, tempDir, THREE_SEEDS, utf8, writeSeeds, type TempDir } from '../publish/support.js';
-import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
+import { captureLog, slowS3, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -105,34 +105,6 @@ function s3Error(name: string, httpStatusCode: number, message: string): S3Servi
 /** What the SDK throws when an attempt gets no answer within its request timeout. */
 function timeoutError(): Error {
   return Object.assign(new Error('Connection timed out after 10000 ms'), { name: 'TimeoutError' });
-}
-
-/** Waits `ms`, or rejects as the SDK's HTTP handler does when the request's abort signal fires first. */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      const error = new Error('Request aborted');
-      error.name = 'AbortError';
-      reject(error);
-    });
-  });
-
-/**
- * Every S3 request answered after `delay(command)` ms of the (fake) clock, by whatever the mock
- * was told to answer. Wraps the mock's own `send`, so the mock still records each call.
- */
-function slowS3(delay: (command: object) => number): void {
-  const answer = S3Client.prototype.send;
-  vi.spyOn(S3Client.prototype, 'send').mockImplementation(async function (
-    this: S3Client,
-    command: object,
-    options?: { abortSignal?: AbortSignal },
-  ) {
-    await sleep(delay(command), options?.abortSignal);
-    return (answer as (this: S3Client, command: object) => Promise<unknown>).call(this, command);
-  } as never);
 }
 
 /** The published objects (not the manifest, not the seeds) and their ETags. */

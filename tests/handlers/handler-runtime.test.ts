@@ -4,7 +4,7 @@
  * ERROR line of a failed run carries, the size of the summary line with long seed names, and the
  * state a warm container carries from one invocation to the next.
  */
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, type InvocationContext } from '../../handlers/publish.js';
@@ -23,7 +23,7 @@ import {
   writeSeeds,
   type TempDir,
 } from '../publish/support.js';
-import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
+import { captureLog, slowS3, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -66,32 +66,6 @@ afterEach(async () => {
   vi.unstubAllEnvs();
   await dir.remove();
 });
-
-/** Waits `ms`, or rejects as the SDK's HTTP handler does when the request's abort signal fires first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      const error = new Error('Request aborted');
-      error.name = 'AbortError';
-      reject(error);
-    });
-  });
-}
-
-/** Every S3 request answered after `delay(command)` ms of the (fake) clock; the mock still records and answers each call. */
-function slowS3(delay: (command: object) => number): void {
-  const answer = S3Client.prototype.send;
-  vi.spyOn(S3Client.prototype, 'send').mockImplementation(async function (
-    this: S3Client,
-    command: object,
-    options?: { abortSignal?: AbortSignal },
-  ) {
-    await sleep(delay(command), options?.abortSignal);
-    return (answer as (this: S3Client, command: object) => Promise<unknown>).call(this, command);
-  } as never);
-}
 
 describe('handler: the deadline', () => {
   it('with a context that reports weeks of time left, publishes as usual instead of stopping at once', async () => {

@@ -1,6 +1,7 @@
 /** What the handler tests share: its log lines as written, a Lambda context, its environment and events. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { expect, vi } from 'vitest';
 import type { StoppedRun } from '../../handlers/publish.js';
@@ -111,4 +112,33 @@ export async function completed(result: Promise<PublishSummary | StoppedRun>): P
   const settled = await result;
   if ('stopped' in settled) throw new Error(`the run stopped instead of completing: ${settled.stopped}`);
   return settled;
+}
+
+/** Waits `ms`, or rejects as the SDK's HTTP handler does when the request's abort signal fires first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      const error = new Error('Request aborted');
+      error.name = 'AbortError';
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Every S3 request answered after `delay(command)` ms of the (fake) clock, by whatever the mock
+ * was told to answer. Wraps the mock's own `send`, so the mock still records each call.
+ */
+export function slowS3(delay: (command: object) => number): void {
+  const answer = S3Client.prototype.send;
+  vi.spyOn(S3Client.prototype, 'send').mockImplementation(async function (
+    this: S3Client,
+    command: object,
+    options?: { abortSignal?: AbortSignal },
+  ) {
+    await sleep(delay(command), options?.abortSignal);
+    return (answer as (this: S3Client, command: object) => Promise<unknown>).call(this, command);
+  } as never);
 }
