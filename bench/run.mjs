@@ -31,6 +31,7 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(benchDir, '..');
 const peakRss = join(benchDir, 'peak-rss.mjs');
 const naiveScript = join(benchDir, 'naive.mjs');
+const floorsScript = join(benchDir, 'floors.mjs');
 
 // ---- What "our CLI" is; change here when the entry point moves. ----
 const CLI_COMMANDS = {
@@ -111,7 +112,7 @@ function progress(line) {
   process.stderr.write(`${line}\n`);
 }
 
-/** Runs one node script as a child process: wall time (ms) around the spawn and its peak RSS (KiB). */
+/** Runs one node script as a child process: wall time (ms) around the spawn, its peak RSS (KiB) and its stdout. */
 function measure(what, nodeArgs, script, args) {
   const rssFile = join(tmpRoot, 'peak-rss');
   const start = performance.now();
@@ -127,7 +128,7 @@ function measure(what, nodeArgs, script, args) {
   }
   const kib = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
   rmSync(rssFile, { force: true });
-  return { ms, kib };
+  return { ms, kib, stdout: child.stdout };
 }
 
 /** Every file under a folder with its size and mtime, to count what a run wrote. */
@@ -251,9 +252,45 @@ for (const size of sizes) {
   }
   if (missing.length > 0) notes.push(`✗ at ${size}: the added article is not in OUT/rss.xml after the rebuild (${missing.join('; ')})`);
 
+  row.floors = floors(dir, seeds, base);
   row.hugo = hugoBuild(dir, size);
   results.push(row);
   if (!options.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- What the missed targets cannot go below here (bench/floors.mjs), on the folder published above. ----
+function floors(dir, seeds, site) {
+  const repeat = (what, nodeArgs, script, args, after = () => {}) =>
+    summarize(
+      Array.from({ length: runs }, (_, i) => {
+        const sample = measure(what, nodeArgs, script, args(i));
+        after(i);
+        return sample;
+      }),
+    );
+  const copy = repeat(
+    'copying the published site',
+    [],
+    floorsScript,
+    (i) => ['copy', site, join(dir, `copy-${i}`)],
+    (i) => rmSync(join(dir, `copy-${i}`), { recursive: true, force: true }),
+  );
+  const state = repeat('listing both folders and parsing the manifest', [], floorsScript, () => ['state', seeds, site]);
+  // Timed inside the process: the package's rendering alone, not reading the archives back.
+  const renders = Array.from({ length: runs }, () =>
+    JSON.parse(measure('feed rendering the archives', [], floorsScript, ['feed-archives', site]).stdout),
+  );
+  const render = { ms: median(renders.map((r) => r.ms)), documents: renders[0].documents };
+  // The same first publish with V8 collecting garbage sooner: how much of its peak is garbage.
+  const tightGc = repeat(
+    'first publish, heap growth 30 %',
+    ['--heap-growing-percent=30'],
+    cli.script,
+    (i) => cliArgs(seeds, join(dir, `tight-${i}`)),
+    (i) => rmSync(join(dir, `tight-${i}`), { recursive: true, force: true }),
+  );
+  progress(`  floors           copy ${copy.ms.toFixed(0)} ms, state ${state.ms.toFixed(0)} ms, feed archives ${render.ms.toFixed(0)} ms`);
+  return { copy, state, render, tightGc };
 }
 
 // ---- Optional reference: Hugo, only when it is already installed. ----
@@ -377,6 +414,26 @@ if (big !== small) {
     TARGETS.rssGrowth,
     `our CLI's peak RSS (max over its scenarios), ${count(big.size)} vs ${count(small.size)} articles` +
       `${big.size === 10000 && small.size === 1000 ? '' : ' (set for 10,000 vs 1,000)'}: ${mib(ours(big))} vs ${mib(ours(small))} MiB`,
+  );
+}
+
+// Why the ✗ above are ✗ here: parts of a run, each a floor the whole run cannot go below.
+const floorRatio = (r, ms) => ratio(ms / r.naive.ms);
+const perSize = (cell) => results.map((r) => `${count(r.size)}: ${cell(r)}`).join('; ');
+print();
+print('Floors on this machine, measured in this run (`bench/floors.mjs`), × the naive script:');
+print(
+  `- first full publish (target ≤ ${TARGETS.firstTime}×): copying the published site (files only, no rendering) ${perSize((r) => `${r.floors.copy.ms.toFixed(0)} ms, ${floorRatio(r, r.floors.copy.ms)}`)}; ` +
+    `the bare \`feed\` package rendering the archive documents' items in RSS and Atom ${perSize((r) => `${r.floors.render.documents} documents, ${r.floors.render.ms.toFixed(0)} ms, ${floorRatio(r, r.floors.render.ms)}`)}.`,
+);
+print(
+  `- one article added (target ≤ ${TARGETS.addedTime}×): listing both folders with each file's stat and parsing the manifest, a whole process ` +
+    `${perSize((r) => `${r.floors.state.ms.toFixed(0)} ms, ${floorRatio(r, r.floors.state.ms)}`)}.`,
+);
+if (big !== small) {
+  print(
+    `- peak RSS growth (target ≤ ${TARGETS.rssGrowth}×): the first publish with V8 collecting at 30 % heap growth (\`--heap-growing-percent=30\`) peaks at ` +
+      `${perSize((r) => `${mib(r.floors.tightGc.kib)} MiB`)}: ${ratio(big.floors.tightGc.kib / small.floors.tightGc.kib)}, against ${ratio(big.first.kib / small.first.kib)} with V8's defaults.`,
   );
 }
 
