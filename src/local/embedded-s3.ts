@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import S3rver from 's3rver';
 import { type Middleware, readerRequests } from './reader-requests.js';
+import { makeObjectsConsistent, type ObjectStore } from './s3rver-consistency.js';
 import { installListPagination } from './s3rver-pagination.js';
 
 /** s3rver accepts any well-formed signature made with these fixed keys. */
@@ -48,6 +49,8 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket }],
   });
+  // A reader polling while a run writes gets whole objects, old or new.
+  makeObjectsConsistent((server as unknown as { store: ObjectStore }).store);
   // First of s3rver's Koa middleware, before its router: what a reader's unsigned request may do.
   (server as unknown as { middleware: Middleware[] }).middleware.unshift(readerRequests());
   // s3rver's listen resolves only on success: a port in use would be an unhandled 'error' event
