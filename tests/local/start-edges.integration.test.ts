@@ -6,14 +6,26 @@
  * feed.config.json, the environment, and where the data is kept. One test runs it through npm
  * itself, with the package.json script, to see what a signal to npm leaves behind.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../publish/support.js';
-import { buildStartBundle, cleanEnv, counts, freePort, printedUrls, repoRoot, type StartBundle } from './support.js';
+import {
+  buildStartBundle,
+  cleanEnv,
+  counts,
+  exitWithin,
+  freePort,
+  type Launched,
+  launchProcess,
+  printedUrls,
+  repoRoot,
+  serving,
+  type StartBundle,
+} from './support.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -82,54 +94,10 @@ async function run(args: readonly string[], env: Record<string, string> = {}, cw
   }
 }
 
-interface Launched {
-  readonly proc: ChildProcess;
-  /** Started as the leader of its own process group (npm), as a terminal starts a command. */
-  readonly group: boolean;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-  stdout: string;
-  stderr: string;
-}
-
 function launch(command: string, args: readonly string[], options: { env?: Record<string, string>; group?: boolean } = {}): Launched {
-  const proc = spawn(command, [...args], {
-    cwd: dir.path,
-    env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.group === true,
-  });
-  const launched: Launched = {
-    proc,
-    group: options.group === true,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
-        launched.exit = { code, signal };
-        resolve(launched.exit);
-      });
-    }),
-  };
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    launched.stdout += chunk.toString();
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => {
-    launched.stderr += chunk.toString();
-  });
+  const launched = launchProcess(command, args, { cwd: dir.path, ...options });
   children.push(launched);
   return launched;
-}
-
-/** Waits until the process says it serves; fails with its output if it ends first. */
-async function serving(child: Launched, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!child.stdout.includes('Serving until Ctrl-C.')) {
-    if (child.exit !== undefined || Date.now() > deadline) {
-      throw new Error(`npm start did not get to serving (exit ${JSON.stringify(child.exit)}):\n${child.stdout}\n${child.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** `npm start -- --port 0 ARGS`, serving. */
@@ -137,11 +105,6 @@ async function serve(args: readonly string[] = [], env: Record<string, string> =
   const child = launch(process.execPath, ['--enable-source-maps', startScript, '--port', '0', ...args], { env });
   await serving(child);
   return child;
-}
-
-/** The exit of a process, or undefined if it has not ended within `ms`. */
-async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
-  return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
 
 /** The status a GET gets, or "unreachable" when nothing answers on that port. */

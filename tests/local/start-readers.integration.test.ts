@@ -4,7 +4,6 @@
  * bundle (built into a temp folder, as those files do) run as a child process in a throw-away
  * checkout, spoken to over HTTP the way readers and browsers speak.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -12,7 +11,18 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/local/data-lock.js';
 import { seed, type TempDir } from '../publish/support.js';
-import { buildStartBundle, checkout, cleanEnv, counts, freePort, printedUrls, type StartBundle } from './support.js';
+import {
+  buildStartBundle,
+  checkout,
+  counts,
+  exitWithin,
+  freePort,
+  type Launched,
+  launchProcess,
+  printedUrls,
+  serving,
+  type StartBundle,
+} from './support.js';
 
 let bundle: StartBundle;
 let startScript: string;
@@ -26,14 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bundle?.remove();
 });
-
-interface Launched {
-  readonly proc: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-  stdout: string;
-  stderr: string;
-}
 
 const children: Launched[] = [];
 const folders: TempDir[] = [];
@@ -52,41 +54,9 @@ afterEach(async () => {
 /** `node dist/start/index.mjs ARGS` (what `npm start -- ARGS` execs) in `cwd`. */
 /** `shared`: a block's own server, stopped by its afterAll rather than after each test. */
 function launch(cwd: string, args: readonly string[], env: Record<string, string> = {}, shared = false): Launched {
-  const proc = spawn(process.execPath, ['--enable-source-maps', startScript, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const launched: Launched = {
-    proc,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
-        launched.exit = { code, signal };
-        resolve(launched.exit);
-      });
-    }),
-  };
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    launched.stdout += chunk.toString();
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => {
-    launched.stderr += chunk.toString();
-  });
+  const launched = launchProcess(process.execPath, ['--enable-source-maps', startScript, ...args], { cwd, env });
   if (!shared) children.push(launched);
   return launched;
-}
-
-/** Waits until the process says it serves; fails with its output if it ends first. */
-async function serving(child: Launched, ms = 25_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!child.stdout.includes('Serving until Ctrl-C.')) {
-    if (child.exit !== undefined || Date.now() > deadline) {
-      throw new Error(`npm start did not get to serving (exit ${JSON.stringify(child.exit)}):\n${child.stdout}\n${child.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** `npm start -- --port 0 ARGS` in `cwd`, serving. */
@@ -101,11 +71,6 @@ async function run(cwd: string, args: readonly string[], env: Record<string, str
   const child = launch(cwd, args, env);
   await exitWithin(child, 60_000);
   return child;
-}
-
-/** The exit of a process, or undefined if it has not ended within `ms`. */
-async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
-  return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
 
 interface RawResponse {

@@ -3,7 +3,7 @@
  * looks like a checkout, the shell's environment without deploy settings, and readers of what
  * npm start prints.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,4 +84,64 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A child process started by a test, with what it has printed so far. */
+export interface Launched {
+  readonly proc: ChildProcess;
+  /** Started as the leader of its own process group (npm), as a terminal starts a command. */
+  readonly group: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `command ARGS` in `cwd` with the clean environment; the caller stops it. */
+export function launchProcess(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env?: Record<string, string>; readonly group?: boolean },
+): Launched {
+  const proc = spawn(command, [...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
+  });
+  const launched: Launched = {
+    proc,
+    group: options.group === true,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        launched.exit = { code, signal };
+        resolve(launched.exit);
+      });
+    }),
+  };
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    launched.stdout += chunk.toString();
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    launched.stderr += chunk.toString();
+  });
+  return launched;
+}
+
+/** Waits until npm start says it serves; fails with its output if it ends first. */
+export async function serving(child: Launched, ms = 25_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!child.stdout.includes('Serving until Ctrl-C.')) {
+    if (child.exit !== undefined || Date.now() > deadline) {
+      throw new Error(`npm start did not get to serving (exit ${JSON.stringify(child.exit)}):\n${child.stdout}\n${child.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The exit of a process, or undefined if it has not ended within `ms`. */
+export async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
+  return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
