@@ -1,12 +1,14 @@
 /**
  * `npm start`: publishes ./seeds to an embedded S3 on 127.0.0.1 with the same code the Lambda
- * runs, then keeps serving so a feed reader can subscribe. `--once` publishes and exits.
+ * runs, then keeps serving so a feed reader can subscribe, and republishes what changes in the
+ * seeds folder or feed.config.json while it serves. `--once` publishes and exits.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { isEntryPoint } from '../entry-point.js';
 import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
@@ -14,6 +16,7 @@ import { publish, PublishError, type PublishSummary } from '../publish/publish.j
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
 import { DataFolderBusy, type DataLock, lockDataFolder } from './data-lock.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
+import { watchForChanges } from './watch.js';
 
 export const DEFAULT_PORT = 4568;
 export const LOCAL_BUCKET = 'feeds';
@@ -21,9 +24,11 @@ export const LOCAL_BUCKET = 'feeds';
 const HELP = `Usage: npm start -- [options]
 
 Publishes the articles in ./seeds to an S3 server embedded in this process and serves the
-feeds on http://127.0.0.1:PORT/${LOCAL_BUCKET}/ until Ctrl-C.
+feeds on http://127.0.0.1:PORT/${LOCAL_BUCKET}/ until Ctrl-C. While it serves, a change to a
+seed or to feed.config.json is republished: only what changed is written.
 
   --once          publish and exit instead of serving
+  --no-watch      serve without republishing changes
   --port N        port to listen on (default ${DEFAULT_PORT}; also PORT)
   --seeds DIR     folder of seed articles (default seeds)
   --data DIR      where the embedded S3 keeps its objects between runs (default .local-s3)
@@ -43,6 +48,12 @@ export interface Started {
   readonly server: EmbeddedS3;
   readonly siteUrl: string;
   readonly summary: PublishSummary;
+  /** Publishes again, with the config file read again; rejects as the first publish would have failed. */
+  readonly republish: (request: { force?: boolean }) => Promise<{ summary: PublishSummary; feed: FeedConfig }>;
+  /** Where the seeds are, watched while serving unless `--no-watch`. */
+  readonly seedsDir: string;
+  readonly configFile: string;
+  readonly watch: boolean;
 }
 
 function parseStartArgs(argv: readonly string[]) {
@@ -50,6 +61,7 @@ function parseStartArgs(argv: readonly string[]) {
     args: [...argv],
     options: {
       once: { type: 'boolean', default: false },
+      'no-watch': { type: 'boolean', default: false },
       port: { type: 'string' },
       seeds: { type: 'string', default: 'seeds' },
       data: { type: 'string', default: '.local-s3' },
@@ -108,73 +120,142 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   }
 
   const siteUrl = `${server.endpoint}/${LOCAL_BUCKET}/`;
+  const publisher = localPublisher({ cwd: io.cwd, env: io.env, seedsDir: resolve(io.cwd, values.seeds!), server, stderr: io.stderr });
   try {
-    const configFile = resolve(io.cwd, 'feed.config.json');
-    // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
-    const env: Env = {
-      ...io.env,
-      SITE_URL: siteUrl,
-      FEED_HOME_URL: `${siteUrl}index.html`,
-      // Every address is the local server's, whatever a deploy's environment says.
-      FEED_RSS_URL: `${siteUrl}rss.xml`,
-      FEED_ATOM_URL: `${siteUrl}atom.xml`,
-      FEED_JSON_URL: `${siteUrl}feed.json`,
-      FEED_BUCKET: LOCAL_BUCKET,
-      SEEDS_SOURCE: 'bundle',
-      SEEDS_DIR: resolve(io.cwd, values.seeds!),
-      S3_ENDPOINT: server.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
+    const { summary, feed } = await publisher.publish({ force: values.force === true });
+    report(summary, feed, io);
+    const started: Started = {
+      server,
+      siteUrl,
+      summary,
+      republish: publisher.publish,
+      seedsDir: resolve(io.cwd, values.seeds!),
+      configFile: resolve(io.cwd, 'feed.config.json'),
+      watch: values['no-watch'] !== true,
     };
-    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
-    let file: unknown;
-    try {
-      file = JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, ''));
-    } catch (error) {
-      throw new ConfigError([`cannot read ${configFile}: ${describeError(error)}`]);
-    }
-    const config = loadRuntimeConfig(file, env, configFile);
-    for (const warning of configWarnings(config.feed, env)) io.stderr(warning);
-    const client = bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
-    const deps = bucketPublishDependencies({
-      client,
-      feed: config.feed,
-      publish: config.publish,
-      defaultSeedsDir: resolve(io.cwd, values.seeds!),
-    });
-    const summary = await publish(deps, { force: values.force === true });
-    report(summary, config.feed, io);
-    return { code: 0, started: { server, siteUrl, summary }, once: values.once === true };
+    return { code: 0, started, once: values.once === true };
   } catch (error) {
     await server.close();
-    if (error instanceof PublishError && error.summary?.rejected) {
-      for (const bad of error.summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
-    }
     // The publish run cannot name a folder it sees only as a storage; an empty one is named here.
     const noSeeds = error instanceof PublishError && error.summary?.articles?.seeds === 0;
-    io.stderr(
-      noSeeds
-        ? `no seed articles in ${resolve(io.cwd, values.seeds!)}; nothing was written`
-        : error instanceof ConfigError || error instanceof PublishError
-          ? error.message
-          : String((error as Error).stack ?? error),
-    );
-    if (error instanceof PublishError && error.refused) io.stderr('To publish it anyway: npm start -- --force');
+    if (noSeeds) io.stderr(`no seed articles in ${resolve(io.cwd, values.seeds!)}; nothing was written`);
+    else reportFailure(error, io, 'npm start -- --force');
     return { code: 1, once: true };
   }
 }
 
+/**
+ * One publish of the seeds folder to the embedded S3, with feed.config.json read again each
+ * time: a republish while serving takes an edit of the config as well as one of the seeds.
+ */
+function localPublisher(options: {
+  readonly cwd: string;
+  readonly env: Env;
+  readonly seedsDir: string;
+  readonly server: EmbeddedS3;
+  readonly stderr: (line: string) => void;
+}): { publish: (request: { force?: boolean }) => Promise<{ summary: PublishSummary; feed: FeedConfig }> } {
+  const { cwd, seedsDir, server } = options;
+  const siteUrl = `${server.endpoint}/${LOCAL_BUCKET}/`;
+  const configFile = resolve(cwd, 'feed.config.json');
+  // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
+  const env: Env = {
+    ...options.env,
+    SITE_URL: siteUrl,
+    FEED_HOME_URL: `${siteUrl}index.html`,
+    // Every address is the local server's, whatever a deploy's environment says.
+    FEED_RSS_URL: `${siteUrl}rss.xml`,
+    FEED_ATOM_URL: `${siteUrl}atom.xml`,
+    FEED_JSON_URL: `${siteUrl}feed.json`,
+    FEED_BUCKET: LOCAL_BUCKET,
+    SEEDS_SOURCE: 'bundle',
+    SEEDS_DIR: seedsDir,
+    S3_ENDPOINT: server.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+  let client: S3Client | undefined;
+  return {
+    async publish(request) {
+      // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
+      let file: unknown;
+      try {
+        file = JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, ''));
+      } catch (error) {
+        throw new ConfigError([`cannot read ${configFile}: ${describeError(error)}`]);
+      }
+      const config = loadRuntimeConfig(file, env, configFile);
+      for (const warning of configWarnings(config.feed, env)) options.stderr(warning);
+      // The bucket's settings come from the environment above, the same for every run.
+      client ??= bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
+      const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: seedsDir });
+      return { summary: await publish(deps, request), feed: config.feed };
+    },
+  };
+}
+
+/** What a run that could not publish says: the seeds it refused, the reason, and how to force a refused run. */
+function reportFailure(error: unknown, io: Pick<StartIo, 'stderr'>, forceCommand: string): void {
+  if (error instanceof PublishError && error.summary?.rejected) {
+    for (const bad of error.summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+  }
+  io.stderr(error instanceof ConfigError || error instanceof PublishError ? error.message : String((error as Error).stack ?? error));
+  if (error instanceof PublishError && error.refused) io.stderr(`To publish it anyway: ${forceCommand}`);
+}
+
 function report(summary: PublishSummary, feed: FeedConfig, io: StartIo): void {
-  for (const bad of summary.rejected)
-    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
-  for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
-  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
-  for (const warning of summary.warnings) io.stderr(warning);
+  reportProblems(summary, io);
   io.stdout(
     `Published ${summary.articles.published} articles (${summary.feedItems} in the feeds, ${summary.articles.rejected} rejected, ` +
       `${summary.articles.held} held): ${summary.objects.written} objects written, ${summary.objects.unchanged} unchanged, ${summary.objects.deleted} deleted.`,
   );
   const { rss, atom, json } = feed.feedUrls;
   io.stdout(`\n  RSS 2.0    ${rss}\n  Atom 1.0   ${atom}\n  JSON Feed  ${json}\n  Site       ${feed.homeUrl}\n`);
+}
+
+function reportProblems(summary: PublishSummary, io: Pick<StartIo, 'stderr'>): void {
+  for (const bad of summary.rejected)
+    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
+  for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
+  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
+  for (const warning of summary.warnings) io.stderr(warning);
+}
+
+/** How long the seeds folder and the config must be quiet before a change is republished. */
+export const QUIET_MS = 300;
+
+/**
+ * Republishes whenever a seed or feed.config.json changes, until closed. A run that writes
+ * nothing (a file saved unchanged, an editor's swap file) says nothing; one that fails says why
+ * and the site stays as the last run left it, as with a scheduled run.
+ */
+export function republishOnChange(started: Started, io: Pick<StartIo, 'stdout' | 'stderr'>, options: { quietMs?: number } = {}) {
+  const configName = basename(started.configFile);
+  return watchForChanges({
+    folders: [
+      // Deleting, adding or renaming any file there can change what is published (a name that
+      // stops ending in .txt unpublishes it), and an editor's own files make runs that write nothing.
+      { path: started.seedsDir },
+      { path: dirname(started.configFile), accept: (name) => name === configName },
+    ],
+    quietMs: options.quietMs ?? QUIET_MS,
+    stopped: (problem) => io.stderr(`${problem}; restart npm start to pick up later changes`),
+    run: async () => {
+      const time = new Date().toTimeString().slice(0, 8);
+      try {
+        const { summary } = await started.republish({});
+        const { written, deleted } = summary.objects;
+        const problems = summary.rejected.length + summary.held.length + summary.skipped.length + summary.warnings.length;
+        if (written + deleted === 0 && problems === 0) return;
+        reportProblems(summary, io);
+        io.stdout(
+          `${time} republished: ${written} objects written, ${deleted} deleted (${summary.articles.published} articles, ${summary.feedItems} in the feeds).`,
+        );
+      } catch (error) {
+        io.stderr(`${time} not republished; the site stays as it was:`);
+        reportFailure(error, io, 'stop npm start and run npm start -- --force');
+      }
+    },
+  });
 }
 
 if (isEntryPoint(import.meta.url)) {
@@ -205,5 +286,10 @@ if (isEntryPoint(import.meta.url)) {
     process.exit(code);
   }
   serving = true;
+  // Watching before saying so: a change saved right after the line below is republished.
+  if (started.watch) {
+    republishOnChange(started, io);
+    io.stdout(`Changes to ${started.seedsDir} and ${started.configFile} are republished as they are saved.`);
+  }
   io.stdout('Serving until Ctrl-C.');
 }
