@@ -66,14 +66,16 @@ export function readerRequests(): Middleware {
     if (missing)
       for (const header of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range'])
         delete ctx.request.headers[header];
+    // Both conditions are answered here, from the object s3rver sends: its own 304 leaves the
+    // object's file open (one descriptor per poll of a feed reader), and compares too little.
     const ifNoneMatch = ctx.get('if-none-match');
-    if (ifNoneMatch !== '') {
-      delete ctx.request.headers['if-none-match'];
-      delete ctx.request.headers['if-modified-since'];
-    }
+    const ifModifiedSince = ctx.get('if-modified-since');
+    delete ctx.request.headers['if-none-match'];
+    delete ctx.request.headers['if-modified-since'];
     await next();
     if (missing && ctx.status === 200) ctx.status = 404;
-    else if (ifNoneMatch !== '' && ctx.status === 200 && matchesWeakly(ifNoneMatch, ctx.response.get('etag'))) {
+    else if (ctx.status === 200 && notModified(ifNoneMatch, ifModifiedSince, ctx.response)) {
+      // The body's stream is closed by Koa once the response is sent, as for any stream body.
       ctx.status = 304;
       ctx.body = null;
     }
@@ -112,6 +114,18 @@ async function exists(ctx: ReaderContext, bucket: string, key: string): Promise<
   } catch {
     return false;
   }
+}
+
+/**
+ * RFC 9110 13.1.2 and 13.1.3: If-None-Match decides when there is one; otherwise
+ * If-Modified-Since, when it is a date, against Last-Modified (both to the second).
+ */
+function notModified(ifNoneMatch: string, ifModifiedSince: string, response: { get(header: string): string }): boolean {
+  if (ifNoneMatch !== '') return matchesWeakly(ifNoneMatch, response.get('etag'));
+  if (ifModifiedSince === '') return false;
+  const since = Date.parse(ifModifiedSince);
+  const modified = Date.parse(response.get('last-modified'));
+  return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
 }
 
 /** RFC 9110 13.1.2: `*`, or any entity tag of the list equal to the current one, weak or not. */
