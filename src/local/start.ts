@@ -12,11 +12,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { isEntryPoint } from '../entry-point.js';
 import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
+import { publishedInstant } from '../feed/items.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
 import { DataFolderBusy, type DataLock, lockDataFolder } from './data-lock.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
-import { watchForChanges } from './watch.js';
+import { removeLeftoverWrites } from './s3rver-consistency.js';
+import { type ChangeWatcher, watchForChanges } from './watch.js';
 
 export const DEFAULT_PORT = 4568;
 export const LOCAL_BUCKET = 'feeds';
@@ -50,6 +52,8 @@ export interface Started {
   readonly summary: PublishSummary;
   /** Publishes again, with the config file read again; rejects as the first publish would have failed. */
   readonly republish: (request: { force?: boolean }) => Promise<{ summary: PublishSummary; feed: FeedConfig }>;
+  /** The feed settings the first publish ran with. */
+  readonly feed: FeedConfig;
   /** Where the seeds are, watched while serving unless `--no-watch`. */
   readonly seedsDir: string;
   readonly configFile: string;
@@ -106,6 +110,8 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       throw error;
     }
     server = { ...embedded, close: () => embedded.close().finally(() => lock.release()) };
+    // Only now that the folder is ours: what a stopped npm start was writing.
+    await removeLeftoverWrites(dataDir);
     io.serverStarted?.(server);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -128,6 +134,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       server,
       siteUrl,
       summary,
+      feed,
       republish: publisher.publish,
       seedsDir: resolve(io.cwd, values.seeds!),
       configFile: resolve(io.cwd, 'feed.config.json'),
@@ -213,11 +220,19 @@ function report(summary: PublishSummary, feed: FeedConfig, io: StartIo): void {
 }
 
 function reportProblems(summary: PublishSummary, io: Pick<StartIo, 'stderr'>): void {
-  for (const bad of summary.rejected)
-    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
-  for (const held of summary.held) io.stderr(`${held.file}: held until ${held.date}`);
-  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
-  for (const warning of summary.warnings) io.stderr(warning);
+  for (const line of problemLines(summary)) io.stderr(line);
+}
+
+/** A line for each seed that is not published as it is (refused, held, skipped), and each warning. */
+function problemLines(summary: PublishSummary): string[] {
+  return [
+    ...summary.rejected.map(
+      (bad) => `${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
+    ),
+    ...summary.held.map((held) => `${held.file}: held until ${held.date}`),
+    ...summary.skipped.map((entry) => `${entry.file}: skipped: ${entry.reason}`),
+    ...summary.warnings,
+  ];
 }
 
 /** How long the seeds folder and the config must be quiet before a change is republished. */
@@ -230,32 +245,49 @@ export const QUIET_MS = 300;
  */
 export function republishOnChange(started: Started, io: Pick<StartIo, 'stdout' | 'stderr'>, options: { quietMs?: number } = {}) {
   const configName = basename(started.configFile);
-  return watchForChanges({
+  // What the last report said of seeds that are not published as they are: said again only when it changes.
+  let problemsSaid = problemLines(started.summary).join('\n');
+  // The first held article is published at its hour, as the schedule would on the Lambda.
+  const wakeForHeld = (summary: PublishSummary, feed: FeedConfig) => {
+    let first = Number.POSITIVE_INFINITY;
+    for (const { date } of summary.held) first = Math.min(first, publishedInstant(date, feed));
+    if (first !== Number.POSITIVE_INFINITY) watcher.runAt(first);
+  };
+  const watcher: ChangeWatcher = watchForChanges({
     folders: [
       // Deleting, adding or renaming any file there can change what is published (a name that
-      // stops ending in .txt unpublishes it), and an editor's own files make runs that write nothing.
-      { path: started.seedsDir },
+      // stops ending in .txt unpublishes it), and an editor's own files make runs that write
+      // nothing. The folder itself may be replaced (a checkout, a copy of a backup).
+      { path: started.seedsDir, replaceable: true },
       { path: dirname(started.configFile), accept: (name) => name === configName },
     ],
     quietMs: options.quietMs ?? QUIET_MS,
+    // What was saved while the first publish ran.
+    runFirst: true,
     stopped: (problem) => io.stderr(`${problem}; restart npm start to pick up later changes`),
     run: async () => {
       const time = new Date().toTimeString().slice(0, 8);
       try {
-        const { summary } = await started.republish({});
+        const { summary, feed } = await started.republish({});
+        wakeForHeld(summary, feed);
         const { written, deleted } = summary.objects;
-        const problems = summary.rejected.length + summary.held.length + summary.skipped.length + summary.warnings.length;
-        if (written + deleted === 0 && problems === 0) return;
+        const problems = problemLines(summary).join('\n');
+        if (written + deleted === 0 && problems === problemsSaid) return;
+        problemsSaid = problems;
         reportProblems(summary, io);
         io.stdout(
           `${time} republished: ${written} objects written, ${deleted} deleted (${summary.articles.published} articles, ${summary.feedItems} in the feeds).`,
         );
       } catch (error) {
+        // Said again by the next run that goes through.
+        problemsSaid = '';
         io.stderr(`${time} not republished; the site stays as it was:`);
         reportFailure(error, io, 'stop npm start and run npm start -- --force');
       }
     },
   });
+  wakeForHeld(started.summary, started.feed);
+  return watcher;
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -233,6 +233,159 @@ describe('watchForChanges', () => {
     expect(folders.get('/project')!.closed).toBe(true);
   });
 
+  it('runs at most maxWaitMs after a change, though changes keep coming', async () => {
+    // Prepare
+    const { watch, folders } = fakeWatch();
+    const run = vi.fn(async () => {});
+    watchForChanges({ folders: [{ path: '/seeds' }], quietMs: 300, maxWaitMs: 1_000, run, stopped: () => {}, watch });
+    const seeds = folders.get('/seeds')!;
+
+    // Act: a program writing into the folder every 100 ms
+    for (let elapsed = 0; elapsed < 1_000; elapsed += 100) {
+      seeds.fire('log.txt');
+      await vi.advanceTimersByTimeAsync(100);
+    }
+
+    // Assess: one run, at the longest wait, not never
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts with a run when asked, for what changed before watching began', async () => {
+    // Prepare
+    const { watch } = fakeWatch();
+    const run = vi.fn(async () => {});
+
+    // Act
+    watchForChanges({ folders: [{ path: '/seeds' }], quietMs: 300, run, stopped: () => {}, watch, runFirst: true });
+    await vi.advanceTimersByTimeAsync(300);
+
+    // Assess
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('watches a replaceable folder again when it is deleted and made again, or renamed over', async () => {
+    // Prepare
+    const { watch, folders } = fakeWatch();
+    const problems: string[] = [];
+    const run = vi.fn(async () => {});
+    watchForChanges({
+      folders: [{ path: '/project/seeds', replaceable: true }],
+      quietMs: 300,
+      run,
+      stopped: (problem) => problems.push(problem),
+      watch,
+    });
+    const old = folders.get('/project/seeds')!;
+    const parent = folders.get('/project')!;
+
+    // Act: other entries of the parent change, then the folder is replaced
+    parent.fire('package.json');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(run).not.toHaveBeenCalled();
+    parent.fire('seeds', 'rename');
+    await vi.advanceTimersByTimeAsync(300);
+
+    // Assess: a run for the replacement, and the new folder watched instead of the old one
+    expect(run).toHaveBeenCalledTimes(1);
+    const replacement = folders.get('/project/seeds')!;
+    expect(replacement).not.toBe(old);
+    expect(old.closed).toBe(true);
+    replacement.fire('a.txt');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(run).toHaveBeenCalledTimes(2);
+    expect(problems).toEqual([]);
+  });
+
+  it('waits for a replaceable folder that is missing, and watches it once it is there', async () => {
+    // Prepare: the folder does not exist yet
+    const { watch, folders } = fakeWatch();
+    let exists = false;
+    const run = vi.fn(async () => {});
+    const problems: string[] = [];
+    const maybe: WatchFolder = (path, listener) => {
+      if (path === '/project/seeds' && !exists) throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+      return watch(path, listener);
+    };
+    watchForChanges({
+      folders: [{ path: '/project/seeds', replaceable: true }],
+      quietMs: 300,
+      run,
+      stopped: (p) => problems.push(p),
+      watch: maybe,
+    });
+    expect(folders.has('/project/seeds')).toBe(false);
+
+    // Act: made
+    exists = true;
+    folders.get('/project')!.fire('seeds', 'rename');
+    await vi.advanceTimersByTimeAsync(300);
+    folders.get('/project/seeds')!.fire('a.txt');
+    await vi.advanceTimersByTimeAsync(300);
+
+    // Assess
+    expect(problems).toEqual([]);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('watches a replaceable folder again after its watcher fails, once its parent shows it back', async () => {
+    // Prepare
+    const { watch, folders } = fakeWatch();
+    const problems: string[] = [];
+    const run = vi.fn(async () => {});
+    watchForChanges({
+      folders: [{ path: '/project/seeds', replaceable: true }],
+      quietMs: 300,
+      run,
+      stopped: (p) => problems.push(p),
+      watch,
+    });
+
+    // Act
+    folders.get('/project/seeds')!.fail(new Error('EPERM'));
+    folders.get('/project')!.fire('seeds', 'rename');
+    await vi.advanceTimersByTimeAsync(300);
+    folders.get('/project/seeds')!.fire('b.txt');
+    await vi.advanceTimersByTimeAsync(300);
+
+    // Assess: said nothing, and goes on
+    expect(problems).toEqual([]);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('runs at the instant runAt asks for, the latest wish replacing an earlier one', async () => {
+    // Prepare
+    const { watch } = fakeWatch();
+    const run = vi.fn(async () => {});
+    const watcher = watchForChanges({ folders: [{ path: '/seeds' }], quietMs: 300, run, stopped: () => {}, watch });
+
+    // Act
+    watcher.runAt(Date.now() + 5_000);
+    watcher.runAt(Date.now() + 60_000);
+    await vi.advanceTimersByTimeAsync(59_999);
+
+    // Assess: not at the replaced instant; at the later one, after the quiet time
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(301);
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits for an instant beyond the longest timer setTimeout takes', async () => {
+    // Prepare
+    const { watch } = fakeWatch();
+    const run = vi.fn(async () => {});
+    const watcher = watchForChanges({ folders: [{ path: '/seeds' }], quietMs: 300, run, stopped: () => {}, watch });
+    const days40 = 40 * 86_400_000;
+
+    // Act
+    watcher.runAt(Date.now() + days40);
+    await vi.advanceTimersByTimeAsync(days40 - 1_000);
+
+    // Assess: not early (a delay over 2^31 ms would fire at once), and on time
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1_300);
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
   it('resolves close once the run in progress has finished', async () => {
     // Prepare
     const { watch, folders } = fakeWatch();
