@@ -18,21 +18,19 @@ import { republishOnChange, type Started, type StartIo, startLocal } from '../..
 import type { ChangeWatcher } from '../../src/local/watch.js';
 import { createS3Client } from '../../src/storage/s3.js';
 import { seed, type TempDir, tempDir } from '../publish/support.js';
-import { buildStartBundle, checkout, exitWithin, type Launched, launchProcess, repoRoot, type StartBundle, serving } from './support.js';
+import {
+  buildStartBundle,
+  checkout,
+  exitWithin,
+  type Launched,
+  launchProcess,
+  repoRoot,
+  type StartBundle,
+  serving,
+  eventually,
+} from './support.js';
 
 const QUIET_MS = 100;
-
-/** Polls until `check` holds; fails with what it last saw. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value)) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms; last seen:\n${String(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -719,10 +717,10 @@ describe('npm start republishing what is saved (in-process)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The process: stopping while a republish runs
+// The process: what its entry point wires, and stopping while a republish runs
 // ---------------------------------------------------------------------------------------------
 
-describe('stopping npm start while it republishes (child process)', () => {
+describe('npm start watching, as the bundle runs it, and stopped while it republishes (child process)', () => {
   let bundle: StartBundle;
   let dir: TempDir;
   let child: Launched | undefined;
@@ -746,6 +744,53 @@ describe('stopping npm start while it republishes (child process)', () => {
     }
     child = undefined;
     await dir.remove();
+  });
+
+  const launch = (args: readonly string[]) =>
+    launchProcess(process.execPath, ['--enable-source-maps', bundle.script, '--port', '0', ...args], { cwd: dir.path });
+  const rssUrl = (launched: Launched) => /RSS 2\.0\s+(\S+)/.exec(launched.stdout)![1]!;
+
+  it('says it watches before it says it serves, and publishes a seed saved right after', async () => {
+    // Prepare
+    child = launch([]);
+    await serving(child);
+    const watching = child.stdout.indexOf('are republished as they are saved.');
+    expect(watching, child.stdout).toBeGreaterThan(-1);
+    expect(watching).toBeLessThan(child.stdout.indexOf('Serving until Ctrl-C.'));
+    expect(child.stdout).toContain(`Changes to ${join(dir.path, 'seeds')} and ${join(dir.path, 'feed.config.json')}`);
+
+    // Act
+    await writeFile(join(dir.path, 'seeds', '2026-11-23-child.txt'), seed('2026-11-23', 'Saved Beside A Child', 'Text.'));
+
+    // Assess
+    const url = rssUrl(child);
+    await eventually(
+      async () => (await fetch(url)).text(),
+      (text) => text.includes('Saved Beside A Child'),
+      'the article in rss.xml',
+    );
+    await eventually(
+      async () => child!.stdout,
+      (text) => /\d\d:\d\d:\d\d republished: 5 objects written, 0 deleted/.test(text),
+      'the report',
+    );
+  });
+
+  it('--no-watch serves without republishing, and does not say it watches', async () => {
+    // Prepare
+    child = launch(['--no-watch']);
+    await serving(child);
+    const before = await (await fetch(rssUrl(child))).text();
+
+    // Act
+    await writeFile(join(dir.path, 'seeds', '2026-11-24-unwatched.txt'), seed('2026-11-24', 'Not Watched', 'Text.'));
+    // Well past the quiet time and a run of a few seeds.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    // Assess
+    expect(await (await fetch(rssUrl(child))).text()).toBe(before);
+    expect(child.stdout).not.toContain('republished');
+    expect(child.stdout).not.toContain('are republished as they are saved');
   });
 
   /** 300 seeds of some length, served by a child; a change of the config's title then rewrites every page for a while. */

@@ -2,30 +2,18 @@
  * `npm start` while it serves: a seed or feed.config.json saved in an editor is republished,
  * only what changed is written, and a save that cannot be published leaves the site as it was.
  * `startLocal` and `republishOnChange` in-process on a throw-away checkout, with the real file
- * watcher, read over HTTP as a feed reader reads them; and the real bundle as a child process
- * for what its entry point wires (watching, and `--no-watch`).
+ * watcher, read over HTTP as a feed reader reads them. What the bundle's entry point wires
+ * (watching, `--no-watch`) is in serving-edges.integration.test.ts, beside its other child processes.
  */
 import { readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { republishOnChange, type Started, startLocal } from '../../src/local/start.js';
 import type { ChangeWatcher } from '../../src/local/watch.js';
 import { seed, type TempDir } from '../publish/support.js';
-import { buildStartBundle, checkout, type Launched, launchProcess, type StartBundle, serving } from './support.js';
+import { checkout, eventually } from './support.js';
 
 const QUIET_MS = 100;
-
-/** Polls until `check` holds; fails with what it last saw. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value)) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms; last seen:\n${String(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
 
 interface JsonFeed {
   readonly title: string;
@@ -207,79 +195,5 @@ describe('npm start republishes what is saved while it serves (in-process)', () 
       (status) => status === 404,
       'its page answering 404',
     );
-  });
-});
-
-describe('npm start watching, as the bundle runs it (child process)', () => {
-  let bundle: StartBundle;
-  let dir: TempDir;
-  let child: Launched | undefined;
-
-  beforeAll(async () => {
-    bundle = await buildStartBundle('npm-start-watch-build-');
-  });
-
-  afterAll(async () => {
-    await bundle?.remove();
-  });
-
-  beforeEach(async () => {
-    dir = await checkout('npm-start-watch-child-');
-  });
-
-  afterEach(async () => {
-    if (child && child.exit === undefined) {
-      child.proc.kill('SIGKILL');
-      await child.exited;
-    }
-    child = undefined;
-    await dir.remove();
-  });
-
-  const launch = (args: readonly string[]) =>
-    launchProcess(process.execPath, ['--enable-source-maps', bundle.script, '--port', '0', ...args], { cwd: dir.path });
-  const rssUrl = (launched: Launched) => /RSS 2\.0\s+(\S+)/.exec(launched.stdout)![1]!;
-
-  it('says it watches before it says it serves, and publishes a seed saved right after', async () => {
-    // Prepare
-    child = launch([]);
-    await serving(child);
-    const watching = child.stdout.indexOf('are republished as they are saved.');
-    expect(watching, child.stdout).toBeGreaterThan(-1);
-    expect(watching).toBeLessThan(child.stdout.indexOf('Serving until Ctrl-C.'));
-    expect(child.stdout).toContain(`Changes to ${join(dir.path, 'seeds')} and ${join(dir.path, 'feed.config.json')}`);
-
-    // Act
-    await writeFile(join(dir.path, 'seeds', '2026-11-23-child.txt'), seed('2026-11-23', 'Saved Beside A Child', 'Text.'));
-
-    // Assess
-    const url = rssUrl(child);
-    await eventually(
-      async () => (await fetch(url)).text(),
-      (text) => text.includes('Saved Beside A Child'),
-      'the article in rss.xml',
-    );
-    await eventually(
-      async () => child!.stdout,
-      (text) => /\d\d:\d\d:\d\d republished: 5 objects written, 0 deleted/.test(text),
-      'the report',
-    );
-  });
-
-  it('--no-watch serves without republishing, and does not say it watches', async () => {
-    // Prepare
-    child = launch(['--no-watch']);
-    await serving(child);
-    const before = await (await fetch(rssUrl(child))).text();
-
-    // Act
-    await writeFile(join(dir.path, 'seeds', '2026-11-24-unwatched.txt'), seed('2026-11-24', 'Not Watched', 'Text.'));
-    // Well past the quiet time and a run of a few seeds.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-
-    // Assess
-    expect(await (await fetch(rssUrl(child))).text()).toBe(before);
-    expect(child.stdout).not.toContain('republished');
-    expect(child.stdout).not.toContain('are republished as they are saved');
   });
 });

@@ -145,3 +145,15 @@ export async function serving(child: Launched, ms = 25_000): Promise<void> {
 export async function exitWithin(child: Launched, ms: number): Promise<Launched['exit']> {
   return Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
+
+/** Polls `read` until `check` holds; fails with what it last saw, naming what did not happen. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms; last seen:\n${String(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
