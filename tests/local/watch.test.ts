@@ -250,6 +250,28 @@ describe('watchForChanges', () => {
     expect(run).toHaveBeenCalledTimes(1);
   });
 
+  it('waits at most ten times the quiet time by default: 3 s for the 300 ms of npm start', async () => {
+    // Prepare
+    const { watch, folders } = fakeWatch();
+    const run = vi.fn(async () => {});
+    watchForChanges({ folders: [{ path: '/seeds' }], quietMs: 300, run, stopped: () => {}, watch });
+    const seeds = folders.get('/seeds')!;
+
+    // Act: a change every 100 ms for 2.9 s, then for 0.2 s more
+    for (let elapsed = 0; elapsed < 2_900; elapsed += 100) {
+      seeds.fire('log.txt');
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(run).not.toHaveBeenCalled();
+    for (let elapsed = 0; elapsed < 200; elapsed += 100) {
+      seeds.fire('log.txt');
+      await vi.advanceTimersByTimeAsync(100);
+    }
+
+    // Assess
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
   it('starts with a run when asked, for what changed before watching began', async () => {
     // Prepare
     const { watch } = fakeWatch();
