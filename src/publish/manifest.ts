@@ -113,6 +113,13 @@ export interface Manifest {
    */
   readonly pendingPings?: readonly string[];
   /**
+   * Published articles a forced run was told to unpublish, saved when it stopped or failed
+   * before it got to them (a site whose full rewrite does not fit in one run): the runs that
+   * carry on from it unpublish them without the guard asking again. Dropped by the run that
+   * completes. Absent when there are none.
+   */
+  readonly approvedLeaving?: readonly string[];
+  /**
    * Set by a run that left the site complete: the listings it left and the report a run seeing
    * exactly those listings would give. Written before the records, so that such a run reads only
    * the head of the manifest (readManifestHead).
@@ -240,6 +247,7 @@ const HEAD_ENTRIES = {
   siteSettings: v.optional(v.string()),
   siteInput: v.optional(v.string()),
   pendingPings: v.optional(v.array(v.string())),
+  approvedLeaving: v.optional(v.array(v.string())),
   settled: v.optional(SETTLED),
   archive: v.optional(ARCHIVE_LAYOUT),
   // Written by serializeManifest, checked by readManifestHead; not part of the Manifest a run works with.
@@ -553,11 +561,12 @@ export function serializeManifest(manifest: Manifest, basis?: Manifest): Uint8Ar
     .join('');
   // Left out when empty, so a site without a hub, or with nothing pending, keeps its bytes.
   const pings = manifest.pendingPings?.length ? `\n "pendingPings": ${JSON.stringify(manifest.pendingPings)},` : '';
+  const approved = manifest.approvedLeaving?.length ? `\n "approvedLeaving": ${JSON.stringify(manifest.approvedLeaving)},` : '';
   const settled = manifest.settled ? `\n "settled": ${JSON.stringify(manifest.settled)},` : '';
   const archive = manifest.archive ? `\n "archive": ${JSON.stringify(manifest.archive)},` : '';
   // The head says what the records' bytes digest to, so that a run reading only the head knows
   // the rest of the file is what this version wrote after it (see readManifestHead).
   const records = Buffer.concat([RECORDS_START, ...articlesSection, Buffer.from(`,\n "objects": ${section(manifest.objects)}\n}\n`)]);
-  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${settled}${archive}\n "records": ${JSON.stringify(digest(RECORDS_LAYOUT, records))},`;
+  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${approved}${settled}${archive}\n "records": ${JSON.stringify(digest(RECORDS_LAYOUT, records))},`;
   return Buffer.concat([Buffer.from(head), records]);
 }

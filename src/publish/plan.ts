@@ -175,14 +175,27 @@ export function unpublishGuard(
   maxShare: number,
   publishedBefore?: number,
 ): string | undefined {
-  const listed = new Set(seeds.map((seed) => seed.fileName));
-  const published = publishedNames(manifest);
-  const gone = published.filter((name) => !listed.has(name)).sort(compareStrings);
+  const gone = goneArticleNames(seeds, manifest);
   return refusal(
-    { published: Math.max(publishedBefore ?? 0, published.length), leaving: gone },
+    { published: Math.max(publishedBefore ?? 0, publishedNames(manifest).length), leaving: notApproved(gone, manifest) },
     maxShare,
     (names) => `; their seeds are gone (${names}). Nothing was written.`,
   );
+}
+
+/** The published articles whose seeds are not listed, in byte order. */
+export function goneArticleNames(seeds: readonly SeedListing[], manifest: Manifest): string[] {
+  const listed = new Set(seeds.map((seed) => seed.fileName));
+  return publishedNames(manifest)
+    .filter((name) => !listed.has(name))
+    .sort(compareStrings);
+}
+
+/** Those of `names` that no forced run approved unpublishing (Manifest.approvedLeaving): the ones the guard counts. */
+export function notApproved(names: readonly string[], manifest: Manifest): string[] {
+  if (!manifest.approvedLeaving?.length) return [...names];
+  const approved = new Set(manifest.approvedLeaving);
+  return names.filter((name) => !approved.has(name));
 }
 
 /**
@@ -755,8 +768,15 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     itemCount,
     warnings: [],
     digestsChanged: false,
-    manifest: () => previous,
+    // Without the approval of a forced run that stopped: this run completes what it was for.
+    manifest: () => withoutApproval(previous),
   };
+}
+
+function withoutApproval(manifest: Manifest): Manifest {
+  if (manifest.approvedLeaving === undefined) return manifest;
+  const { approvedLeaving: _approved, ...rest } = manifest;
+  return rest;
 }
 
 /** Whether the page of an article that is not published is in the bucket (see planSite's deletes). */

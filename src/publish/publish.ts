@@ -26,8 +26,10 @@ import {
   type SettledSummary,
 } from './manifest.js';
 import {
+  goneArticleNames,
   leavingArticles,
   MissingText,
+  notApproved,
   oversizeSeed,
   planArticle,
   textFromSeed,
@@ -253,6 +255,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       : undefined;
   const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
   if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings }, { refused: true });
+  /**
+   * What a forced run was told to unpublish: saved with its progress should it stop before it
+   * gets there, so the runs that carry on from it (forced or not) finish the job the guard was
+   * overridden for, and only that. Known from the listing first, from the reads once done.
+   */
+  let forcedLeaving: readonly string[] = force ? goneArticleNames(seeds, previous) : [];
 
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
@@ -371,7 +379,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       else if (before !== record) finished++;
     }
     if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0) return false;
-    const { settled: _settled, pendingPings: _pending, ...head } = next;
+    const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, ...head } = next;
+    const approvedLeaving = [...new Set([...(previous.approvedLeaving ?? []), ...forcedLeaving])].sort(compareStrings);
     const pending =
       settings.config.websubHub === undefined
         ? []
@@ -379,7 +388,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     try {
       await storage.put(
         MANIFEST_KEY,
-        serializeManifest({ ...head, articles, ...(pending.length > 0 ? { pendingPings: pending } : {}) }, previous),
+        serializeManifest(
+          {
+            ...head,
+            articles,
+            ...(pending.length > 0 ? { pendingPings: pending } : {}),
+            ...(approvedLeaving.length > 0 ? { approvedLeaving } : {}),
+          },
+          previous,
+        ),
         manifestPutOptions(stored?.etag),
       );
       return true;
@@ -425,7 +442,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
   const leaving = leavingArticles(previous, records, publishedBefore);
-  const refused = force ? undefined : unpublishAfterReadsGuard(leaving, settings.maxUnpublishShare);
+  if (force) forcedLeaving = leaving.leaving;
+  const refused = force
+    ? undefined
+    : unpublishAfterReadsGuard({ ...leaving, leaving: notApproved(leaving.leaving, previous) }, settings.maxUnpublishShare);
   if (refused) {
     // What it saves is the pages it wrote, not the refused plan: no archive, index or feed of it
     // was written, and its records of them would make the next run rewrite what the bucket holds.
@@ -546,6 +566,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       site.deletes.length === 0 &&
       !site.digestsChanged &&
       samePings(pendingPings, previous.pendingPings) &&
+      previous.approvedLeaving === undefined &&
       sameSettled(settled, previous.settled, now) &&
       sameRecords(records, previous.articles);
     const bytes =

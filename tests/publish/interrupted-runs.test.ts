@@ -685,3 +685,76 @@ describe('overlapping runs', () => {
     expect(snapshot(bucket.objects)).toEqual(snapshot(reference.objects));
   });
 });
+
+describe('a forced unpublishing larger than one run', () => {
+  /** 20 articles, 5 a feed, a guard of 20 %: published, then half its seeds deleted. */
+  async function halfDeleted(): Promise<{ bucket: MemoryStorage; settings: PlanSettings }> {
+    const settings = { ...settingsOf(5), maxUnpublishShare: 0.2 };
+    const bucket = bucketWith(articles(0, 20));
+    await runOn(bucket, settings, T0);
+    for (let n = 0; n < 10; n++) await bucket.delete(SEEDS + fileOf(n));
+    return { bucket, settings };
+  }
+
+  /** The manifest as the bucket holds it, parsed. */
+  const manifestOf = (bucket: MemoryStorage) => JSON.parse(text(bucket.objects.get(MANIFEST)!.body)) as { approvedLeaving?: string[] };
+
+  /** The first budget under which a forced run stops before it deletes anything, having saved its progress. */
+  async function forcedStoppedBeforeDeleting(bucket: MemoryStorage, settings: PlanSettings) {
+    for (let limit = 8; limit < 200; limit++) {
+      const attempt = cloneStorage(bucket);
+      const run = await budgetedRun(attempt, settings, T1, limit, { force: true });
+      if (run.error?.carriesOn && run.spent.deletes().length === 0 && run.spent.puts().includes(MANIFEST)) return { bucket: attempt, run };
+    }
+    throw new Error('no budget stops a forced run before its deletes');
+  }
+
+  it('is finished by the runs after it, plain ones included, as a forced run that had the time would have', async () => {
+    // Prepare: the plain run is refused; the forced one stops before it unpublishes anything
+    const { bucket, settings } = await halfDeleted();
+    const refused = await outcomeOf(runOn(cloneStorage(bucket), settings, T1));
+    expect(refused.error?.refused).toBe(true);
+    const reference = cloneStorage(bucket);
+    await runOn(reference, settings, T1, { force: true });
+    const { bucket: stopped } = await forcedStoppedBeforeDeleting(bucket, settings);
+    expect(manifestOf(stopped).approvedLeaving).toEqual(Array.from({ length: 10 }, (_, n) => fileOf(n)).sort());
+
+    // Act: the next scheduled run, not forced
+    const next = await outcomeOf(runOn(stopped, settings, T2));
+
+    // Assess: it unpublishes the ten, drops the approval, and the site is the forced run's
+    expect(next.error).toBeUndefined();
+    expect(next.summary!.articles.unpublished).toBe(10);
+    expect(manifestOf(stopped).approvedLeaving).toBeUndefined();
+    const site = (objects: Objects) =>
+      Object.fromEntries(Object.entries(snapshot(objects)).filter(([key]) => !key.startsWith('_publish/')));
+    expect(site(stopped.objects)).toEqual(site(reference.objects));
+    expect(danglingLinks(stopped.objects, 'reachable')).toEqual([]);
+  });
+
+  it('approves only what the forced run was told to unpublish: more seeds deleted afterwards are guarded as ever', async () => {
+    // Prepare
+    const { bucket, settings } = await halfDeleted();
+    const { bucket: stopped } = await forcedStoppedBeforeDeleting(bucket, settings);
+
+    // Act: five more seeds deleted (25 % of the 20 published), then a plain run
+    for (let n = 10; n < 15; n++) await stopped.delete(SEEDS + fileOf(n));
+    const next = await outcomeOf(runOn(stopped, settings, T2));
+
+    // Assess: refused for the five, not for the ten approved; the approval is kept for the run that goes through
+    expect(next.error?.refused).toBe(true);
+    expect(next.error?.message).toMatch(/would unpublish 5 of 20 published articles/);
+    expect(manifestOf(stopped).approvedLeaving).toHaveLength(10);
+  });
+
+  it('leaves no approval behind when it completes in one run', async () => {
+    // Prepare
+    const { bucket, settings } = await halfDeleted();
+
+    // Act
+    await runOn(bucket, settings, T1, { force: true });
+
+    // Assess
+    expect(manifestOf(bucket).approvedLeaving).toBeUndefined();
+  });
+});
