@@ -27,6 +27,7 @@ import {
 } from './manifest.js';
 import {
   goneArticleNames,
+  isPublished,
   leavingArticles,
   MissingText,
   notApproved,
@@ -255,12 +256,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       : undefined;
   const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
   if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings }, { refused: true });
-  /**
-   * What a forced run was told to unpublish: saved with its progress should it stop before it
-   * gets there, so the runs that carry on from it (forced or not) finish the job the guard was
-   * overridden for, and only that. Known from the listing first, from the reads once done.
-   */
-  let forcedLeaving: readonly string[] = force ? goneArticleNames(seeds, previous) : [];
+  /** Every article leaving the site, once the changed seeds are read (leavingArticles). */
+  let leavingAfterReads: readonly string[] | undefined;
 
   const planned = new Map<string, ArticleRecord>();
   const texts = new Map<string, EntryText>();
@@ -271,6 +268,29 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   for (const record of Object.values(previous.articles)) if (record.slug !== undefined) usedSlugs.add(record.slug);
   const writtenKeys: string[] = [];
   const etags = new Map<string, string>();
+  /** Published articles whose seeds, read this run, no longer publish them (dated later): leaving. */
+  const movedAway = new Set<string>();
+
+  /**
+   * What the manifest saved by a run that stops or fails records as approved to leave
+   * (Manifest.approvedLeaving), so that the runs carrying on finish the job the guard was
+   * overridden for, and only that. A forced run approves what it was told to unpublish: the
+   * articles whose seeds are gone and those its reads found leaving, or all that leave once its
+   * reads are done. Another run keeps the approvals it read, but for an article published again
+   * as it stands: its seed back as the record has it, or read this run and publishable.
+   */
+  const approvals = (): string[] => {
+    if (force) {
+      const leaving = leavingAfterReads ?? [...goneArticleNames(seeds, previous), ...movedAway];
+      return [...new Set(leaving)].sort(compareStrings);
+    }
+    const listed = new Map(seeds.map((seed) => [seed.fileName, seed.signature]));
+    return (previous.approvedLeaving ?? []).filter((name) => {
+      const signature = listed.get(name);
+      if (signature === undefined) return true;
+      return planned.has(name) ? movedAway.has(name) : previous.articles[name]?.seed !== signature;
+    });
+  };
   let read = 0;
   if (recovered) for (const { slug } of recovered.values()) usedSlugs.add(slug);
 
@@ -344,6 +364,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         if (plan.rejection) rejections.set(fileName, plan.rejection);
         else rejections.delete(fileName);
         if (plan.text && plan.record.day !== undefined) texts.set(fileName, plan.text);
+        if (!plan.page && !isPublished(plan.record) && isPublished(previous.articles[fileName])) movedAway.add(fileName);
+        else movedAway.delete(fileName);
         planned.set(fileName, plan.record);
         if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
       });
@@ -378,9 +400,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       if (pageLeft && before) articles[fileName] = before;
       else if (before !== record) finished++;
     }
-    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0) return false;
+    const approvedLeaving = approvals();
+    const sameApprovals = approvedLeaving.join('\n') === (previous.approvedLeaving ?? []).join('\n');
+    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0 && sameApprovals) return false;
     const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, ...head } = next;
-    const approvedLeaving = [...new Set([...(previous.approvedLeaving ?? []), ...forcedLeaving])].sort(compareStrings);
     const pending =
       settings.config.websubHub === undefined
         ? []
@@ -442,7 +465,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
   const leaving = leavingArticles(previous, records, publishedBefore);
-  if (force) forcedLeaving = leaving.leaving;
+  leavingAfterReads = leaving.leaving;
   const refused = force
     ? undefined
     : unpublishAfterReadsGuard({ ...leaving, leaving: notApproved(leaving.leaving, previous) }, settings.maxUnpublishShare);

@@ -16,6 +16,7 @@ import { archiveKeys } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { bucketSeedsDependencies, fakeBucket, mockS3, s3Requests, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { failingFrom, MANIFEST, memorySite, type Site } from './support-site.js';
+import { budget, SEEDS } from './support-runs.js';
 
 vi.mock('../../src/publish/manifest.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/publish/manifest.js')>();
@@ -24,7 +25,6 @@ vi.mock('../../src/publish/manifest.js', async (importOriginal) => {
 
 const s3 = mockS3();
 const NOW = new Date('2026-06-01T06:00:00.000Z');
-const SEEDS = 'seeds/';
 
 const noteFile = (n: number) => `2026-03-0${n}-note.txt`;
 const notePage = (n: number) => `articles/2026-03-0${n}-note-${n}.html`;
@@ -451,33 +451,16 @@ describe('the settled shortcut around archive deletions', () => {
   });
 });
 
-/** A run of `s` whose signal fires as its `limit`-th storage call (site or seeds) returns. */
+/** A run of `s` whose signal fires as its `limit`-th storage call (site or seeds) returns; its calls as `op key`. */
 async function stoppedRun(s: Site, limit: number, request: PublishRequest = {}) {
-  const controller = new AbortController();
-  const calls: string[] = [];
-  const count = async <T>(call: string, act: () => Promise<T>): Promise<T> => {
-    calls.push(call);
-    const number = calls.length;
-    try {
-      return await act();
-    } finally {
-      if (number === limit) controller.abort(new Error(`the budget of ${limit} calls is spent`));
-    }
-  };
-  const wrap = (storage: Storage, name: string): Storage => ({
-    get: (key, options) => count(`get ${name}${key}`, () => storage.get(key, options)),
-    put: (key, body, options) => count(`put ${name}${key}`, () => storage.put(key, body, options)),
-    delete: (key) => count(`delete ${name}${key}`, () => storage.delete(key)),
-    list: (prefix, options) => count(`list ${name}${prefix}`, () => storage.list(prefix, options)),
-    contentEtag: (body) => storage.contentEtag(body),
-  });
+  const spent = budget(limit);
   const result = await outcome(
     publish(
-      { storage: wrap(s.site, ''), seeds: wrap(s.seeds, SEEDS), settings: s.settings, now: () => s.now },
-      { ...request, signal: controller.signal },
+      { storage: spent.wrap(s.site), seeds: spent.wrap(s.seeds, SEEDS), settings: s.settings, now: () => s.now },
+      { ...request, signal: spent.signal },
     ),
   );
-  return { ...result, calls };
+  return { ...result, calls: spent.calls.map(({ op, key }) => `${op} ${key}`) };
 }
 
 describe('a run that deletes archive documents, stopped by its signal after any storage call', () => {

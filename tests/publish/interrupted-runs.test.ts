@@ -9,14 +9,15 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
-import { publish, PublishError, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
+import { publish, type PublishRequest } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
 import { SITE_FILES } from '../../src/site-files.js';
 import { PreconditionFailedError, type Storage } from '../../src/storage/storage.js';
 import { bucketPublishDependencies } from '../../src/wiring.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { BUCKET, fakeBucket, mockedClient, mockS3, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
-import { cloneStorage, MANIFEST, under } from './support-site.js';
+import { cloneStorage, MANIFEST } from './support-site.js';
+import { budget, budgetedRun, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 const s3 = mockS3();
 
@@ -24,7 +25,6 @@ const s3 = mockS3();
 const T0 = new Date('2026-03-01T06:00:00.000Z');
 const T1 = new Date('2026-03-02T06:00:00.000Z');
 const T2 = new Date('2026-03-03T06:00:00.000Z');
-const SEEDS = 'seeds/';
 const HUB = 'https://hub.example.org/';
 const FEED_URLS = [`${SITE}rss.xml`, `${SITE}atom.xml`, `${SITE}feed.json`];
 const STOPPED = /^stopped before (.+): the budget of \d+ calls is spent; what was written is consistent, and the next run carries on$/;
@@ -56,77 +56,6 @@ function bucketWith(files: Readonly<Record<string, string>>): MemoryStorage {
 
 function settingsOf(itemLimit: number, extra: Record<string, unknown> = {}): PlanSettings {
   return { config: testFeedConfig({ itemLimit, ...extra }), cacheControl: 'max-age=300', maxUnpublishShare: 0.5 };
-}
-
-/** One run on the bucket, its seeds under `seeds/` of the same bucket. */
-function runOn(
-  bucket: Storage,
-  settings: PlanSettings,
-  now: Date,
-  request: PublishRequest = {},
-  fetch?: typeof globalThis.fetch,
-): Promise<PublishSummary> {
-  return publish({ storage: bucket, seeds: under(bucket, SEEDS), settings, now: () => now, ...(fetch ? { fetch } : {}) }, request);
-}
-
-type Outcome = { summary: PublishSummary; error?: undefined } | { summary?: undefined; error: PublishError };
-
-async function outcomeOf(run: Promise<PublishSummary>): Promise<Outcome> {
-  try {
-    return { summary: await run };
-  } catch (error) {
-    if (!(error instanceof PublishError)) throw error;
-    return { error };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A deadline after a number of storage calls
-
-interface Call {
-  readonly op: 'get' | 'put' | 'delete' | 'list';
-  readonly key: string;
-}
-
-/**
- * Counts the storage calls of one run, over every storage it wraps, and aborts the run's signal
- * as the `limit`-th call returns: the run then stops at its next check, as it does when the
- * Lambda handler's timer fires.
- */
-function budget(limit: number) {
-  const controller = new AbortController();
-  const calls: Call[] = [];
-  const count = async <T>(call: Call, act: () => Promise<T>): Promise<T> => {
-    calls.push(call);
-    const number = calls.length;
-    try {
-      return await act();
-    } finally {
-      if (number === limit) controller.abort(new Error(`the budget of ${limit} calls is spent`));
-    }
-  };
-  return {
-    signal: controller.signal,
-    calls,
-    /** `prefix` only names the keys in `calls` (the seeds' storage has its own). */
-    wrap: (storage: Storage, prefix = ''): Storage => ({
-      get: (key) => count({ op: 'get', key: prefix + key }, () => storage.get(key)),
-      put: (key, body, options) => count({ op: 'put', key: prefix + key }, () => storage.put(key, body, options)),
-      delete: (key) => count({ op: 'delete', key: prefix + key }, () => storage.delete(key)),
-      list: (sub, options) => count({ op: 'list', key: prefix + sub }, () => storage.list(sub, options)),
-      contentEtag: (body) => storage.contentEtag(body),
-    }),
-    puts: () => calls.filter(({ op }) => op === 'put').map(({ key }) => key),
-    deletes: () => calls.filter(({ op }) => op === 'delete').map(({ key }) => key),
-    seedGets: () => calls.filter(({ op, key }) => op === 'get' && key.startsWith(SEEDS)).length,
-  };
-}
-
-/** A run on a memory bucket whose signal fires after `limit` storage calls. */
-async function budgetedRun(bucket: MemoryStorage, settings: PlanSettings, now: Date, limit: number, request: PublishRequest = {}) {
-  const spent = budget(limit);
-  const outcome = await outcomeOf(runOn(spent.wrap(bucket), settings, now, { ...request, signal: spent.signal }));
-  return { ...outcome, spent };
 }
 
 // ---------------------------------------------------------------------------------------------
