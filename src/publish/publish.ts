@@ -476,6 +476,14 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     await saveProgress();
     throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { refused: true });
   }
+  // Said, since the guard let them through without this run being forced.
+  const approvedBefore = new Set(force ? [] : (previous.approvedLeaving ?? []));
+  const approvedNow = leaving.leaving.filter((name) => approvedBefore.has(name));
+  if (approvedNow.length > 0) {
+    warnings.push(
+      `${approvedNow.length} of the articles leaving were approved by a forced run that stopped before unpublishing them (approvedLeaving): ${approvedNow.slice(0, 3).join(', ')}${approvedNow.length > 3 ? ` and ${approvedNow.length - 3} more` : ''}`,
+    );
+  }
 
   const summarized = summarize(records, rejections, settings, now);
   const rejected = [...summarized.rejected, ...collided].sort((a, b) => compareStrings(a.file, b.file));

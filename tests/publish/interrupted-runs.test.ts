@@ -654,6 +654,12 @@ describe('a forced unpublishing larger than one run', () => {
     // Assess: it unpublishes the ten, drops the approval, and the site is the forced run's
     expect(next.error).toBeUndefined();
     expect(next.summary!.articles.unpublished).toBe(10);
+    // Its report says why the guard let them through.
+    expect(next.summary!.warnings).toContainEqual(
+      expect.stringMatching(
+        /^10 of the articles leaving were approved by a forced run that stopped before unpublishing them \(approvedLeaving\): 2025-01-01-n0\.txt, /,
+      ),
+    );
     expect(manifestOf(stopped).approvedLeaving).toBeUndefined();
     const site = (objects: Objects) =>
       Object.fromEntries(Object.entries(snapshot(objects)).filter(([key]) => !key.startsWith('_publish/')));
@@ -685,5 +691,7 @@ describe('a forced unpublishing larger than one run', () => {
 
     // Assess
     expect(manifestOf(bucket).approvedLeaving).toBeUndefined();
+    const after = await runOn(bucket, settings, T2);
+    expect(after.warnings.filter((warning) => warning.includes('approvedLeaving'))).toEqual([]);
   });
 });
