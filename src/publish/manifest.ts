@@ -35,13 +35,13 @@ export interface Rejection {
   readonly unreadable?: true;
 }
 
-/** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
 /**
  * The listed version of a record made from the published feeds, with the manifest lost, for an
  * article whose seed is gone (recovered.ts): no listing has an empty ETag or signature.
  */
 export const GONE_SEED = '';
 
+/** One seed file, by file name; kept after the seed is gone so its slug is never given to another article. */
 export interface ArticleRecord {
   /** The seed as last listed (ETag, or size and time for a folder); absent once it is gone. */
   readonly seed?: string;

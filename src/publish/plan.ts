@@ -234,7 +234,8 @@ function refusal({ published, leaving }: Leaving, maxShare: number, why: (names:
   );
 }
 
-function preview(names: readonly string[]): string {
+/** Up to three names, and how many more. */
+export function preview(names: readonly string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
@@ -768,15 +769,8 @@ function unchangedSite(input: SiteInput, settingsDigest: string): SitePlan | und
     itemCount,
     warnings: [],
     digestsChanged: false,
-    // Without the approval of a forced run that stopped: this run completes what it was for.
-    manifest: () => withoutApproval(previous),
+    manifest: () => previous,
   };
-}
-
-function withoutApproval(manifest: Manifest): Manifest {
-  if (manifest.approvedLeaving === undefined) return manifest;
-  const { approvedLeaving: _approved, ...rest } = manifest;
-  return rest;
 }
 
 /** Whether the page of an article that is not published is in the bucket (see planSite's deletes). */

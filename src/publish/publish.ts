@@ -33,6 +33,7 @@ import {
   notApproved,
   oversizeSeed,
   planArticle,
+  preview,
   textFromSeed,
   rejectedArticle,
   planSite,
@@ -401,8 +402,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       else if (before !== record) finished++;
     }
     const approvedLeaving = approvals();
-    const sameApprovals = approvedLeaving.join('\n') === (previous.approvedLeaving ?? []).join('\n');
-    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0 && sameApprovals) return false;
+    if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0 && sameList(approvedLeaving, previous.approvedLeaving)) {
+      return false;
+    }
     const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, ...head } = next;
     const pending =
       settings.config.websubHub === undefined
@@ -481,7 +483,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const approvedNow = leaving.leaving.filter((name) => approvedBefore.has(name));
   if (approvedNow.length > 0) {
     warnings.push(
-      `${approvedNow.length} of the articles leaving were approved by a forced run that stopped before unpublishing them (approvedLeaving): ${approvedNow.slice(0, 3).join(', ')}${approvedNow.length > 3 ? ` and ${approvedNow.length - 3} more` : ''}`,
+      `${approvedNow.length} of the articles leaving were approved by a forced run that stopped before unpublishing them (approvedLeaving): ${preview(approvedNow)}`,
     );
   }
 
@@ -596,7 +598,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       writtenKeys.length === 0 &&
       site.deletes.length === 0 &&
       !site.digestsChanged &&
-      samePings(pendingPings, previous.pendingPings) &&
+      sameList(pendingPings, previous.pendingPings) &&
       previous.approvedLeaving === undefined &&
       sameSettled(settled, previous.settled, now) &&
       sameRecords(records, previous.articles);
@@ -728,9 +730,12 @@ function manifestPutOptions(knownEtag: string | undefined): PutOptions {
   };
 }
 
-/** The manifest to write: the site plan's, with the feed URLs still to announce (or none) and the settled state. */
+/**
+ * The manifest to write: the site plan's, with the feed URLs still to announce (or none) and the
+ * settled state. Never with an approval (approvedLeaving): the run that writes it completed.
+ */
 function nextManifest(manifest: Manifest, pending: readonly string[], settled: SettledState | undefined): Manifest {
-  const { pendingPings: _before, settled: _settled, ...rest } = manifest;
+  const { pendingPings: _before, settled: _settled, approvedLeaving: _approved, ...rest } = manifest;
   return { ...rest, ...(pending.length > 0 ? { pendingPings: [...pending] } : {}), ...(settled ? { settled } : {}) };
 }
 
@@ -781,8 +786,9 @@ function settledRun(
   };
 }
 
-function samePings(pending: readonly string[], before: readonly string[] | undefined): boolean {
-  return pending.length === (before?.length ?? 0) && pending.every((url, index) => url === before?.[index]);
+/** The same strings in the same order; an absent list is an empty one. */
+function sameList(list: readonly string[], before: readonly string[] | undefined): boolean {
+  return list.length === (before?.length ?? 0) && list.every((item, index) => item === before?.[index]);
 }
 
 /** What a run that stopped or failed says: where it stopped, or what failed. */
