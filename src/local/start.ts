@@ -12,8 +12,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { isEntryPoint } from '../entry-point.js';
 import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
-import { publishedInstant } from '../feed/items.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
+import { firstHeldInstant } from '../publish/settled.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
 import { DataFolderBusy, type DataLock, lockDataFolder } from './data-lock.js';
 import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
@@ -126,7 +126,9 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
   }
 
   const siteUrl = `${server.endpoint}/${LOCAL_BUCKET}/`;
-  const publisher = localPublisher({ cwd: io.cwd, env: io.env, seedsDir: resolve(io.cwd, values.seeds!), server, stderr: io.stderr });
+  const seedsDir = resolve(io.cwd, values.seeds!);
+  const configFile = resolve(io.cwd, 'feed.config.json');
+  const publisher = localPublisher({ env: io.env, siteUrl, seedsDir, configFile, server, stderr: io.stderr });
   try {
     const { summary, feed } = await publisher.publish({ force: values.force === true });
     report(summary, feed, io);
@@ -136,8 +138,8 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
       summary,
       feed,
       republish: publisher.publish,
-      seedsDir: resolve(io.cwd, values.seeds!),
-      configFile: resolve(io.cwd, 'feed.config.json'),
+      seedsDir,
+      configFile,
       watch: values['no-watch'] !== true,
     };
     return { code: 0, started, once: values.once === true };
@@ -145,7 +147,7 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
     await server.close();
     // The publish run cannot name a folder it sees only as a storage; an empty one is named here.
     const noSeeds = error instanceof PublishError && error.summary?.articles?.seeds === 0;
-    if (noSeeds) io.stderr(`no seed articles in ${resolve(io.cwd, values.seeds!)}; nothing was written`);
+    if (noSeeds) io.stderr(`no seed articles in ${seedsDir}; nothing was written`);
     else reportFailure(error, io, 'npm start -- --force');
     return { code: 1, once: true };
   }
@@ -156,15 +158,14 @@ export async function startLocal(argv: readonly string[], io: StartIo): Promise<
  * time: a republish while serving takes an edit of the config as well as one of the seeds.
  */
 function localPublisher(options: {
-  readonly cwd: string;
   readonly env: Env;
+  readonly siteUrl: string;
   readonly seedsDir: string;
+  readonly configFile: string;
   readonly server: EmbeddedS3;
   readonly stderr: (line: string) => void;
 }): { publish: (request: { force?: boolean }) => Promise<{ summary: PublishSummary; feed: FeedConfig }> } {
-  const { cwd, seedsDir, server } = options;
-  const siteUrl = `${server.endpoint}/${LOCAL_BUCKET}/`;
-  const configFile = resolve(cwd, 'feed.config.json');
+  const { siteUrl, seedsDir, configFile, server } = options;
   // s3rver answers the bare bucket URL with a bucket listing, so the channel links to the index page.
   const env: Env = {
     ...options.env,
@@ -249,9 +250,8 @@ export function republishOnChange(started: Started, io: Pick<StartIo, 'stdout' |
   let problemsSaid = problemLines(started.summary).join('\n');
   // The first held article is published at its hour, as the schedule would on the Lambda.
   const wakeForHeld = (summary: PublishSummary, feed: FeedConfig) => {
-    let first = Number.POSITIVE_INFINITY;
-    for (const { date } of summary.held) first = Math.min(first, publishedInstant(date, feed));
-    if (first !== Number.POSITIVE_INFINITY) watcher.runAt(first);
+    const first = firstHeldInstant(summary.held, feed);
+    if (first !== undefined) watcher.runAt(first);
   };
   const watcher: ChangeWatcher = watchForChanges({
     folders: [

@@ -7,6 +7,7 @@
  */
 import { watch as fsWatch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { describeError } from '../errors.js';
 
 /** What is watched: a folder, and which names in it count (all of them when `accept` is left out). */
 export interface WatchedFolder {
@@ -55,8 +56,6 @@ const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
 
 const defaultWatch: WatchFolder = (path, listener) => fsWatch(path, { persistent: false }, listener);
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export function watchForChanges(options: ChangeWatcherOptions): ChangeWatcher {
   const watch = options.watch ?? defaultWatch;
   const maxWaitMs = options.maxWaitMs ?? 10 * options.quietMs;
@@ -92,7 +91,7 @@ export function watchForChanges(options: ChangeWatcherOptions): ChangeWatcher {
     timer = undefined;
     waitingSince = undefined;
     running = options.run().catch((error: unknown) => {
-      options.stopped(`republishing failed: ${describe(error)}`);
+      options.stopped(`republishing failed: ${describeError(error)}`);
     });
     await running;
     running = undefined;
@@ -155,7 +154,7 @@ export function watchForChanges(options: ChangeWatcherOptions): ChangeWatcher {
         try {
           watchFolder(folder);
         } catch (error) {
-          return stop(`cannot watch ${folder.path}: ${describe(error)}`);
+          return stop(`cannot watch ${folder.path}: ${describeError(error)}`);
         }
         changed();
       });
@@ -163,7 +162,7 @@ export function watchForChanges(options: ChangeWatcherOptions): ChangeWatcher {
       watchers.set(`${folder.path}\0parent`, parent);
     }
   } catch (error) {
-    stop(`cannot watch ${current}: ${describe(error)}`);
+    stop(`cannot watch ${current}: ${describeError(error)}`);
   }
   if (options.runFirst && !closed) schedule();
   const runAt = (instant: number): void => {

@@ -84,14 +84,23 @@ export function settledSummary(
  * nothing to do.
  */
 export function settledState(listing: string, settings: PlanSettings, now: Date, summary: SettledSummary): SettledState {
-  // A loop, not Math.min(...): spreading a few hundred thousand held articles overflows the stack.
-  let first = Number.POSITIVE_INFINITY;
-  for (const { date } of summary.held) first = Math.min(first, publishedInstant(date, settings.config));
+  const first = firstHeldInstant(summary.held, settings.config);
   return {
     listing,
     settings: runSettingsDigest(settings),
     from: now.toISOString(),
-    ...(summary.held.length > 0 ? { until: new Date(first).toISOString() } : {}),
+    ...(first !== undefined ? { until: new Date(first).toISOString() } : {}),
     summary,
   };
+}
+
+/** When the first of the held articles is due (ms since the epoch), or undefined when none is held. */
+export function firstHeldInstant(
+  held: readonly { readonly date: string }[],
+  config: Pick<PlanSettings['config'], 'publishTime'>,
+): number | undefined {
+  // A loop, not Math.min(...): spreading a few hundred thousand held articles overflows the stack.
+  let first = Number.POSITIVE_INFINITY;
+  for (const { date } of held) first = Math.min(first, publishedInstant(date, config));
+  return held.length > 0 ? first : undefined;
 }
