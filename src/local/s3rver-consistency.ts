@@ -26,6 +26,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 
 /** An object as s3rver's controllers hand it to the store. */
 interface StoredObject {
@@ -76,20 +77,18 @@ export function makeObjectsConsistent(store: ObjectStore): void {
    * A delete that empties the folder may remove it between the two steps: made again, then
    * the write is tried again.
    */
-  const writeWhole = async (path: string, content: Buffer | string) => {
-    for (let attempt = 1; ; attempt++) {
+  const writeWhole = (path: string, content: Buffer | string) =>
+    againWhileGone(3, async (attempt) => {
+      if (attempt > 1) await ensureFolder(dirname(path));
       const temp = join(dirname(path), tempName());
       try {
         await writeFile(temp, content);
         await rename(temp, path);
-        return;
       } catch (error) {
         await rm(temp, { force: true });
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
-        await ensureFolder(dirname(path));
+        throw error;
       }
-    }
-  };
+    });
   store.putMetadata = async (_bucket, _key, metadata, md5) => {
     // s3rver's own writes, each whole: the MD5 first, as it does.
     const json = storedMetadata(metadata);
@@ -109,7 +108,7 @@ export function makeObjectsConsistent(store: ObjectStore): void {
       // The bytes are written whole before anything of the old object changes (writeWhole's
       // retry, for a delete that emptied the folder meanwhile, needs them in a buffer: objects
       // here are pages and feeds).
-      const body = Buffer.isBuffer(object.content) ? object.content : Buffer.concat(await collect(object.content));
+      const body = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
       const md5 = createHash('md5').update(body);
       const size = body.length;
       await ensureFolder(dirname(path));
@@ -123,15 +122,7 @@ export function makeObjectsConsistent(store: ObjectStore): void {
     });
   // s3rver's listing reads a folder, then looks at each file in it: a temp file renamed, or an
   // MD5 file removed, between the two fails the whole listing. Listed again, a moment later.
-  store.listObjects = async (bucket, options) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await listObjects(bucket, options);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
-      }
-    }
-  };
+  store.listObjects = (bucket, options) => againWhileGone(5, () => listObjects(bucket, options));
   store.getObject = (bucket, key, options) => queue.run(`${bucket}/${key}`, () => getObject(bucket, key, options));
   store.deleteObject = (bucket, key) =>
     queue.run(`${bucket}/${key}`, async () => {
@@ -147,23 +138,25 @@ export function makeObjectsConsistent(store: ObjectStore): void {
     });
 }
 
-/** Makes a folder and its parents; a delete removing one it emptied meanwhile makes it try again. */
-async function ensureFolder(path: string): Promise<void> {
+/**
+ * `act`, tried again (`attempts` times in all) while it fails because a file or folder it needed
+ * went away meanwhile (ENOENT): a delete that emptied a folder, a temp file renamed.
+ */
+async function againWhileGone<T>(attempts: number, act: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await mkdir(path, { recursive: true });
-      return;
+      return await act(attempt);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === attempts) throw error;
     }
   }
 }
 
-/** A stream's chunks. */
-async function collect(stream: Readable): Promise<Buffer[]> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return chunks;
+/** Makes a folder and its parents; a delete removing one it emptied meanwhile makes it try again. */
+function ensureFolder(path: string): Promise<void> {
+  return againWhileGone(3, async () => {
+    await mkdir(path, { recursive: true });
+  });
 }
 
 /** What s3rver keeps of a PUT's headers: the ones an object is served with, and user metadata. */

@@ -35,11 +35,14 @@ export interface S3ClientOptions {
   maxAttempts?: number;
 }
 
-/** An S3 call's attempt at most, with the default timeouts: 3 s to connect and 10 s to answer. */
-export const S3_ATTEMPT_MS = 3_000 + 10_000;
+const CONNECTION_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** An S3 call's attempt at most, with the default timeouts: to connect, then to answer. */
+export const S3_ATTEMPT_MS = CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS;
 
 export function createS3Client(options: S3ClientOptions): S3Client {
-  const requestTimeout = options.requestTimeout ?? 10_000;
+  const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT_MS;
   const config: S3ClientConfig = {
     // s3rver predates flexible checksums and would store a streamed body with its aws-chunked framing.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -47,7 +50,7 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     // Without these the SDK waits on a silent connection forever, and the run with it until the
     // Lambda is killed mid-write. Options, not an instance: the SDK builds its NodeHttpHandler from them.
     requestHandler: {
-      connectionTimeout: options.connectionTimeout ?? 3_000,
+      connectionTimeout: options.connectionTimeout ?? CONNECTION_TIMEOUT_MS,
       requestTimeout,
       // Without it the installed @smithy/node-http-handler only logs a warning when requestTimeout passes.
       throwOnRequestTimeout: true,
