@@ -49,6 +49,12 @@ export function publishInstant(date: CalendarDate, time: PublishTime): Date {
 
 const DAY_MS = 86_400_000;
 
+/** The calendar day (`YYYY-MM-DD`) an instant falls on in a zone: what a seed would write for it there. */
+export function calendarDayOf(instant: number, timeZone: string): string {
+  const wall = new Date(Math.floor(instant / 1000) * 1000 + zoneOffsetMs(instant, timeZone));
+  return wall.toISOString().slice(0, 10);
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function zoneOffsetMs(instant: number, timeZone: string): number {

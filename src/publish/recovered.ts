@@ -5,6 +5,7 @@
  * published under, instead of a slug made afresh from today's title, which would move an article
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
+import { calendarDayOf } from '../article/calendar.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED } from './manifest.js';
@@ -30,20 +31,11 @@ export function jsonFeedKeys(keys: Iterable<string>): string[] {
 }
 
 /**
- * The articles the JSON feeds under `keys` name with a page under this site's `articles/`. A
- * feed that cannot be read or parsed, or an item of another shape, is passed over: what it
- * would have told is made afresh, as without it.
+ * The articles the JSON feeds under `keys` name with a page under this site's `articles/`, and
+ * the items of each JSON archive (archiveLayout cuts the archive from them as it was). A feed
+ * that cannot be read or parsed, or an item of another shape, is passed over: what it would
+ * have told is made afresh, as without it.
  */
-export async function recoverArticles(
-  storage: Storage,
-  keys: readonly string[],
-  config: Pick<FeedConfig, 'siteUrl'>,
-  signal?: AbortSignal,
-): Promise<RecoveredArticles> {
-  return (await recoverSite(storage, keys, config, signal)).articles;
-}
-
-/** The same, with the items of each JSON archive (archiveLayout cuts the archive from them as it was). */
 export async function recoverSite(
   storage: Storage,
   keys: readonly string[],
@@ -99,12 +91,6 @@ export function archiveLayout(
   const fileNames = new Map<string, string>();
   for (const fileName of seedFileNames) fileNames.set(itemId(config.idPrefix, fileName), fileName);
   const prefix = `${config.idPrefix}${ARTICLES_PREFIX}`;
-  const day = new Intl.DateTimeFormat('en-CA', {
-    timeZone: config.publishTime.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  });
   const ends: ArchiveEnd[] = [];
   for (let number = 1; number < count; number++) {
     const items = archives.get(number);
@@ -113,7 +99,7 @@ export function archiveLayout(
     for (const { id, published } of items) {
       const fileName = fileNames.get(id) ?? fileNameOf(id, prefix);
       if (fileName === undefined) return undefined;
-      const candidate: ArchiveEnd = [day.format(new Date(published)), fileName];
+      const candidate: ArchiveEnd = [calendarDayOf(Date.parse(published), config.publishTime.timeZone), fileName];
       if (end === undefined || newerFirst({ day: candidate[0], fileName: candidate[1] }, { day: end[0], fileName: end[1] }) < 0)
         end = candidate;
     }

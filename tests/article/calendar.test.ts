@@ -1,6 +1,13 @@
 /** Calendar days and publish instants, daylight-saving changes included. */
 import { describe, expect, it } from 'vitest';
-import { MIDNIGHT_UTC, isKnownTimeZone, parseCalendarDate, publishInstant, type PublishTime } from '../../src/article/calendar.js';
+import {
+  calendarDayOf,
+  MIDNIGHT_UTC,
+  isKnownTimeZone,
+  parseCalendarDate,
+  publishInstant,
+  type PublishTime,
+} from '../../src/article/calendar.js';
 import type { CalendarDate } from '../../src/article/types.js';
 
 function date(iso: string): CalendarDate {
@@ -86,6 +93,22 @@ describe('publishInstant', () => {
     // Assess
     expect(instant.getUTCFullYear()).toBe(99);
     expect(instant.toISOString()).toBe('0099-12-31T00:00:00.000Z');
+  });
+});
+
+describe('calendarDayOf', () => {
+  it('gives the day an instant falls on in the zone, the inverse of publishInstant for every day of a year with its clock changes', () => {
+    for (const timeZone of ['UTC', 'Europe/Kyiv', 'America/New_York', 'Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      for (let n = 0; n < 366; n++) {
+        // Prepare
+        const iso = new Date(Date.UTC(2024, 0, 1 + n)).toISOString().slice(0, 10);
+        const date = parseCalendarDate(iso)!;
+
+        // Act & Assess: at midnight, and a minute before the next
+        expect(calendarDayOf(publishInstant(date, { hour: 0, minute: 0, timeZone }).getTime(), timeZone), `${iso} ${timeZone}`).toBe(iso);
+        expect(calendarDayOf(publishInstant(date, { hour: 23, minute: 59, timeZone }).getTime() + 59_999, timeZone)).toBe(iso);
+      }
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /** Page addresses and edit dates read back from the published JSON feeds, for a run with no manifest to trust. */
 import { describe, expect, it } from 'vitest';
 import { publish } from '../../src/publish/publish.js';
-import { archiveLayout, jsonFeedKeys, recoverArticles, slugOf } from '../../src/publish/recovered.js';
+import { archiveLayout, jsonFeedKeys, recoverSite, slugOf } from '../../src/publish/recovered.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, testFeedConfig, utf8 } from './support.js';
@@ -32,7 +32,7 @@ describe('slugOf', () => {
   });
 });
 
-describe('recoverArticles', () => {
+describe('recoverSite', () => {
   it('reads every item of feed.json and the JSON archives, its edit date only when it differs from its publication, a page for its first claimant only, and passes over what it cannot read', async () => {
     // Prepare
     const storage = new MemoryStorage();
@@ -60,7 +60,7 @@ describe('recoverArticles', () => {
     const keys = jsonFeedKeys(['index.html', 'feed.json', 'rss.xml', 'archive/feed-1.json', 'archive/rss-1.xml', 'archive/feed-2.json']);
 
     // Act
-    const recovered = await recoverArticles(storage, keys, { siteUrl: SITE });
+    const { articles: recovered } = await recoverSite(storage, keys, { siteUrl: SITE });
 
     // Assess
     expect(keys).toEqual(['feed.json', 'archive/feed-1.json', 'archive/feed-2.json']);
