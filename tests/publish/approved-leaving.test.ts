@@ -76,6 +76,20 @@ async function firstStop(
   throw new Error('no budget stops the run that way');
 }
 
+/**
+ * Every stop of a forced run at T1 on a copy of `bucket` that saves its progress (one per budget
+ * of storage calls, until a budget lets it finish), each with the plain run at T2 after it.
+ */
+async function* forcedStopsThenPlainRun(bucket: MemoryStorage, settings: PlanSettings) {
+  for (let limit = 5; limit < 200; limit++) {
+    const attempt = cloneStorage(bucket);
+    const run = await budgetedRun(attempt, settings, T1, limit, { force: true });
+    if (run.summary) return;
+    if (!run.error.carriesOn) continue;
+    yield { limit, attempt, run, next: await outcomeOf(runOn(attempt, settings, T2)) };
+  }
+}
+
 /** A forced run stopped before it deletes anything, having saved its progress. */
 const beforeDeleting = (run: Stopped) => run.spent.deletes().length === 0;
 
@@ -177,18 +191,12 @@ describe('what a stopped forced run approves', () => {
     const problems: string[] = [];
     let stops = 0;
 
-    for (let limit = 5; limit < 200; limit++) {
-      const attempt = cloneStorage(bucket);
-      const run = await budgetedRun(attempt, settings, T1, limit, { force: true });
-      if (run.summary) break;
-      if (!run.error.carriesOn) continue;
+    // Act: each stop, then the next plain run
+    for await (const { limit, attempt, run, next } of forcedStopsThenPlainRun(bucket, settings)) {
       stops++;
 
-      // Act
-      const next = await outcomeOf(runOn(attempt, settings, T2));
-
       // Assess
-      if (next.error) problems.push(`stopped at ${limit} (${run.error.message}): ${next.error.message}`);
+      if (next.error) problems.push(`stopped at ${limit} (${run.error!.message}): ${next.error.message}`);
       else if (JSON.stringify(site(attempt)) !== JSON.stringify(site(reference))) problems.push(`stopped at ${limit}: another site`);
       else if (manifestOf(attempt).approvedLeaving !== undefined) problems.push(`stopped at ${limit}: the approval is left`);
     }
@@ -396,15 +404,9 @@ describe('the approval beside the rest of the manifest', () => {
       ['manifest lost', lost, 10],
       ['moved later', moved, 15],
     ] as const) {
-      for (let limit = 5; limit < 200; limit++) {
-        const attempt = cloneStorage(bucket);
-        const run = await budgetedRun(attempt, settings, T1, limit, { force: true });
-        if (run.summary) break;
-        if (!run.error.carriesOn) continue;
+      // Act: each stop, then the next plain run
+      for await (const { limit, attempt, next } of forcedStopsThenPlainRun(bucket, settings)) {
         stops++;
-
-        // Act
-        const next = await outcomeOf(runOn(attempt, settings, T2));
 
         // Assess
         if (next.error) problems.push(`${name}, stopped at ${limit}: ${next.error.message}`);
