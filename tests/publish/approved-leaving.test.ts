@@ -9,8 +9,9 @@ import type { PlanSettings } from '../../src/publish/plan.js';
 import { SITE_FILES } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
-import { seed, SITE, testFeedConfig, text, utf8 } from './support.js';
+import { seed, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, MANIFEST } from './support-site.js';
+import { linksOf } from './site-links.js';
 import { budgetedRun, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 /** The first publish, the forced run (stopped), and the runs after it. All after every article's day. */
@@ -96,26 +97,14 @@ const beforeDeleting = (run: Stopped) => run.spent.deletes().length === 0;
 // ---------------------------------------------------------------------------------------------
 // Where the site's links lead
 
-function keyOfUrl(url: string, base: string): string | undefined {
-  const resolved = new URL(url.replaceAll('&amp;', '&'), base);
-  if (!resolved.href.startsWith(SITE)) return undefined;
-  const path = decodeURIComponent(resolved.pathname.slice(new URL(SITE).pathname.length));
-  return path === '' || path.endsWith('/') ? `${path}index.html` : path;
-}
-
 /** Links from the index, the feeds and the archives to objects that are not there. */
 function danglingLinks(bucket: MemoryStorage): string[] {
   const missing: string[] = [];
   const documents: string[] = [SITE_FILES.index, SITE_FILES.rss, SITE_FILES.atom, SITE_FILES.json];
   documents.push(...[...bucket.objects.keys()].filter((key) => key.startsWith('archive/')));
   for (const key of documents.filter((document) => bucket.objects.has(document))) {
-    const body = text(bucket.objects.get(key)!.body);
-    const found = new Set<string>();
-    for (const match of body.matchAll(/https?:\/\/[^"'<>\s]+/g)) {
-      const target = keyOfUrl(match[0], SITE + key);
-      if (target !== undefined) found.add(target);
-    }
-    for (const target of found) if (!bucket.objects.has(target)) missing.push(`${key} → ${target}`);
+    for (const target of linksOf(key, text(bucket.objects.get(key)!.body)))
+      if (!bucket.objects.has(target)) missing.push(`${key} → ${target}`);
   }
   return missing;
 }

@@ -16,6 +16,7 @@ import { archiveKeys } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { bucketSeedsDependencies, fakeBucket, mockS3, s3Requests, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { failingFrom, MANIFEST, memorySite, type Site } from './support-site.js';
+import { linksOf } from './site-links.js';
 import { budget, SEEDS } from './support-runs.js';
 
 vi.mock('../../src/publish/manifest.js', async (importOriginal) => {
@@ -53,13 +54,6 @@ function served(objects: Objects): Record<string, { body: string; contentType?: 
   );
 }
 
-function keyOfUrl(url: string): string | undefined {
-  const resolved = new URL(url.replaceAll('&amp;', '&'), SITE);
-  if (!resolved.href.startsWith(SITE)) return undefined;
-  const path = decodeURIComponent(resolved.pathname.slice(new URL(SITE).pathname.length));
-  return path === '' || path.endsWith('/') ? `${path}index.html` : path;
-}
-
 /**
  * Links to objects that are not there, as `from → to`, from the index, the three feeds and every
  * archive document in the bucket (absolute URLs of the site, and relative hrefs in HTML).
@@ -70,20 +64,7 @@ function danglingLinks(objects: Objects): string[] {
   for (const key of documents) {
     const object = objects.get(key);
     if (!object) continue;
-    const body = text(object.body);
-    const targets = new Set<string>();
-    for (const match of body.matchAll(/https?:\/\/[^"'<>\s]+/g)) {
-      const target = keyOfUrl(match[0]);
-      if (target !== undefined) targets.add(target);
-    }
-    if (key.endsWith('.html')) {
-      for (const match of body.matchAll(/href="([^"]+)"/g)) {
-        if (/^[a-z][a-z+.-]*:/i.test(match[1]!)) continue;
-        const target = keyOfUrl(new URL(match[1]!, SITE + key).href);
-        if (target !== undefined) targets.add(target);
-      }
-    }
-    for (const target of targets) if (!objects.has(target)) missing.push(`${key} → ${target}`);
+    for (const target of linksOf(key, text(object.body))) if (!objects.has(target)) missing.push(`${key} → ${target}`);
   }
   return missing;
 }

@@ -17,6 +17,7 @@ import { bucketPublishDependencies } from '../../src/wiring.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { BUCKET, fakeBucket, mockedClient, mockS3, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, MANIFEST } from './support-site.js';
+import { linksOf } from './site-links.js';
 import { budget, budgetedRun, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 const s3 = mockS3();
@@ -70,32 +71,6 @@ function snapshot(objects: Objects): Record<string, { body: string; contentType?
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, object]) => [key, { body: text(object.body), contentType: object.contentType, cacheControl: object.cacheControl }]),
   );
-}
-
-/** The key a link on the site leads to, or undefined when it leads off the site. */
-function keyOfUrl(url: string, base: string): string | undefined {
-  const resolved = new URL(url.replaceAll('&amp;', '&'), base);
-  if (!resolved.href.startsWith(SITE)) return undefined;
-  const path = decodeURIComponent(resolved.pathname.slice(new URL(SITE).pathname.length));
-  return path === '' || path.endsWith('/') ? `${path}index.html` : path;
-}
-
-/** Every key on the site a document links to: absolute URLs anywhere, and relative hrefs in HTML. */
-function linksOf(key: string, body: string): string[] {
-  const base = SITE + key;
-  const found = new Set<string>();
-  for (const match of body.matchAll(/https?:\/\/[^"'<>\s]+/g)) {
-    const target = keyOfUrl(match[0], base);
-    if (target !== undefined) found.add(target);
-  }
-  if (key.endsWith('.html')) {
-    for (const match of body.matchAll(/href="([^"]+)"/g)) {
-      if (/^[a-z][a-z+.-]*:/i.test(match[1]!)) continue;
-      const target = keyOfUrl(match[1]!, base);
-      if (target !== undefined) found.add(target);
-    }
-  }
-  return [...found];
 }
 
 const ENTRY_DOCUMENTS = [SITE_FILES.index, SITE_FILES.rss, SITE_FILES.atom, SITE_FILES.json];

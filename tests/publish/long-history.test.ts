@@ -34,7 +34,8 @@ import { archiveDocument } from '../../src/site-files.js';
 import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { seed, SITE, testFeedConfig, text } from './support.js';
-import { cloneStorage, linkedKeys, MANIFEST, memorySite, type Site } from './support-site.js';
+import { cloneStorage, linkedKeys, memorySite, type Site } from './support-site.js';
+import { isDocument, keyOfUrl, reachable } from './site-links.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and the model of what a run must publish
@@ -154,46 +155,6 @@ function expectRun(seeds: ReadonlyMap<string, SeedState>, previous: Model, now: 
 // Reading the bucket
 
 type Objects = ReadonlyMap<string, { readonly body: Uint8Array }>;
-
-/** The key a link on the site leads to, or undefined when it leads off the site. */
-function keyOfUrl(url: string, base: string): string | undefined {
-  const resolved = new URL(url.replaceAll('&amp;', '&'), base);
-  if (!resolved.href.startsWith(SITE)) return undefined;
-  const path = decodeURIComponent(resolved.pathname.slice(new URL(SITE).pathname.length));
-  return path === '' || path.endsWith('/') ? `${path}index.html` : path;
-}
-
-/** Every key on the site a document links to: absolute URLs anywhere, relative hrefs in HTML. */
-function linksOf(key: string, body: string): Set<string> {
-  const found = new Set<string>();
-  for (const match of body.matchAll(/https?:\/\/[^"'<>\s]+/g)) {
-    const target = keyOfUrl(match[0], SITE + key);
-    if (target !== undefined) found.add(target);
-  }
-  if (key.endsWith('.html')) {
-    for (const match of body.matchAll(/href="([^"]+)"/g)) {
-      if (/^[a-z][a-z+.-]*:/i.test(match[1]!)) continue;
-      const target = keyOfUrl(match[1]!, SITE + key);
-      if (target !== undefined) found.add(target);
-    }
-  }
-  return found;
-}
-
-const isDocument = (key: string) => key !== MANIFEST && /\.(html|xml|json)$/.test(key);
-
-/** The documents a reader can reach from the index and the feeds, following links: pages and the archive chain. */
-function reachable(objects: Objects): Map<string, Set<string>> {
-  const links = new Map<string, Set<string>>();
-  const queue = ['index.html', ...Object.values(FEEDS)].filter((key) => objects.has(key));
-  for (let index = 0; index < queue.length; index++) {
-    const key = queue[index]!;
-    const targets = linksOf(key, text(objects.get(key)!.body));
-    links.set(key, targets);
-    for (const target of targets) if (isDocument(target) && objects.has(target) && !queue.includes(target)) queue.push(target);
-  }
-  return links;
-}
 
 /** The reachable documents, but `target` itself, that link to `target`. */
 function linking(objects: Objects, target: string): string[] {

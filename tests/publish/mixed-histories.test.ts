@@ -28,6 +28,7 @@ import { StorageError, type Storage } from '../../src/storage/storage.js';
 import { archiveDocument } from '../../src/site-files.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { keyOfUrl, reachable } from './site-links.js';
 import { seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, failingFrom, linkedKeys, MANIFEST } from './support-site.js';
 
@@ -138,44 +139,6 @@ const isRefusal = (error: unknown) => error instanceof PublishError && /UNPUBLIS
 // Reading a bucket: links, chains, permalinks, what is served
 
 type Objects = ReadonlyMap<string, { readonly body: Uint8Array; readonly contentType?: string; readonly cacheControl?: string }>;
-
-function keyOfUrl(url: string, base: string): string | undefined {
-  const resolved = new URL(url.replaceAll('&amp;', '&'), base);
-  if (!resolved.href.startsWith(SITE)) return undefined;
-  const path = decodeURIComponent(resolved.pathname.slice(new URL(SITE).pathname.length));
-  return path === '' || path.endsWith('/') ? `${path}index.html` : path;
-}
-
-function linksOf(key: string, body: string): Set<string> {
-  const found = new Set<string>();
-  for (const match of body.matchAll(/https?:\/\/[^"'<>\s]+/g)) {
-    const target = keyOfUrl(match[0], SITE + key);
-    if (target !== undefined) found.add(target);
-  }
-  if (key.endsWith('.html'))
-    for (const match of body.matchAll(/href="([^"]+)"/g)) {
-      if (/^[a-z][a-z+.-]*:/i.test(match[1]!)) continue;
-      const target = keyOfUrl(match[1]!, SITE + key);
-      if (target !== undefined) found.add(target);
-    }
-  return found;
-}
-
-const FEEDS = ['index.html', 'rss.xml', 'atom.xml', 'feed.json'];
-const isDocument = (key: string) => key !== MANIFEST && /\.(html|xml|json)$/.test(key);
-
-/** The documents a reader reaches from the index and the feeds, with their links. */
-function reachable(objects: Objects): Map<string, Set<string>> {
-  const links = new Map<string, Set<string>>();
-  const queue = FEEDS.filter((key) => objects.has(key));
-  for (let index = 0; index < queue.length; index++) {
-    const key = queue[index]!;
-    const targets = linksOf(key, text(objects.get(key)!.body));
-    links.set(key, targets);
-    for (const target of targets) if (isDocument(target) && objects.has(target) && !queue.includes(target)) queue.push(target);
-  }
-  return links;
-}
 
 /** (d): every link of every reachable document is an object in the bucket. */
 function danglingLinks(objects: Objects): string[] {
