@@ -70,6 +70,26 @@ export function under(storage: Storage, prefix: string): Storage {
   };
 }
 
+/** The site's seeds, with `fileName` failing to be read with `error` until healed. */
+export function refusingRead(site: Site, fileName: string, error: () => Error): { seeds: Storage; heal: () => void } {
+  let failing = true;
+  return {
+    heal: () => {
+      failing = false;
+    },
+    seeds: {
+      get: async (key) => {
+        if (failing && key === fileName) throw error();
+        return site.seeds.get(key);
+      },
+      list: (prefix, options) => site.seeds.list(prefix, options),
+      put: (key, body, options) => site.seeds.put(key, body, options),
+      delete: (key) => site.seeds.delete(key),
+      contentEtag: (body) => site.seeds.contentEtag(body),
+    },
+  };
+}
+
 /** A copy of a memory storage, so one published state can be the start of many runs. */
 export function cloneStorage(storage: MemoryStorage): MemoryStorage {
   const copy = new MemoryStorage();

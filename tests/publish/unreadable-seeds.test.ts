@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { publish, PublishError, type PublishSummary } from '../../src/publish/publish.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import { seed, testFeedConfig } from './support.js';
-import { linkedKeys, memorySite, type Site } from './support-site.js';
+import { linkedKeys, memorySite, refusingRead, type Site } from './support-site.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const B = '2026-03-02-b.txt';
@@ -29,26 +29,6 @@ function failure(fields: { name?: string; code?: string }, message = 'refused'):
   return new StorageError('get', B, { cause: Object.assign(new Error(message), fields) });
 }
 
-/** The site's seeds, with B failing to be read with `error` until healed. */
-function refusing(s: Site, error: () => Error): { seeds: Storage; heal: () => void } {
-  let failing = true;
-  return {
-    heal: () => {
-      failing = false;
-    },
-    seeds: {
-      get: async (key) => {
-        if (failing && key === B) throw error();
-        return s.seeds.get(key);
-      },
-      list: (prefix, options) => s.seeds.list(prefix, options),
-      put: (key, body, options) => s.seeds.put(key, body, options),
-      delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
-    },
-  };
-}
-
 const runWith = (s: Site, seeds: Storage): Promise<PublishSummary> =>
   publish({ storage: s.site, seeds, settings: s.settings, now: () => s.now });
 
@@ -61,7 +41,7 @@ describe('a seed that cannot be read', () => {
     it(`${why}: is reported with its file and reason, the others are published, and the next run reads it again`, async () => {
       // Prepare
       const s = site();
-      const refused = refusing(s, () => failure(fields));
+      const refused = refusingRead(s, B, () => failure(fields));
 
       // Act
       const first = await runWith(s, refused.seeds);
@@ -97,7 +77,7 @@ describe('a seed that cannot be read', () => {
     await s.writeSeed(B, seed('2026-03-02', 'Story B', 'Edited text B.'));
 
     // Act
-    const summary = await runWith(s, refusing(s, () => failure({ code: 'EACCES' })).seeds);
+    const summary = await runWith(s, refusingRead(s, B, () => failure({ code: 'EACCES' })).seeds);
 
     // Assess
     expect(summary.rejected).toEqual([{ file: B, line: 1, reason: expect.any(String), keptPublished: true }]);
@@ -108,7 +88,7 @@ describe('a seed that cannot be read', () => {
   it('because the bucket fails (a 500 after retries) still fails the run, naming the seed', async () => {
     // Prepare
     const s = site();
-    const seeds = refusing(s, () => failure({ name: 'InternalError' }, 'We encountered an internal error. Please try again.')).seeds;
+    const seeds = refusingRead(s, B, () => failure({ name: 'InternalError' }, 'We encountered an internal error. Please try again.')).seeds;
 
     // Act
     const run = runWith(s, seeds);

@@ -15,7 +15,7 @@ import { MANIFEST_KEY, parseManifest, readManifestHead } from '../../src/publish
 import { publish, PublishError, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import { seed, SITE, testFeedConfig, text, THREE_SEEDS, utf8 } from './support.js';
-import { failingFrom, memorySite, type Site } from './support-site.js';
+import { failingFrom, memorySite, refusingRead, type Site } from './support-site.js';
 
 const MARCH_1 = new Date('2026-03-01T06:00:00.000Z');
 const HUB = 'https://hub.example.org/';
@@ -118,23 +118,11 @@ function refusingPut(site: Site, key: string, deletes = false): Storage {
 
 /** The site's seeds, with `fileName` failing to be read (no read permission) until healed. */
 function unreadable(site: Site, fileName: string): { seeds: Storage; heal: () => void } {
-  let failing = true;
-  return {
-    heal: () => {
-      failing = false;
-    },
-    seeds: {
-      get: async (key) => {
-        if (failing && key === fileName)
-          throw new StorageError('get', key, { cause: Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }) });
-        return site.seeds.get(key);
-      },
-      list: (prefix, options) => site.seeds.list(prefix, options),
-      put: (key, body, options) => site.seeds.put(key, body, options),
-      delete: (key) => site.seeds.delete(key),
-      contentEtag: (body) => site.seeds.contentEtag(body),
-    },
-  };
+  return refusingRead(
+    site,
+    fileName,
+    () => new StorageError('get', fileName, { cause: Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }) }),
+  );
 }
 
 function withConfig(site: Site, config: FeedConfig): void {
