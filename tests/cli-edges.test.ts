@@ -4,19 +4,16 @@
  * `--now` values, usage errors, colliding seed names, output folders that cannot be written,
  * two builds at once, and the exit codes of the real process.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BUILD_OPTIONS, runCli } from '../src/cli.js';
 import { ARTICLE_ERROR_LINE, fakeIo, lines, type FakeIo } from './helpers/cli-io.js';
+import { buildCliBundle, type Ran, runProcess } from './helpers/cli-process.js';
 import { configFileJson, seedText, SITE_URL } from './helpers/factory.js';
 import { children, rssChannel, text, type JsonFeed } from './helpers/feeds.js';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** A line of a stack trace: "    at fn (file:line:column)". */
 const STACK_FRAME = /^\s+at .*:\d+:\d+\)?$/m;
@@ -642,45 +639,20 @@ describe('cli build into an output folder it cannot use', () => {
 
 /** The CLI as the real process `npm run cli` runs: bundled from the current sources into a temp folder. */
 describe('cli as a process', () => {
-  let bundleDir: string;
+  let bundle: Awaited<ReturnType<typeof buildCliBundle>> | undefined;
   let cliBundle: string;
 
   beforeAll(async () => {
-    bundleDir = await mkdtemp(join(tmpdir(), 'feedpress-cli-edges-bundle-'));
-    await run(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', bundleDir, 'cli'], repoRoot);
-    cliBundle = join(bundleDir, 'cli', 'index.mjs');
-    // Readable by another user, for the permission test.
-    await chmod(bundleDir, 0o755);
-    await chmod(join(bundleDir, 'cli'), 0o755);
+    bundle = await buildCliBundle('feedpress-cli-edges-bundle-');
+    cliBundle = bundle.script;
   });
 
   afterAll(async () => {
-    await rm(bundleDir, { recursive: true, force: true });
+    await bundle?.remove();
   });
 
-  interface Ran {
-    readonly code: number | null;
-    readonly stdout: string;
-    readonly stderr: string;
-  }
-
-  function run(file: string, args: readonly string[], cwd: string, user?: { uid: number; gid: number }): Promise<Ran> {
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn(file, [...args], { cwd, env: { PATH: process.env.PATH ?? '' }, ...(user ?? {}) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    });
-  }
-
-  const cli = (args: readonly string[], user?: { uid: number; gid: number }) => run(process.execPath, [cliBundle, ...args], dir, user);
+  const cli = (args: readonly string[], user?: { uid: number; gid: number }) =>
+    runProcess(process.execPath, [cliBundle, ...args], dir, user ? { user } : {});
 
   it.each([
     ['a build that works', 0, 'stdout', ['build', '--out', 'out', '--now', NOW], [/^2 articles published to /]],

@@ -4,17 +4,15 @@
  * runs, --dry-run against the run that follows it, determinism, unreadable seeds, leftovers of a
  * killed run, a lost manifest, and the seeds-inside-output guard.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lines } from './helpers/cli-io.js';
+import { buildCliBundle, type Ran, runProcess } from './helpers/cli-process.js';
 import { configFileJson, seedText } from './helpers/factory.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const NOW = '2026-03-01T00:00:00Z';
 
 /** Six seeds, so that deleting one stays under the default UNPUBLISH_MAX_SHARE of 20 %. */
@@ -30,38 +28,11 @@ const AS_ROOT = process.getuid?.() === 0;
 const NOBODY = AS_ROOT ? { uid: 65534, gid: 65534 } : undefined;
 
 let dir: string;
-let bundleDir: string;
+let bundle: Awaited<ReturnType<typeof buildCliBundle>> | undefined;
 let cliBundle: string;
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(
-  file: string,
-  args: readonly string[],
-  cwd: string,
-  options: { user?: { uid: number; gid: number }; env?: Record<string, string> } = {},
-): Promise<Ran> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, [...args], { cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, ...(options.user ?? {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 const cli = (args: readonly string[], options: { user?: { uid: number; gid: number }; env?: Record<string, string> } = {}) =>
-  run(process.execPath, [cliBundle, ...args], dir, options);
+  runProcess(process.execPath, [cliBundle, ...args], dir, options);
 
 const build = (out = 'out', seeds = 'seeds', extra: readonly string[] = []) => [
   'build',
@@ -120,16 +91,12 @@ function jsonTitles(outDir: string): string[] {
 }
 
 beforeAll(async () => {
-  bundleDir = await mkdtemp(join(tmpdir(), 'feedpress-cli-folders-bundle-'));
-  await run(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--quiet', '--outdir', bundleDir, 'cli'], repoRoot);
-  cliBundle = join(bundleDir, 'cli', 'index.mjs');
-  // Readable by another user, for the permission tests.
-  await chmod(bundleDir, 0o755);
-  await chmod(join(bundleDir, 'cli'), 0o755);
+  bundle = await buildCliBundle('feedpress-cli-folders-bundle-');
+  cliBundle = bundle.script;
 });
 
 afterAll(async () => {
-  await rm(bundleDir, { recursive: true, force: true });
+  await bundle?.remove();
 });
 
 beforeEach(async () => {
