@@ -26,7 +26,6 @@
  * Where a history met a bug, the case is pinned at the end of the file. The random histories run
  * unsteered; `sidestep: true` keeps one clear of those cases, to tell a new fault from them.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { PublishError, type PublishSummary } from '../../src/publish/publish.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -35,7 +34,7 @@ import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { seed, SITE, testFeedConfig, text } from './support.js';
 import { cloneStorage, linkedKeys, memorySite, type Site } from './support-site.js';
-import { isDocument, keyOfUrl, reachable } from './site-links.js';
+import { type DocumentItem, type Format, isDocument, keyOfUrl, parseDocument, reachable } from './site-links.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and the model of what a run must publish
@@ -161,63 +160,12 @@ function linking(objects: Objects, target: string): string[] {
   return [...reachable(objects)].filter(([key, targets]) => key !== target && targets.has(target)).map(([key]) => key);
 }
 
-interface Item {
-  readonly id: string;
-  readonly url: string;
-  readonly title: string;
-  readonly content: string;
-  readonly published: string;
-  readonly modified: string;
-}
-
-type Format = 'rss' | 'atom' | 'json';
 const FEEDS: Record<Format, string> = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' };
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const textOf = (value: unknown): string =>
-  typeof value === 'string' ? value : String((value as { '#text'?: unknown } | undefined)?.['#text'] ?? '');
-type Link = { '@rel'?: string; '@href': string };
 
 /** One document of a chain: its key and its items. */
 interface ChainDocument {
   readonly key: string;
-  readonly items: readonly Item[];
-}
-
-function parseDocument(format: Format, body: string): { items: Item[]; older?: string } {
-  if (format === 'json') {
-    const feed = JSON.parse(body) as {
-      next_url?: string;
-      items: { id: string; url: string; title: string; content_html: string; date_published: string; date_modified: string }[];
-    };
-    return {
-      ...(feed.next_url === undefined ? {} : { older: feed.next_url }),
-      items: feed.items.map((item) => ({
-        id: item.id,
-        url: item.url,
-        title: item.title,
-        content: item.content_html,
-        published: item.date_published,
-        modified: item.date_modified,
-      })),
-    };
-  }
-  const parsed = xml.parse(body) as { rss?: { channel: Record<string, unknown> }; feed?: Record<string, unknown> };
-  const container = format === 'rss' ? parsed.rss!.channel : parsed.feed!;
-  const links = asArray((format === 'rss' ? container['atom:link'] : container.link) as Link | Link[] | undefined);
-  const older = links.find((link) => link['@rel'] === 'prev-archive')?.['@href'];
-  const entries = asArray((format === 'rss' ? container.item : container.entry) as Record<string, unknown> | Record<string, unknown>[]);
-  return {
-    ...(older === undefined ? {} : { older }),
-    items: entries.map((entry) => ({
-      id: textOf(format === 'rss' ? entry.guid : entry.id),
-      url: format === 'rss' ? textOf(entry.link) : asArray(entry.link as Link | Link[])[0]!['@href'],
-      title: textOf(entry.title),
-      content: textOf(format === 'rss' ? entry['content:encoded'] : entry.content),
-      published: '',
-      modified: '',
-    })),
-  };
+  readonly items: readonly DocumentItem[];
 }
 
 /** The documents a reader meets from a feed through its older archives, newest first. */
@@ -335,7 +283,7 @@ function check(
 
   // The feeds hold the newest itemLimit of the chain; the index the same articles.
   const [feed, ...archives] = json;
-  const keyOf = (item: Item): Key => ({ day: item.published.slice(0, 10), file: fileOfId.get(item.id) ?? item.id });
+  const keyOf = (item: DocumentItem): Key => ({ day: item.published.slice(0, 10), file: fileOfId.get(item.id) ?? item.id });
   const all = json.flatMap((document) => document.items.map(keyOf)).sort(newerFirst);
   const window = new Set((feed?.items ?? []).map((item) => keyOf(item).file));
   const newest = new Set(all.slice(0, itemLimit).map(({ file }) => file));

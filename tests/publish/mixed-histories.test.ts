@@ -20,7 +20,6 @@
  * Seeds never change content under one file name (a deleted seed comes back with its bytes), so
  * edit dates never differ from a clean publish.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { publish, PublishError, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
@@ -28,7 +27,7 @@ import { StorageError, type Storage } from '../../src/storage/storage.js';
 import { archiveDocument } from '../../src/site-files.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { mulberry32 } from '../helpers/prng.js';
-import { keyOfUrl, reachable } from './site-links.js';
+import { type Format, keyOfUrl, parseDocument, reachable } from './site-links.js';
 import { seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, failingFrom, linkedKeys, MANIFEST } from './support-site.js';
 
@@ -158,33 +157,7 @@ function orphans(objects: Objects): string[] {
   );
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const textOf = (value: unknown): string =>
-  typeof value === 'string' ? value : String((value as { '#text'?: unknown } | undefined)?.['#text'] ?? '');
-type Link = { '@rel'?: string; '@href': string };
-type Format = 'rss' | 'atom' | 'json';
 const FEED_OF: Record<Format, string> = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' };
-
-/** A document's items (id and page URL) and the URL of the next older archive. */
-function parseDocument(format: Format, body: string): { items: { id: string; url: string }[]; older?: string } {
-  if (format === 'json') {
-    const feed = JSON.parse(body) as { next_url?: string; items: { id: string; url: string }[] };
-    return { ...(feed.next_url === undefined ? {} : { older: feed.next_url }), items: feed.items.map(({ id, url }) => ({ id, url })) };
-  }
-  const parsed = xml.parse(body) as { rss?: { channel: Record<string, unknown> }; feed?: Record<string, unknown> };
-  const container = format === 'rss' ? parsed.rss!.channel : parsed.feed!;
-  const links = asArray((format === 'rss' ? container['atom:link'] : container.link) as Link | Link[] | undefined);
-  const older = links.find((link) => link['@rel'] === 'prev-archive')?.['@href'];
-  const entries = asArray((format === 'rss' ? container.item : container.entry) as Record<string, unknown> | Record<string, unknown>[]);
-  return {
-    ...(older === undefined ? {} : { older }),
-    items: entries.map((entry) => ({
-      id: textOf(format === 'rss' ? entry.guid : entry.id),
-      url: format === 'rss' ? textOf(entry.link) : asArray(entry.link as Link | Link[])[0]!['@href'],
-    })),
-  };
-}
 
 /** The documents of one format's chain, newest first, as their items. Stops at a missing or repeated document. */
 function chain(objects: Objects, format: Format): { key: string; items: { id: string; url: string }[] }[] {

@@ -1,7 +1,9 @@
 /**
- * Where the published site's links lead, read from the bucket as a reader follows them: what
- * the suites that check for links to missing objects, and for what a reader can reach, share.
+ * The published site read from the bucket as a reader reads it: where its links lead, what a
+ * reader can reach, and the items of its feed and archive documents. What the suites that
+ * check for links to missing objects, and for the archive chains, share.
  */
+import { XMLParser } from 'fast-xml-parser';
 import { MANIFEST } from './support-site.js';
 import { SITE, text } from './support.js';
 
@@ -47,4 +49,58 @@ export function reachable(objects: Objects): Map<string, Set<string>> {
     for (const target of targets) if (isDocument(target) && objects.has(target) && !queue.includes(target)) queue.push(target);
   }
   return links;
+}
+
+/** An item of a feed or archive document, as a reader's parser sees it (published and modified: JSON Feed only). */
+export interface DocumentItem {
+  readonly id: string;
+  readonly url: string;
+  readonly title: string;
+  readonly content: string;
+  readonly published: string;
+  readonly modified: string;
+}
+
+export type Format = 'rss' | 'atom' | 'json';
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const textOf = (value: unknown): string =>
+  typeof value === 'string' ? value : String((value as { '#text'?: unknown } | undefined)?.['#text'] ?? '');
+type Link = { '@rel'?: string; '@href': string };
+
+/** A document of one format: its items, and the next older document's URL (prev-archive, next_url). */
+export function parseDocument(format: Format, body: string): { items: DocumentItem[]; older?: string } {
+  if (format === 'json') {
+    const feed = JSON.parse(body) as {
+      next_url?: string;
+      items: { id: string; url: string; title: string; content_html: string; date_published: string; date_modified: string }[];
+    };
+    return {
+      ...(feed.next_url === undefined ? {} : { older: feed.next_url }),
+      items: feed.items.map((item) => ({
+        id: item.id,
+        url: item.url,
+        title: item.title,
+        content: item.content_html,
+        published: item.date_published,
+        modified: item.date_modified,
+      })),
+    };
+  }
+  const parsed = xml.parse(body) as { rss?: { channel: Record<string, unknown> }; feed?: Record<string, unknown> };
+  const container = format === 'rss' ? parsed.rss!.channel : parsed.feed!;
+  const links = asArray((format === 'rss' ? container['atom:link'] : container.link) as Link | Link[] | undefined);
+  const older = links.find((link) => link['@rel'] === 'prev-archive')?.['@href'];
+  const entries = asArray((format === 'rss' ? container.item : container.entry) as Record<string, unknown> | Record<string, unknown>[]);
+  return {
+    ...(older === undefined ? {} : { older }),
+    items: entries.map((entry) => ({
+      id: textOf(format === 'rss' ? entry.guid : entry.id),
+      url: format === 'rss' ? textOf(entry.link) : asArray(entry.link as Link | Link[])[0]!['@href'],
+      title: textOf(entry.title),
+      content: textOf(format === 'rss' ? entry['content:encoded'] : entry.content),
+      published: '',
+      modified: '',
+    })),
+  };
 }
