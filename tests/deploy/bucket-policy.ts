@@ -43,7 +43,7 @@ function resolve(value: Json): Json {
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` any one. */
-function like(pattern: string, text: string): boolean {
+export function like(pattern: string, text: string): boolean {
   const regex = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

@@ -16,7 +16,7 @@ import { ARCHIVE_CACHE_CONTROL, DEFAULT_CACHE_CONTROL } from '../../src/site-fil
 import { createS3Client } from '../../src/storage/s3.js';
 import { fakeBucket, mockS3 } from '../publish/support.js';
 import { completed } from '../handlers/support.js';
-import { EXAMPLE, evaluate, s3AnswerToCloudFront } from './bucket-policy.js';
+import { EXAMPLE, evaluate, like, s3AnswerToCloudFront } from './bucket-policy.js';
 import { prepareServiceCopy, repoRoot, serverless, type CommandResult, type ServiceCopy } from './support.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
@@ -75,15 +75,6 @@ function roleS3Statements(template: Template): Json[] {
   return statements
     .filter((s: Json) => [s.Action].flat().every((action: string) => action.startsWith('s3:')))
     .map((s: Json) => ({ ...s, Principal: '*' }));
-}
-
-/** IAM's wildcard match, `*` and `?`. */
-function like(pattern: string, text: string): boolean {
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`, 's').test(text);
 }
 
 function sourcesOf(dir: string): string[] {
