@@ -209,6 +209,27 @@ describe('cli build', () => {
     expect(lines(checked.err)).toEqual([...skipped, '2 of 2 articles are valid']);
   });
 
+  it('names a folder named as a seed as skipped, and passes over folders and links not named as seeds', async () => {
+    // Prepare: `drafts.txt/` holds an article that is not published; `drafts/` and `notes` are not seeds.
+    await writeSeeds(GOOD);
+    await writeSeeds({ 'inner.txt': seedText('2026-02-21', 'Inner', 'In a folder.') }, 'seeds/drafts.txt');
+    await writeSeeds({ 'kept.txt': seedText('2026-02-22', 'Kept Aside', 'In a drafts folder.') }, 'seeds/drafts');
+    await symlink(join(dir, 'seeds', 'drafts'), join(dir, 'seeds', 'notes'));
+    const io = fakeIo(dir);
+    const checked = fakeIo(dir);
+
+    // Act
+    const code = await runCli(BUILD, io);
+    const validateCode = await runCli(['validate', '--seeds', 'seeds'], checked);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines(io.err)).toEqual(['drafts.txt: skipped: a folder, not a file']);
+    expect((await readFeeds(join(dir, 'out'))).json.items.map((item) => item.title)).toEqual(['Bridge Opens', 'Tram Line Reopens']);
+    expect(validateCode).toBe(0);
+    expect(lines(checked.err)).toEqual(['drafts.txt: skipped: a folder, not a file', '2 of 2 articles are valid']);
+  });
+
   it('refuses, on validate too, a second file with the same item id (dup.txt and dup.TXT)', async () => {
     // Prepare
     await writeSeeds({ ...GOOD, 'dup.txt': seedText('2026-02-03', 'Lower', 'a.'), 'dup.TXT': seedText('2026-02-04', 'Upper', 'b.') });

@@ -1,12 +1,12 @@
 /** A folder of seed files read whole, for `cli validate`, tests and checks of the rendered feeds. */
 import type { SeedFile } from '../article/corpus.js';
 import { isSeedFileName } from '../article/corpus.js';
-import { type SkippedSeed, unreadableSeed } from '../publish/seeds.js';
+import { type SkippedSeed, skippedSeedsInto, unreadableSeed } from '../publish/seeds.js';
 import { FolderStorage } from '../storage/folder.js';
 
 /**
  * The seed files directly inside a folder (not its subfolders), as bytes; links and other
- * non-files are skipped and named, and files over `maxBytes` are named with their size, unread.
+ * non-files named as seeds are skipped and named, and files over `maxBytes` are named with their size, unread.
  */
 export async function readSeedFolderReporting(
   directory: string,
@@ -20,7 +20,7 @@ export async function readSeedFolderReporting(
 }> {
   const storage = new FolderStorage(directory, { requireRoot: true });
   const skipped: SkippedSeed[] = [];
-  const listed = await storage.list('', { recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
+  const listed = await storage.list('', { recursive: false, skipped: skippedSeedsInto(skipped) });
   const files: SeedFile[] = [];
   const tooLarge: { fileName: string; size: number }[] = [];
   const unreadable: { fileName: string; reason: string }[] = [];

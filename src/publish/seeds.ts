@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeedListing } from './plan.js';
 
-/** A seed-folder entry that is not a seed file: a symbolic link, a device, a pipe. */
+/** A seed-folder entry named as a seed that is not a file: a symbolic link, a folder, a device, a pipe. */
 export interface SkippedSeed {
   readonly file: string;
   readonly reason: string;
@@ -16,11 +16,22 @@ export async function listSeeds(
   options: { readonly signal?: AbortSignal } = {},
 ): Promise<{ seeds: SeedListing[]; skipped: SkippedSeed[] }> {
   const skipped: SkippedSeed[] = [];
-  const objects = await storage.list('', { ...options, recursive: false, skipped: (file, reason) => skipped.push({ file, reason }) });
+  const objects = await storage.list('', { ...options, recursive: false, skipped: skippedSeedsInto(skipped) });
   const seeds = objects
     .filter((object) => isSeedFileName(object.key))
     .map((object) => ({ fileName: object.key, signature: object.etag, size: object.size }));
   return { seeds, skipped };
+}
+
+/**
+ * Collects the entries left out of a seeds listing that are named as seeds: a `.txt` link or
+ * folder is most likely an article that will not be published. Other names are passed over as
+ * a README is.
+ */
+export function skippedSeedsInto(skipped: SkippedSeed[]): (file: string, reason: string) => void {
+  return (file, reason) => {
+    if (isSeedFileName(file)) skipped.push({ file, reason });
+  };
 }
 
 /**

@@ -127,7 +127,7 @@ export class FolderStorage implements Storage {
         if (info === undefined) options.skipped?.(key, 'its name is not valid UTF-8');
         else if (problem !== undefined) options.skipped?.(key, `its name cannot be a key: ${problem}`);
         else if (info.isFile()) listed.push({ key, etag: fileEtag(info), size: info.size });
-        else options.skipped?.(key, info.isSymbolicLink() ? 'a symbolic link, not a file' : 'not a regular file');
+        else options.skipped?.(key, nonFileReason(info));
       });
     } catch (error) {
       throw new StorageError('list', prefix, { cause: error });
@@ -193,9 +193,10 @@ export class FolderStorage implements Storage {
       }
       // lstat: a symbolic link is neither followed nor listed (a bucket has none); it is reported.
       const info = lstatSync(`${directory}/${name}`, { throwIfNoEntry: false });
-      if (info?.isDirectory()) {
-        if (recursive) this.walk(`${folder}${name}/`, recursive, visit);
-      } else if (info) visit(folder + name, info);
+      // A folder under a listing that does not descend is visited too, so that the listing can say
+      // what it passed over (a `drafts.txt/` folder among the seeds would otherwise vanish unseen).
+      if (info?.isDirectory() && recursive) this.walk(`${folder}${name}/`, recursive, visit);
+      else if (info) visit(folder + name, info);
       // Gone between the two calls, or never there under this name: only the second is reported.
       else if (name.includes('\uFFFD')) visit(folder + name, undefined);
     }
@@ -244,6 +245,11 @@ export class FolderStorage implements Storage {
  */
 function fileEtag(info: Stats): string {
   return `"${info.ino.toString(36)}-${Math.round(info.mtimeMs * 1000).toString(36)}-${info.size.toString(36)}"`;
+}
+
+function nonFileReason(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symbolic link, not a file';
+  return info.isDirectory() ? 'a folder, not a file' : 'not a regular file';
 }
 
 function statIfFile(path: string): Stats | undefined {

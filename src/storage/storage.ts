@@ -43,7 +43,8 @@ export interface ListOptions {
   readonly recursive?: boolean;
   /**
    * Told of entries under the prefix that are not objects and were left out: in a folder, a
-   * symbolic link, a device or a pipe (a bucket has none). Folders are not reported.
+   * symbolic link, a device or a pipe (a bucket has none), and the folders a listing that does
+   * not descend passes over (a bucket's are not reported).
    */
   readonly skipped?: (key: string, reason: string) => void;
   /** Abandons the listing when it fires, between pages and in the request in flight (a bucket's). */
