@@ -380,6 +380,19 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   };
 
   /**
+   * Said by a run that stops or fails leaving an approval in the manifest (its own, or one it
+   * found and did not finish): the runs after it, scheduled ones included, unpublish those
+   * articles though none of them is forced.
+   */
+  const approvalLeft = (saved: boolean): string[] => {
+    const approved = saved ? approvals() : (previous.approvedLeaving ?? []);
+    if (approved.length === 0) return [];
+    return [
+      `the runs that carry on unpublish, without force, the ${approved.length} articles a forced run was told to unpublish (approvedLeaving): ${preview(approved)}`,
+    ];
+  };
+
+  /**
    * A run that stops or fails part way keeps what it finished, so that the next run carries on
    * from there instead of starting over, however many runs a large first publish or a change of
    * every page takes. Before the site is planned: the manifest it read, with the records of the
@@ -461,7 +474,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     const saved = await saveProgress();
     throw new PublishError(
       message,
-      { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings },
+      { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings: [...warnings, ...approvalLeft(saved)] },
       { cause: error, carriesOn: error instanceof RunStopped && saved },
     );
   }
@@ -618,6 +631,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
         : failureMessage(error);
     const saved = !(error instanceof PreconditionFailedError) && (await saveProgress());
+    const approvalWarnings = approvalLeft(saved);
     throw new PublishError(
       message,
       {
@@ -627,7 +641,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         // The articles whose pages are gone: the archive documents deleted with them are none.
         articles: { ...summaryBase.articles, read, unpublished: deletedKeys.filter((key) => key.startsWith(ARTICLES_PREFIX)).length },
         objects: summaryObjects(writtenKeys, deletedKeys.sort(compareStrings), 0),
-        warnings: [...warnings, ...site.warnings],
+        warnings: [...warnings, ...site.warnings, ...approvalWarnings],
       },
       { cause: error, carriesOn: error instanceof RunStopped && saved },
     );

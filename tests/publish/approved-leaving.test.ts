@@ -194,6 +194,42 @@ describe('what a stopped forced run approves', () => {
   });
 });
 
+describe('what a run that leaves an approval says', () => {
+  it('the stopped forced run, and a plain run that stops before finishing it, each say which articles the next runs unpublish without force', async () => {
+    // Prepare: ten of twenty seeds deleted (over the four the guard allows)
+    const { bucket, settings } = await publishedThenDeleted(20, range(0, 10));
+    const approved = range(0, 10).map(fileOf);
+    const said =
+      /^the runs that carry on unpublish, without force, the 10 articles a forced run was told to unpublish \(approvedLeaving\): /;
+
+    // Act: the forced run stops as soon as it has read; a plain run then stops before the feeds
+    const forced = await budgetedRun(bucket, settings, T1, 5, { force: true });
+    const carried = await budgetedRun(bucket, settings, T2, 5);
+
+    // Assess
+    expect(forced.error?.carriesOn).toBe(true);
+    expect(carried.error?.message).toMatch(/^stopped before writing archive/);
+    for (const run of [forced, carried]) {
+      const warning = run.error?.summary?.warnings?.find((line) => said.test(line));
+      expect(warning).toBeDefined();
+      expect(warning).toContain(approved[0]);
+    }
+    expect(manifestOf(bucket).approvedLeaving).toEqual(approved);
+  });
+
+  it('a forced run with nothing to unpublish that stops says nothing of an approval', async () => {
+    // Prepare: nothing deleted
+    const { bucket, settings } = await publishedThenDeleted(20, []);
+
+    // Act
+    const forced = await budgetedRun(bucket, settings, T1, 5, { force: true });
+
+    // Assess
+    expect(forced.error?.message).toMatch(/^stopped before reading seeds/);
+    expect(forced.error?.summary?.warnings ?? []).not.toContainEqual(expect.stringMatching(/approvedLeaving/));
+  });
+});
+
 describe('a forced run that stops or fails early', () => {
   // The deadline fires before the forced run has finished its first batch (a slow listing of a
   // large bucket, a slow store): it has written nothing, and says the next run carries on.
