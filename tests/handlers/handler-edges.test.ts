@@ -13,7 +13,17 @@ import { createHandler, type InvocationContext } from '../../handlers/publish.js
 import { ConfigError, type Env } from '../../src/config.js';
 import { PublishError } from '../../src/publish/publish.js';
 import { BUCKET, fakeBucket, mockS3, putCalls, seed, tempDir, THREE_SEEDS, utf8, writeSeeds, type TempDir } from '../publish/support.js';
-import { captureLog, slowS3, completed, fixtureEvent, handlerEnv, lambdaContext, onFakeClock, type CapturedLog } from './support.js';
+import {
+  captureLog,
+  slowS3,
+  completed,
+  countTimers,
+  fixtureEvent,
+  handlerEnv,
+  lambdaContext,
+  onFakeClock,
+  type CapturedLog,
+} from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -344,7 +354,7 @@ describe('handler edges: the deadline', () => {
   ])('with a context that has %s, publishes without a deadline and logs its request id', async (_what, context) => {
     // Prepare
     fakeBucket(s3);
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const timers = countTimers();
     const before = timers();
 
     // Act

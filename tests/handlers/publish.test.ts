@@ -19,7 +19,7 @@ import {
   writeSeeds,
   type TempDir,
 } from '../publish/support.js';
-import { captureLog, completed, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
+import { captureLog, completed, countTimers, fixtureEvent, handlerEnv, lambdaContext, type CapturedLog } from './support.js';
 
 // Mocks every S3Client, so the client createHandler builds from the environment is this mock.
 const s3 = mockS3();
@@ -51,6 +51,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
   await dir.remove();
@@ -679,7 +680,7 @@ describe('publish handler: stopping before the Lambda timeout', () => {
   it('publishes as usual with time to spare, and leaves no timer behind', async () => {
     // Prepare
     fakeBucket(s3);
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const timers = countTimers();
     const before = timers();
 
     // Act
@@ -692,7 +693,7 @@ describe('publish handler: stopping before the Lambda timeout', () => {
 
   it('leaves no timer behind when the run fails', async () => {
     // Prepare
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const timers = countTimers();
     const before = timers();
 
     // Act

@@ -142,3 +142,14 @@ export function slowS3(delay: (command: object) => number): void {
     return (answer as (this: S3Client, command: object) => Promise<unknown>).call(this, command);
   } as never);
 }
+
+/**
+ * Counts the timers the code under test leaves pending. Only setTimeout and clearTimeout are
+ * faked (and never advanced), so the count holds the code's own timers: a count of the process's
+ * active resources would also hold the test runner's, which come and go on their own clock.
+ * The caller restores real timers afterwards (vi.useRealTimers()).
+ */
+export function countTimers(): () => number {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  return () => vi.getTimerCount();
+}

@@ -204,14 +204,13 @@ describe('a port that is already taken', () => {
 
 describe('Ctrl-C, SIGTERM and starting again', () => {
   it('stops cleanly on SIGINT (exit 0, port closed); a restart on the same port after an edit republishes only what changed, at the same URLs', async () => {
-    // Prepare
-    const first = await serve();
+    // Prepare: not watching, so the edit is published by the next start, as the README's "a
+    // second npm start republishes only what changed" says, not while this one runs.
+    const first = await serve(['--no-watch']);
     const urls = printedUrls(first.stdout);
     const before = counts(first.stdout);
     const port = new URL(urls.rss).port;
     await writeFile(join(dir.path, 'seeds', OWN_SEED), ownSeed('Local check, edited'));
-    // No watcher: an edit is published by the next start, as the README's "a second npm start
-    // republishes only what changed" says, not while this one runs.
     const whileRunning = await (await fetch(urls.json)).text();
 
     // Act

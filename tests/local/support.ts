@@ -4,10 +4,11 @@
  * npm start prints.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { cp, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
@@ -156,4 +157,15 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
     value = await read();
   }
   return value;
+}
+
+/**
+ * Saves a file whole in one step, as most editors do: written beside the watched folders, then
+ * renamed over. A plain write first empties the file, and a republish that starts in between
+ * (a stall on a loaded machine) would read it empty.
+ */
+export async function saveWhole(path: string, content: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(dirname(path)), `.saving-${randomUUID()}`);
+  await writeFile(temp, content);
+  await rename(temp, path);
 }
