@@ -171,7 +171,11 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
     };
   }
   const legacy = v.safeParse(LEGACY_MANIFEST, value, { abortEarly: true });
-  if (legacy.success) return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: legacyArticles(legacy.output.articles) };
+  if (legacy.success) {
+    const { articles, later } = legacyArticles(legacy.output.articles, now);
+    const problem = later === undefined ? undefined : laterEditsProblem(later.count, later.first, later.updated);
+    return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: articles, ...(problem === undefined ? {} : { problem }) };
+  }
   // abortEarly: one reason is enough to rebuild, and a broken manifest is not walked to its end.
   const result = v.safeParse(MANIFEST_SCHEMA, value, { abortEarly: true });
   if (!result.success) {
@@ -199,20 +203,36 @@ const LEGACY_MANIFEST = v.object({ version: v.literal(1), articles: v.custom<Rec
 // A record without a hash says nothing to keep; an `updated` that is no string is dropped alone.
 const LEGACY_ARTICLE = v.object({ hash: v.string(), updated: v.fallback(v.optional(v.string()), undefined) });
 
-function legacyArticles(articles: Readonly<Record<string, unknown>>): LegacyArticles {
+/** The kept records of a first-version manifest; an edit date after the run's clock is dropped, as from a manifest of this version. */
+function legacyArticles(
+  articles: Readonly<Record<string, unknown>>,
+  now: Date,
+): { articles: LegacyArticles; later?: { count: number; first: string; updated: string } } {
   const legacy = new Map<string, { hash: string; updated?: string }>();
+  let later: { count: number; first: string; updated: string } | undefined;
   for (const [id, record] of Object.entries(articles)) {
     const parsed = v.safeParse(LEGACY_ARTICLE, record);
     if (!parsed.success) continue;
     const { hash, updated } = parsed.output;
-    legacy.set(id, updated === undefined ? { hash } : { hash, updated });
+    const afterClock = updated !== undefined && Date.parse(updated) > now.getTime();
+    if (afterClock) later = later ? { ...later, count: later.count + 1 } : { count: 1, first: id, updated };
+    legacy.set(id, updated === undefined || afterClock ? { hash } : { hash, updated });
   }
-  return legacy;
+  return later === undefined ? { articles: legacy } : { articles: legacy, later };
 }
 
 const OBJECT_RECORD = v.object({ input: v.string(), etag: v.string() }) satisfies v.GenericSchema<unknown, ObjectRecord>;
 
-const ISO_INSTANT = v.pipe(v.string(), v.isoTimestamp());
+// As Date.prototype.toISOString writes it, which is how a run records its instants: past year 9999
+// (a draft held until 9999-12-31 in a zone behind UTC is due in year 10000) that is "+010000-…",
+// which an ISO timestamp check refuses.
+const ISO_INSTANT = v.pipe(
+  v.string(),
+  v.check((text) => {
+    const time = Date.parse(text);
+    return !Number.isNaN(time) && new Date(time).toISOString() === text;
+  }, 'not an instant as toISOString writes it'),
+);
 const SETTLED = v.strictObject({
   listing: v.string(),
   settings: v.string(),
@@ -406,11 +426,13 @@ function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest;
   }
   const { siteInput: _siteInput, pageSettings: _pageSettings, ...rest } = manifest;
   const first = later[0]!;
-  const problem =
-    later.length === 1
-      ? `${MANIFEST_KEY} says ${quote(first)} was edited at ${manifest.articles[first]!.updated}, after this run's clock; that edit date is dropped`
-      : `${MANIFEST_KEY} says ${later.length} articles were edited after this run's clock (${quote(first)} at ${manifest.articles[first]!.updated}); those edit dates are dropped`;
-  return { manifest: { ...rest, articles }, problem };
+  return { manifest: { ...rest, articles }, problem: laterEditsProblem(later.length, first, manifest.articles[first]!.updated!) };
+}
+
+function laterEditsProblem(count: number, first: string, updated: string): string {
+  return count === 1
+    ? `${MANIFEST_KEY} says ${quote(first)} was edited at ${updated}, after this run's clock; that edit date is dropped`
+    : `${MANIFEST_KEY} says ${count} articles were edited after this run's clock (${quote(first)} at ${updated}); those edit dates are dropped`;
 }
 
 /** A file name as JSON, cut short: a hand-edited manifest may hold any key. */

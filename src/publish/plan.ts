@@ -518,8 +518,10 @@ export function planSite(input: SiteInput): SitePlan {
     {
       size: config.itemLimit,
       cacheControl: settings.cacheControl,
-      // The size limit too: an archive over it loses its oldest items' full text.
-      configKey: JSON.stringify([SITE_RENDER_VERSION, config, feedBytesLimit(settings)]),
+      // The size limit too: an archive over it loses its oldest items' full text. Not the hub,
+      // which archives do not name (renderArchive): setting one would re-read every archived seed
+      // to write the same bytes.
+      configKey: JSON.stringify([SITE_RENDER_VERSION, { ...config, websubHub: undefined }, feedBytesLimit(settings)]),
     },
     previous.archive,
   );

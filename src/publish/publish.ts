@@ -48,7 +48,15 @@ import {
   type SitePlan,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
-import { archiveLayout, goneArticles, holdsRecoveredRecords, jsonFeedKeys, recoverSite, type RecoveredArticles } from './recovered.js';
+import {
+  archiveLayout,
+  goneArticles,
+  holdsRecoveredRecords,
+  jsonFeedKeys,
+  laterEditsWarning,
+  recoverSite,
+  type RecoveredArticles,
+} from './recovered.js';
 import { listSeeds, readSeedIfReadable, type SkippedSeed } from './seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
@@ -209,8 +217,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   if (feeds.length > 0) {
     try {
       checkTime('reading the published feeds');
-      const site = await recoverSite(storage, feeds, settings.config, request.signal);
+      const site = await recoverSite(storage, feeds, settings.config, now, request.signal);
       recovered = site.articles;
+      if (site.laterEdits.length > 0) warnings.push(laterEditsWarning(site.laterEdits));
       recoveredLayout = parsed.archive ? undefined : archiveLayout(site.archives, seedFileNames, settings.config);
     } catch (thrown) {
       const error = stopped(thrown);

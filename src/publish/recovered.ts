@@ -21,6 +21,12 @@ export interface RecoveredSite {
   readonly articles: RecoveredArticles;
   /** Each item's id and publication instant, as `archive/feed-N.json` lists them. */
   readonly archives: ReadonlyMap<number, readonly { readonly id: string; readonly published: string }[]>;
+  /**
+   * The items whose edit date is later than the run's clock, and that date: dropped from
+   * `articles`, as a run drops such a date from its manifest, so a clock set back does not put
+   * a date in the future into the feeds again.
+   */
+  readonly laterEdits: readonly { readonly id: string; readonly updated: string }[];
 }
 
 /** The JSON feeds among the listed keys: feed.json and the JSON archives. */
@@ -40,9 +46,11 @@ export async function recoverSite(
   storage: Storage,
   keys: readonly string[],
   config: Pick<FeedConfig, 'siteUrl'>,
+  now: Date,
   signal?: AbortSignal,
 ): Promise<RecoveredSite> {
   const recovered = new Map<string, { slug: string; updated?: string }>();
+  const laterEdits: { id: string; updated: string }[] = [];
   const archives = new Map<number, { id: string; published: string }[]>();
   // A page is one article's: feeds edited so that two items name one page give it to the first.
   const claimed = new Set<string>();
@@ -66,10 +74,20 @@ export async function recoverSite(
       if (typeof id !== 'string' || slug === undefined || recovered.has(id) || claimed.has(slug)) continue;
       claimed.add(slug);
       const edited = typeof modified === 'string' && modified !== published && !Number.isNaN(Date.parse(modified));
-      recovered.set(id, edited ? { slug, updated: new Date(modified).toISOString() } : { slug });
+      const updated = edited ? new Date(modified).toISOString() : undefined;
+      if (updated !== undefined && Date.parse(updated) > now.getTime()) laterEdits.push({ id, updated });
+      recovered.set(id, updated !== undefined && Date.parse(updated) <= now.getTime() ? { slug, updated } : { slug });
     }
   }
-  return { articles: recovered, archives };
+  return { articles: recovered, archives, laterEdits };
+}
+
+/** What a run says of the edit dates recoverSite dropped, as it says it of a manifest's. */
+export function laterEditsWarning(later: RecoveredSite['laterEdits']): string {
+  const first = later[0]!;
+  return later.length === 1
+    ? `the published JSON feeds say ${first.id} was edited at ${first.updated}, after this run's clock; that edit date is dropped`
+    : `the published JSON feeds say ${later.length} articles were edited after this run's clock (${first.id} at ${first.updated}); those edit dates are dropped`;
 }
 
 /**

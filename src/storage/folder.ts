@@ -209,7 +209,7 @@ export class FolderStorage implements Storage {
 
   /**
    * Readers see the old file or the new one: rename within one directory replaces it in a single
-   * step. Returns the file's stat, taken before the rename, which keeps its inode and times.
+   * step. Returns the file's stat, taken once it is in place, as the next listing will see it.
    */
   private writeAtomically(path: string, content: Uint8Array): Stats {
     const folder = dirname(path);
@@ -220,15 +220,14 @@ export class FolderStorage implements Storage {
     const temp = join(folder, `${TEMP_PREFIX}${randomUUID()}`);
     try {
       const fd = openSync(temp, 'wx');
-      let info: Stats;
       try {
         for (let written = 0; written < content.byteLength; ) written += writeSync(fd, content, written);
-        info = fstatSync(fd);
+        renameSync(temp, path);
+        // After the rename, which sets the file's change time that the listing reads.
+        return fstatSync(fd);
       } finally {
         closeSync(fd);
       }
-      renameSync(temp, path);
-      return info;
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
@@ -237,14 +236,18 @@ export class FolderStorage implements Storage {
 }
 
 /**
- * Inode, modification time and size. A put writes a new file and renames it over the old one,
- * so its inode changes; an edit in place changes the time. File systems keep times only to a
- * clock tick (a few milliseconds on Linux), so two edits in place of equal length within one
+ * Inode, modification and change times, and size. A put writes a new file and renames it over
+ * the old one, so its inode changes; an edit in place changes the times. The change time is
+ * there because the modification time can be set back (`touch -r`, `cp -p` over a file, an
+ * editor that keeps it), and the change time cannot: an edit of equal length with its time put
+ * back would otherwise list as before and never be published. File systems keep times only to
+ * a clock tick (a few milliseconds on Linux), so two edits in place of equal length within one
  * tick look alike: for a folder edited by hand, and written by one run at a time, that is
  * enough. A bucket compares real ETags.
  */
 function fileEtag(info: Stats): string {
-  return `"${info.ino.toString(36)}-${Math.round(info.mtimeMs * 1000).toString(36)}-${info.size.toString(36)}"`;
+  const time = (ms: number) => Math.round(ms * 1000).toString(36);
+  return `"${info.ino.toString(36)}-${time(info.mtimeMs)}-${time(info.ctimeMs)}-${info.size.toString(36)}"`;
 }
 
 function nonFileReason(info: Stats): string {

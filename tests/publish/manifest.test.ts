@@ -466,6 +466,34 @@ describe('parseManifest with a manifest of the first version', () => {
   });
 });
 
+describe('parseManifest with a first-version manifest edited after the clock', () => {
+  it("drops an edit date later than the run's clock and says so, as for a manifest of this version", () => {
+    // Prepare: one edit date after NOW, one before
+    const later = new Date(NOW.getTime() + 86_400_000).toISOString();
+    const stored = bytes({
+      version: 1,
+      articles: {
+        'tag:news.example.org,2026:2026-02-01-harbour': { hash: 'h1', updated: later },
+        'tag:news.example.org,2026:2026-02-03-bridge': { hash: 'h2', updated: '2026-02-20T10:00:00.000Z' },
+      },
+    });
+
+    // Act
+    const parsed = parseManifest(stored, NOW);
+
+    // Assess
+    expect(parsed.legacy).toEqual(
+      new Map([
+        ['tag:news.example.org,2026:2026-02-01-harbour', { hash: 'h1' }],
+        ['tag:news.example.org,2026:2026-02-03-bridge', { hash: 'h2', updated: '2026-02-20T10:00:00.000Z' }],
+      ]),
+    );
+    expect(parsed.problem).toBe(
+      `${MANIFEST_KEY} says "tag:news.example.org,2026:2026-02-01-harbour" was edited at ${later}, after this run's clock; that edit date is dropped`,
+    );
+  });
+});
+
 describe('parseManifest and the entry text of an article with a `lang` line', () => {
   const TEXT = { title: 'Міст', lede: 'Новий міст.', html: '<p>Новий міст.</p>' };
 

@@ -60,7 +60,7 @@ describe('recoverSite', () => {
     const keys = jsonFeedKeys(['index.html', 'feed.json', 'rss.xml', 'archive/feed-1.json', 'archive/rss-1.xml', 'archive/feed-2.json']);
 
     // Act
-    const { articles: recovered } = await recoverSite(storage, keys, { siteUrl: SITE });
+    const { articles: recovered } = await recoverSite(storage, keys, { siteUrl: SITE }, new Date('2100-01-01T00:00:00Z'));
 
     // Assess
     expect(keys).toEqual(['feed.json', 'archive/feed-1.json', 'archive/feed-2.json']);
