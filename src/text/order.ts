@@ -1,6 +1,25 @@
 /** The one ordering of strings the project uses: the same on every machine and in every locale. */
 
-/** Byte-order comparison (UTF-16 code units, which for the keys and file names here is UTF-8 byte order). */
+/**
+ * Code point order, which is UTF-8 byte order: the order S3 lists keys in and a folder's names
+ * sort in byte by byte. JavaScript's own `<` compares UTF-16 code units, which differs only where
+ * a character beyond U+FFFF (an emoji, a rare CJK ideograph: two surrogate units, D800–DFFF)
+ * meets one from U+E000 to U+FFFF (fullwidth forms, CJK compatibility ideographs): by code
+ * units the first sorts before, by code points after.
+ */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** A code unit's place in code point order: surrogates moved above U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit <= 0xdfff ? unit + 0x2000 : unit - 0x800;
 }
