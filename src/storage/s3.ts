@@ -2,7 +2,6 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -102,11 +101,27 @@ export class S3Storage implements Storage {
       };
     } catch (error) {
       if (isMissingKey(error)) return undefined;
-      throw new StorageError('get', key, { cause: this.named(error) });
+      throw new StorageError('get', key, { cause: this.named(error), shown: this.prefix + key });
     }
   }
 
   async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string }> {
+    // 409 ConditionalRequestConflict: another conditional write to the key was in flight, most
+    // likely this put's own first attempt that the SDK gave up on and retried. S3 says to retry:
+    // once that write has landed, the condition either holds or fails for good (412).
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        return await this.putOnce(key, body, options, conflicts > 0);
+      } catch (error) {
+        if (!(error instanceof ConditionalConflict) || conflicts >= CONFLICT_RETRIES) {
+          throw error instanceof ConditionalConflict ? new PreconditionFailedError(key, { cause: error.cause }) : error;
+        }
+        await pause(CONFLICT_PAUSE_MS * 2 ** conflicts, options.signal);
+      }
+    }
+  }
+
+  private async putOnce(key: string, body: Uint8Array, options: PutOptions, retried: boolean): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -127,35 +142,40 @@ export class S3Storage implements Storage {
     } catch (error) {
       // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
       if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error))) {
-        const own = await this.ownEarlierAttempt(key, body, error, options.signal);
+        const own = await this.ownEarlierAttempt(key, body, error, retried, options.signal);
         if (own !== undefined) return { etag: own };
+        if (isConditionalConflict(error)) throw new ConditionalConflict(error);
         throw new PreconditionFailedError(key, { cause: error });
       }
-      throw new StorageError('put', key, { cause: this.named(error) });
+      throw new StorageError('put', key, { cause: this.named(error), shown: this.prefix + key });
     }
   }
 
   /**
-   * A conditional put whose first attempt timed out and was retried can fail its condition on
-   * its own write: S3 stored the first attempt, and the object then no longer matches (or now
-   * exists). The object's ETag tells: the MD5 of these very bytes (S3's ETag for a single-part
-   * PUT with SSE-S3, etag.ts) means the write went through, and it is returned as this put's.
+   * A conditional put whose first attempt timed out and was retried (by the SDK, or here after a
+   * 409) can fail its condition on its own write: S3 stored the first attempt, and the object
+   * then no longer matches (or now exists). The object tells: these very bytes mean the write
+   * went through, and its ETag is returned as this put's. They are read back and compared, not
+   * told from the ETag, which is their MD5 only in a bucket without SSE-KMS (etag.ts); this
+   * happens only after a timeout, and the object written conditionally is the manifest.
    * Otherwise, or when the object cannot be read, undefined: the condition failed.
    */
   private async ownEarlierAttempt(
     key: string,
     body: Uint8Array,
     error: unknown,
+    retried: boolean,
     signal: AbortSignal | undefined,
   ): Promise<string | undefined> {
     const attempts = (error as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
-    if (typeof attempts !== 'number' || attempts < 2) return undefined;
+    if (!retried && (typeof attempts !== 'number' || attempts < 2)) return undefined;
     try {
-      const head = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
         signal ? { abortSignal: signal } : {},
       );
-      return head.ETag !== undefined && head.ETag === md5Etag(body) ? head.ETag : undefined;
+      const stored = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      return out.ETag !== undefined && Buffer.from(stored).equals(body) ? out.ETag : undefined;
     } catch {
       return undefined;
     }
@@ -169,7 +189,7 @@ export class S3Storage implements Storage {
       );
     } catch (error) {
       if (isMissingKey(error)) return;
-      throw new StorageError('delete', key, { cause: this.named(error) });
+      throw new StorageError('delete', key, { cause: this.named(error), shown: this.prefix + key });
     }
   }
 
@@ -192,7 +212,7 @@ export class S3Storage implements Storage {
         );
         for (const object of page.Contents ?? []) {
           if (object.Key?.startsWith(this.prefix)) {
-            objects.push({ key: object.Key.slice(this.prefix.length), etag: object.ETag ?? '', size: object.Size ?? 0 });
+            objects.push({ key: object.Key.slice(this.prefix.length), etag: listedEtag(object), size: object.Size ?? 0 });
           }
         }
         // A listing cut short would read as objects gone (and seeds gone, as articles to unpublish).
@@ -201,7 +221,7 @@ export class S3Storage implements Storage {
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (continuationToken !== undefined);
     } catch (error) {
-      throw new StorageError('list', prefix, { cause: this.named(error) });
+      throw new StorageError('list', prefix, { cause: this.named(error), shown: this.prefix + prefix });
     }
     // S3 already returns UTF-8 byte order; sorting here keeps the result identical to FolderStorage's.
     return objects.sort(compareKeys);
@@ -218,6 +238,17 @@ export class S3Storage implements Storage {
   }
 }
 
+/**
+ * An object a lifecycle rule moved to an archive class keeps its ETag, but every GET of it fails
+ * until it is restored. It is listed under an ETag no run recorded: a published object then
+ * differs from what the run wrote, and a plain run writes it again (in the default class); a
+ * seed is read, and reported as one that cannot be read.
+ */
+function listedEtag(object: { readonly ETag?: string; readonly StorageClass?: string }): string {
+  const etag = object.ETag ?? '';
+  return object.StorageClass === 'GLACIER' || object.StorageClass === 'DEEP_ARCHIVE' ? `${etag} (${object.StorageClass})` : etag;
+}
+
 function isMissingKey(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
@@ -230,7 +261,36 @@ function isMissingKey(error: unknown): boolean {
 function isFailedCondition(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || $metadata?.httpStatusCode === 412;
+  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412 || isConditionalConflict(error);
+}
+
+function isConditionalConflict(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalRequestConflict';
+}
+
+/** A 409 to a conditional put, which put() tries again. */
+class ConditionalConflict extends Error {
+  constructor(cause: unknown) {
+    super('another conditional write to the key was in flight', { cause });
+  }
+}
+
+/** How often put() tries a conditional write again after a 409, and the first pause (doubled each time). */
+const CONFLICT_RETRIES = 2;
+const CONFLICT_PAUSE_MS = 200;
+
+/** Waits `ms`, or less when `signal` fires (the caller's next request then fails as stopped). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function optionalHeaders(

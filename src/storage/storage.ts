@@ -77,14 +77,19 @@ export interface Storage {
 
 export type StorageOperation = 'get' | 'put' | 'delete' | 'list';
 
-/** Raised by a storage implementation so that a failed run can name the key it was working on. */
+/**
+ * Raised by a storage implementation so that a failed run can name the key it was working on.
+ * `key` is the storage's own; the message names `shown` when given: where that is in the bucket
+ * (a storage under `seeds/` failing to list its root lists `seeds/`, not the bucket's root).
+ */
 export class StorageError extends Error {
   constructor(
     readonly operation: StorageOperation,
     readonly key: string,
-    options: { cause: unknown },
+    options: { cause: unknown; shown?: string },
   ) {
-    super(`${operation} ${key === '' ? '(the root)' : key} failed: ${describeError(options.cause)}`, options);
+    const shown = options.shown ?? key;
+    super(`${operation} ${shown === '' ? '(the root)' : shown} failed: ${describeError(options.cause)}`, { cause: options.cause });
     this.name = 'StorageError';
   }
 }

@@ -381,7 +381,7 @@ describe('S3Storage errors (mocked client)', () => {
   ];
 
   it.each(calls)(
-    'turns throttling (SlowDown, 503) on %s into a StorageError naming the operation and key, with the cause',
+    'turns throttling (SlowDown, 503) on %s into a StorageError naming the operation and key, with the cause; its message names the key in the bucket',
     async (operation, key, call) => {
       // Prepare
       const { storage, mock } = mocked();
@@ -399,7 +399,7 @@ describe('S3Storage errors (mocked client)', () => {
         operation,
         key,
         cause: failure,
-        message: expect.stringMatching(new RegExp(`^${operation} ${key} failed: SlowDown`)),
+        message: expect.stringMatching(new RegExp(`^${operation} site/${key} failed: SlowDown`)),
       });
     },
   );
