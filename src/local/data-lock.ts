@@ -46,7 +46,10 @@ export async function lockDataFolder(folder: string, port: number, pid = process
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = lockHolder(path);
     // A lock without a port (as versions before this one wrote it) is held while its process runs.
-    if (holder !== undefined && isRunning(holder.pid) && (holder.port === undefined || (await answers(holder.port)))) {
+    // One naming the port this process already listens on is not served by its holder: with the
+    // default port, that is every stale lock whose process id another program took after a restart.
+    const served = (holderPort: number) => holderPort !== port && answers(holderPort);
+    if (holder !== undefined && isRunning(holder.pid) && (holder.port === undefined || (await served(holder.port)))) {
       throw new DataFolderBusy(folder, holder.pid);
     }
     writeFileSync(path, content);

@@ -88,6 +88,19 @@ describe('lockDataFolder', () => {
     lock.release();
   });
 
+  it('takes over a lock naming a running process and the port this npm start already serves on (the default port, its id reused after a restart)', async () => {
+    // Prepare: this process listens on the port, as npm start does before it takes the lock
+    const port = await servedPort();
+    writeFileSync(join(dir.path, LOCK_FILE), `${process.pid} ${port}\n`);
+
+    // Act
+    const lock = await lockDataFolder(dir.path, port, process.pid + 4);
+
+    // Assess
+    expect(readFileSync(join(dir.path, LOCK_FILE), 'utf8')).toBe(`${process.pid + 4} ${port}\n`);
+    lock.release();
+  });
+
   it('refuses a lock naming a running process and no port, as earlier versions wrote it', async () => {
     // Prepare
     writeFileSync(join(dir.path, LOCK_FILE), `${process.pid}\n`);
