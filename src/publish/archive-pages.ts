@@ -24,8 +24,9 @@ export interface ArchivePage {
 /**
  * The archives: the articles older than the feeds' items, oldest first, in pages of `itemLimit`.
  * Every page but the newest is closed: the layout records where it ends (its newest article), and
- * later runs keep that end. The newest page is closed too when it is a closed page that no later
- * article followed (the articles after it were deleted): it keeps its end, and its articles. So
+ * later runs keep that end. The newest page is closed too once full, and when it is a closed page
+ * that no later article followed (the articles after it were deleted): it keeps its end, and its
+ * articles. So
  * an article added at the top moves one item into the newest page and changes no other (the one
  * before it gains a `next-archive` link when a new page starts), and an article deleted, or
  * edited, deep in the history changes only its own page, not every page after it: an archive
@@ -43,7 +44,7 @@ export function archivePages(
   const { size, configKey } = options;
   const archived = ranked.slice(size).reverse();
   // A layout for another page size says nothing about this one.
-  const { pages: chunks, closed } = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
+  const { pages: chunks, closed, ends: keptEnds } = paginate(archived, size, layout?.pageSize === size ? layout.ends : []);
   const total = chunks.length;
   const pages: ArchivePage[] = chunks.map((chunk, index) => {
     const number = index + 1;
@@ -54,7 +55,14 @@ export function archivePages(
     const input = digest(configKey, JSON.stringify([cacheControl, number, number < total, made]));
     return { number, entries, cacheControl, input };
   });
-  const ends = chunks.slice(0, Math.max(total - 1, closed)).map((chunk): ArchiveEnd => {
+  // A closed page keeps the end it was given, not its newest article's place now: that article
+  // may be out of the ranking for a while (its seed broken, with no text kept), and when it is
+  // back it belongs to this page, not the next. The newest page is closed once full, so that an
+  // article dated back into it joins it instead of pushing its newest article into a new page.
+  const closing = Math.max(total - 1, closed, chunks.at(-1)?.length === size ? total : 0);
+  const ends = chunks.slice(0, closing).map((chunk, index): ArchiveEnd => {
+    const kept = keptEnds[index];
+    if (kept !== undefined) return kept;
     const { day, fileName } = chunk.at(-1)!;
     return [day, fileName];
   });
@@ -63,20 +71,28 @@ export function archivePages(
 
 /**
  * Archived articles (oldest first) in pages: up to each recorded end, then `size` at a time.
- * `closed`: how many of the pages, from the first, end at a recorded end.
+ * `closed`: how many of the pages, from the first, end at a recorded end, and `ends` those ends.
  */
-function paginate(archived: readonly Ranked[], size: number, ends: readonly ArchiveEnd[]): { pages: Ranked[][]; closed: number } {
+function paginate(
+  archived: readonly Ranked[],
+  size: number,
+  ends: readonly ArchiveEnd[],
+): { pages: Ranked[][]; closed: number; ends: ArchiveEnd[] } {
   const pages: Ranked[][] = [];
+  const kept: ArchiveEnd[] = [];
   let next = 0;
   for (const end of ends) {
     const page: Ranked[] = [];
     while (next < archived.length && compareToEnd(archived[next]!, end) <= 0) page.push(archived[next++]!);
     if (page.length > 2 * size) return paginate(archived, size, []);
-    if (page.length > 0) pages.push(page);
+    if (page.length > 0) {
+      pages.push(page);
+      kept.push(end);
+    }
   }
   const closed = pages.length;
   for (; next < archived.length; next += size) pages.push(archived.slice(next, next + size));
-  return { pages, closed };
+  return { pages, closed, ends: kept };
 }
 
 /** Where an archived article falls against a page's end, in the archive's oldest-first order: the ranking's, reversed. */

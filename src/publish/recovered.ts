@@ -105,12 +105,16 @@ export function archiveLayout(
   let count = 0;
   for (const number of archives.keys()) count = Math.max(count, number);
   // Every number from 1 on, or the pages cannot be told apart.
-  if (count < 2 || archives.size !== count) return undefined;
+  if (count < 1 || archives.size !== count) return undefined;
+  // Every page but the newest is closed, and the newest too once full (archivePages), as it may
+  // have grown past the page size by articles dated back into it.
+  const closed = (archives.get(count)?.length ?? 0) >= config.itemLimit ? count : count - 1;
+  if (closed === 0) return undefined;
   const fileNames = new Map<string, string>();
   for (const fileName of seedFileNames) fileNames.set(itemId(config.idPrefix, fileName), fileName);
   const prefix = `${config.idPrefix}${ARTICLES_PREFIX}`;
   const ends: ArchiveEnd[] = [];
-  for (let number = 1; number < count; number++) {
+  for (let number = 1; number <= closed; number++) {
     const items = archives.get(number);
     if (items === undefined || items.length === 0) return undefined;
     let end: ArchiveEnd | undefined;
