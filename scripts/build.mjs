@@ -23,7 +23,7 @@
 // Importable too: esbuildOptions() gives the settings every bundle here is built with, so a
 // benchmark can bundle another entry point the same way (bench/cold-start.mjs).
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -154,6 +154,18 @@ function writeAtomically(path, contents) {
   renameSync(temp, path);
 }
 
+/**
+ * The files directly in the seeds folder, as the function reads them: not its subfolders, and
+ * not a symbolic link, which the packager would follow and zip as the file it points to, an
+ * article that `cli build` and `npm start` skip.
+ */
+function copySeeds(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isFile()) copyFileSync(join(from, entry.name), join(to, entry.name));
+  }
+}
+
 async function buildOne(target, distDir, quiet) {
   const outDir = join(distDir, target.name);
   const outfile = join(outDir, 'index.mjs');
@@ -169,7 +181,7 @@ async function buildOne(target, distDir, quiet) {
 
   if (target.lambda) {
     writeFileSync(join(outDir, 'index.cjs'), invokeLocalShim);
-    if (existsSync(seedsDir)) cpSync(seedsDir, join(outDir, 'seeds'), { recursive: true });
+    if (existsSync(seedsDir)) copySeeds(seedsDir, join(outDir, 'seeds'));
   }
   if (quiet) return;
 

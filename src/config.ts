@@ -22,6 +22,7 @@ import {
   Secret,
   setting,
   settingsObject,
+  PATH,
   TEXT,
   type Env,
 } from './config/settings.js';
@@ -247,7 +248,7 @@ const PUBLISH_SETTINGS = {
   seedsSource: setting('SEEDS_SOURCE', v.pipe(TEXT, orElse('bundle'), v.picklist(['bundle', 'bucket'], 'must be "bundle" or "bucket"'))),
   // As given, not trimmed: an empty prefix is a value (a wrong one), not a missing one.
   seedsPrefix: setting('SEEDS_PREFIX', v.optional(v.string(), 'seeds/')),
-  seedsDir: setting('SEEDS_DIR', TEXT),
+  seedsDir: setting('SEEDS_DIR', PATH),
   cacheControl: CACHE_CONTROL_SETTING,
   s3Endpoint: setting(
     'S3_ENDPOINT',

@@ -780,7 +780,7 @@ describe('how each problem is worded', () => {
     // Prepare
     const env = {
       FEED_BUCKET: ' feeds-bucket ',
-      SEEDS_DIR: ' /var/seeds ',
+      SEEDS_DIR: '/var/Articles ',
       CACHE_CONTROL: ' no-cache ',
       S3_ENDPOINT: ' http://127.0.0.1:4568 ',
       S3_FORCE_PATH_STYLE: ' true ',
@@ -794,7 +794,8 @@ describe('how each problem is worded', () => {
     // Assess
     expect(settings).toEqual({
       bucket: 'feeds-bucket',
-      seeds: { from: 'bundle', dir: '/var/seeds' },
+      // A path as given: a folder's name may end in a space.
+      seeds: { from: 'bundle', dir: '/var/Articles ' },
       cacheControl: 'no-cache',
       maxUnpublishShare: 0.3,
       limits: { seedBytes: 65536, feedBytes: 1048576 },

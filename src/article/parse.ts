@@ -182,11 +182,11 @@ function classifyBlock(lines: readonly string[]): Block {
   const shown = trimInvisible(text);
   // A credit is one short line; the pattern's two lazy groups would take time that grows with
   // the square of a long paragraph's length.
-  const credit = atMostChars(text, PHOTO_CREDIT_MAX_CHARS) ? PHOTO_CREDIT.exec(text) : null;
+  const credit = atMostChars(shown, PHOTO_CREDIT_MAX_CHARS) ? PHOTO_CREDIT.exec(shown) : null;
   if (credit && isHttpUrl(credit[3]!)) {
     return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
   }
-  if (/^https?:\/\/\S+$/i.test(text) && isHttpUrl(text)) return { kind: 'link', url: text };
+  if (/^https?:\/\/\S+$/i.test(shown) && isHttpUrl(shown)) return { kind: 'link', url: shown };
   if (OPENING_QUOTES.test(shown)) return { kind: 'quotation', text };
   if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && !FINAL_PUNCTUATION.test(shown) && /\p{L}/u.test(text)) {
     return { kind: 'heading', text };

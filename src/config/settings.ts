@@ -150,6 +150,16 @@ export const TEXT = v.pipe(
   v.optional(v.pipe(v.string('must be a string'), v.trim())),
 );
 
+/**
+ * A path, as given: a folder's name may begin or end with a space (file managers allow it), and
+ * trimming it would name another folder. Undefined when unset or nothing but spaces, as TEXT.
+ */
+export const PATH = v.pipe(
+  v.unknown(),
+  v.transform((value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value)),
+  v.optional(v.string('must be a string')),
+);
+
 /** The value must be set; `message` words it when it is not. */
 export function required(message = REQUIRED) {
   return v.guard((value: string | undefined): value is string => value !== undefined, message);

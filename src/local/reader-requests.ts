@@ -59,6 +59,14 @@ export function readerRequests(): Middleware {
     // The server's root lists its buckets: nothing of a site.
     if (target === undefined) return refuse(ctx, 404, 'NoSuchKey', 'a site is under its bucket');
     const { bucket, key } = target;
+    // The site's URL typed without its final slash: answered with the index, its relative links
+    // would resolve against the server's root and miss the bucket, so the reader is sent on.
+    if (key === '' && !ctx.path.endsWith('/')) {
+      ctx.status = 301;
+      ctx.set('Location', `${ctx.path}/`);
+      ctx.body = '';
+      return;
+    }
     const wanted = key === '' ? SITE_FILES.index : key;
     const missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
     ctx.path = `/${encodeURIComponent(bucket)}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
