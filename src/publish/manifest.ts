@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import type { EntryText } from '../feed/items.js';
 import { LANGUAGE_TAG } from '../article/parse.js';
 import { PUBLISH_STATE_PREFIX } from '../site-files.js';
+import { compareStrings } from '../text/order.js';
 
 export const MANIFEST_KEY = `${PUBLISH_STATE_PREFIX}manifest.json`;
 export const MANIFEST_VERSION = 2;
@@ -125,7 +126,7 @@ export interface Manifest {
    * the head of the manifest (readManifestHead).
    */
   readonly settled?: SettledState;
-  /** Where the archive's closed pages end; absent while there is at most one page. */
+  /** Where the archive's closed pages end; absent until a page is closed (archivePages). */
   readonly archive?: ArchiveLayout;
 }
 
@@ -254,7 +255,11 @@ const ARCHIVE_LAYOUT = v.strictObject({
     v.array(v.tuple([v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)), v.string()])),
     // Oldest first, each after the one before: otherwise the pages would not be where they were.
     v.check(
-      (ends) => ends.every((end, i) => i === 0 || ends[i - 1]![0] < end[0] || (ends[i - 1]![0] === end[0] && ends[i - 1]![1] > end[1])),
+      // Same day: file names in the ranking's order (newerFirst), reversed.
+      (ends) =>
+        ends.every(
+          (end, i) => i === 0 || ends[i - 1]![0] < end[0] || (ends[i - 1]![0] === end[0] && compareStrings(ends[i - 1]![1], end[1]) > 0),
+        ),
       'ends out of order',
     ),
   ),

@@ -290,7 +290,7 @@ export function rejectedArticle(
  * while it is in the bucket as last written; made again from the kept text when it is missing or
  * altered there, or when a setting or the template changed; and, with no text kept to make it
  * from, a page gone from the bucket takes the article out of the feeds, so that no link is left
- * pointing at nothing (an intact page made with older settings stays).
+ * pointing at nothing (a page still there, made with older settings or altered, stays).
  */
 function keptVersion(
   fileName: string,
@@ -305,7 +305,9 @@ function keptVersion(
   const input = pageInput(settings, hash, slug, day, updated);
   const intact = listed?.etag === current.etag;
   if (intact && !force && current.input === input) return { record: previous };
-  if (text === undefined) return intact ? { record: previous } : { record: unpublished };
+  // Without text it cannot be made again: a page still listed stays as it is, altered or not (a
+  // folder's signature changes with a chmod too, and an upgrade may list it under another one).
+  if (text === undefined) return listed !== undefined ? { record: previous } : { record: unpublished };
   const html = articlePage(publishedArticle({ fileName, day, slug, updated, text }, settings.config), settings.config);
   return { record: unpublished, page: { key: articlePath(slug), body: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES.html, input } };
 }

@@ -85,14 +85,16 @@ export async function recoverSite(
 /** What a run says of the edit dates recoverSite dropped, as it says it of a manifest's. */
 export function laterEditsWarning(later: RecoveredSite['laterEdits']): string {
   const first = later[0]!;
+  // As JSON and cut short, as the manifest's warning names a file: a feed's id may hold anything.
+  const id = JSON.stringify(first.id).slice(0, 120);
   return later.length === 1
-    ? `the published JSON feeds say ${first.id} was edited at ${first.updated}, after this run's clock; that edit date is dropped`
-    : `the published JSON feeds say ${later.length} articles were edited after this run's clock (${first.id} at ${first.updated}); those edit dates are dropped`;
+    ? `the published JSON feeds say ${id} was edited at ${first.updated}, after this run's clock; that edit date is dropped`
+    : `the published JSON feeds say ${later.length} articles were edited after this run's clock (${id} at ${first.updated}); those edit dates are dropped`;
 }
 
 /**
  * The archive's layout as the published archives show it: where each closed page (every one
- * but the newest) ends, its newest article (the latest day, then the first file name, as
+ * but the newest, and the newest too once full) ends, its newest article (the latest day, then the first file name, as
  * ranking.ts orders them). With it a run that lost its manifest cuts the archive as it was,
  * instead of afresh, which would move articles between archive documents that RFC 5005 expects
  * to stay. Undefined when the archives do not make a layout (a number missing, ends out of order).
