@@ -5,8 +5,6 @@
  * over HTTP against a small S3 of our own, so the SDK's own request and response handling runs.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -24,8 +22,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { PreconditionFailedError, StorageError, type StorageOperation } from '../../src/storage/storage.js';
 import { storageContract } from './contract.js';
+import { FAKE_BUCKET, type FakeS3, md5Etag, startFakeS3 } from './fake-s3.js';
 
-const BUCKET = 'feeds-bucket';
+const BUCKET = FAKE_BUCKET;
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const md5Hex = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -53,199 +52,6 @@ function serviceError(name: string, httpStatusCode: number): S3ServiceException 
   return new S3ServiceException({ name, message: `${name} from the mock`, $fault: 'client', $metadata: { httpStatusCode } });
 }
 
-// ---------------------------------------------------------------------------------------------
-// A small S3 over HTTP: path-style requests, ListObjectsV2 with pages, delimiters and opaque
-// tokens, conditional PutObject, and ways to make it stall or answer with a given error.
-// ---------------------------------------------------------------------------------------------
-
-interface FakeObject {
-  readonly body: Buffer;
-  readonly contentType?: string;
-  readonly cacheControl?: string;
-}
-
-interface FakeRequest {
-  readonly method: string;
-  readonly key: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-}
-
-type FakeAction =
-  /** Never answers. */
-  | { readonly kind: 'stall' }
-  /** PutObject: stores the object, then never answers (the response is lost on the way). */
-  | { readonly kind: 'apply-then-stall' }
-  /** GetObject: sends the headers and half of the body, then stops. */
-  | { readonly kind: 'stall-mid-body' }
-  /** Answers with this status and, when a code is given, S3's XML error body. */
-  | { readonly kind: 'answer'; readonly status: number; readonly code?: string };
-
-interface FakeS3 {
-  readonly endpoint: string;
-  readonly objects: Map<string, FakeObject>;
-  readonly requests: FakeRequest[];
-  /** Entries (objects and common prefixes) per ListObjectsV2 page. */
-  pageSize: number;
-  /** What to do instead of answering normally; undefined: answer as S3 would. */
-  plan: ((request: FakeRequest) => FakeAction | undefined) | undefined;
-  close(): Promise<void>;
-}
-
-const etagOf = (bytes: Uint8Array) => `"${md5Hex(bytes)}"`;
-
-function xmlText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
-}
-
-/** Answers as S3 does when it refuses: the status and an XML body naming the error code. */
-function sendError(res: ServerResponse, status: number, code: string): ServerResponse {
-  res.writeHead(status, { 'content-type': 'application/xml' });
-  return res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${code} from the fake S3</Message><RequestId>fake</RequestId></Error>`,
-  );
-}
-
-async function startFakeS3(): Promise<FakeS3> {
-  const objects = new Map<string, FakeObject>();
-  const requests: FakeRequest[] = [];
-  // Tokens hold "+", "/" and "=" as real ones do, so they only come back right if the SDK encodes them.
-  const tokens = new Map<string, number>();
-
-  function list(request: FakeRequest, res: ServerResponse): ServerResponse {
-    const prefix = request.query.get('prefix') ?? '';
-    const delimiter = request.query.get('delimiter') ?? '';
-    const token = request.query.get('continuation-token');
-    const keys = [...objects.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const entries: ({ key: string } | { commonPrefix: string })[] = [];
-    for (const key of keys) {
-      const cut = delimiter === '' ? -1 : key.indexOf(delimiter, prefix.length);
-      if (cut === -1) {
-        entries.push({ key });
-        continue;
-      }
-      const commonPrefix = key.slice(0, cut + delimiter.length);
-      const last = entries.at(-1);
-      if (!(last && 'commonPrefix' in last && last.commonPrefix === commonPrefix)) entries.push({ commonPrefix });
-    }
-    let start = 0;
-    if (token !== null) {
-      const found = tokens.get(token);
-      if (found === undefined) return sendError(res, 400, 'InvalidArgument');
-      start = found;
-    }
-    const page = entries.slice(start, start + fake.pageSize);
-    const truncated = start + fake.pageSize < entries.length;
-    let next = '';
-    if (truncated) {
-      next = `1ue+Gcx/${tokens.size + 1}+pQ==`;
-      tokens.set(next, start + fake.pageSize);
-    }
-    const parts = page.map((entry) => {
-      if ('commonPrefix' in entry) return `<CommonPrefixes><Prefix>${xmlText(entry.commonPrefix)}</Prefix></CommonPrefixes>`;
-      const object = objects.get(entry.key)!;
-      return `<Contents><Key>${xmlText(entry.key)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>${xmlText(etagOf(object.body))}</ETag><Size>${object.body.byteLength}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
-    });
-    res.writeHead(200, { 'content-type': 'application/xml' });
-    return res.end(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${BUCKET}</Name><Prefix>${xmlText(prefix)}</Prefix>` +
-        `${delimiter ? `<Delimiter>${xmlText(delimiter)}</Delimiter>` : ''}<KeyCount>${page.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
-        `${token !== null ? `<ContinuationToken>${xmlText(token)}</ContinuationToken>` : ''}` +
-        `${truncated ? `<NextContinuationToken>${xmlText(next)}</NextContinuationToken>` : ''}<IsTruncated>${truncated}</IsTruncated>${parts.join('')}</ListBucketResult>`,
-    );
-  }
-
-  /** The response, or undefined when the server leaves the request unanswered. */
-  function serve(request: FakeRequest, body: Buffer, res: ServerResponse, bucket: string): ServerResponse | undefined {
-    const action = fake.plan?.(request);
-    if (action?.kind === 'stall') return undefined;
-    if (action?.kind === 'answer') {
-      if (action.code !== undefined) return sendError(res, action.status, action.code);
-      res.writeHead(action.status);
-      return res.end();
-    }
-    if (bucket !== BUCKET) return sendError(res, 404, 'NoSuchBucket');
-    const { method, key, headers } = request;
-    if (method === 'GET' && key === '' && request.query.get('list-type') === '2') return list(request, res);
-    const current = objects.get(key);
-    if (method === 'GET' || method === 'HEAD') {
-      if (!current) {
-        if (method === 'HEAD') {
-          res.writeHead(404);
-          return res.end();
-        }
-        return sendError(res, 404, 'NoSuchKey');
-      }
-      res.writeHead(200, {
-        etag: etagOf(current.body),
-        'content-length': String(current.body.byteLength),
-        'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT',
-        ...(current.contentType !== undefined && { 'content-type': current.contentType }),
-        ...(current.cacheControl !== undefined && { 'cache-control': current.cacheControl }),
-      });
-      if (method === 'HEAD') return res.end();
-      if (action?.kind === 'stall-mid-body') {
-        res.write(current.body.subarray(0, current.body.byteLength >> 1));
-        return res;
-      }
-      return res.end(current.body);
-    }
-    if (method === 'PUT') {
-      const ifMatch = headers['if-match'];
-      if (headers['if-none-match'] === '*' && current) return sendError(res, 412, 'PreconditionFailed');
-      if (ifMatch !== undefined && !current) return sendError(res, 404, 'NoSuchKey');
-      if (ifMatch !== undefined && current && etagOf(current.body) !== ifMatch) return sendError(res, 412, 'PreconditionFailed');
-      const contentType = headers['content-type'];
-      const cacheControl = headers['cache-control'];
-      objects.set(key, {
-        body,
-        ...(contentType !== undefined && { contentType }),
-        ...(cacheControl !== undefined && { cacheControl }),
-      });
-      if (action?.kind === 'apply-then-stall') return undefined;
-      res.writeHead(200, { etag: etagOf(body) });
-      return res.end();
-    }
-    if (method === 'DELETE') {
-      objects.delete(key);
-      res.writeHead(204);
-      return res.end();
-    }
-    return sendError(res, 405, 'MethodNotAllowed');
-  }
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://fake-s3');
-      const [, bucket = '', ...rest] = url.pathname.split('/');
-      const request: FakeRequest = {
-        method: req.method ?? 'GET',
-        key: decodeURIComponent(rest.join('/')),
-        query: url.searchParams,
-        headers: req.headers,
-      };
-      requests.push(request);
-      serve(request, Buffer.concat(chunks), res, decodeURIComponent(bucket));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  const fake: FakeS3 = {
-    endpoint: `http://127.0.0.1:${port}`,
-    objects,
-    requests,
-    pageSize: 1000,
-    plan: undefined,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  return fake;
-}
-
 let fake: FakeS3;
 
 beforeAll(async () => {
@@ -265,10 +71,7 @@ function overHttp(prefix = 'site/', timeouts: { requestTimeout?: number } = {}):
 
 /** Starts each HTTP test from an empty bucket that answers as S3 does. */
 function resetFake(): void {
-  fake.objects.clear();
-  fake.requests.length = 0;
-  fake.pageSize = 1000;
-  fake.plan = undefined;
+  fake.reset();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -767,7 +570,7 @@ describe('S3Storage over HTTP: a conditional put retried by the SDK', () => {
       let puts = 0;
       fake.plan = (request) => (request.method === 'PUT' && ++puts === 1 ? { kind: 'apply-then-stall' } : undefined);
       const body = utf8('{"v":2}');
-      const condition = before ? { ifMatch: etagOf(before) } : { ifNoneMatch: '*' as const };
+      const condition = before ? { ifMatch: md5Etag(before) } : { ifNoneMatch: '*' as const };
 
       // Act
       const outcome = await storage
@@ -775,7 +578,7 @@ describe('S3Storage over HTTP: a conditional put retried by the SDK', () => {
         .catch((error: unknown) => ({ threw: (error as Error).name }));
 
       // Assess
-      expect(outcome).toEqual({ etag: etagOf(body) });
+      expect(outcome).toEqual({ etag: md5Etag(body) });
       expect(fake.objects.get(key)?.body).toEqual(Buffer.from(body));
       expect(puts).toBe(2);
     },

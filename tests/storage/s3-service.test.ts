@@ -3,12 +3,10 @@
  * byte order with control characters as numeric character references, ETags that are not the
  * MD5 of the bytes (multipart uploads, SSE-KMS), throttling and internal errors the SDK retries,
  * 409 ConditionalRequestConflict on a conditional write, objects archived to GLACIER, and a stop
- * in the middle of a listing. Everything runs over HTTP against a small S3 of this file's own,
- * so that the SDK's real serialisation, XML parsing and retries take part.
+ * in the middle of a listing. Everything runs over HTTP against the small S3 of fake-s3.ts, so
+ * that the SDK's real serialisation, XML parsing and retries take part.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
@@ -17,206 +15,13 @@ import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { PreconditionFailedError } from '../../src/storage/storage.js';
 import { bucketPublishDependencies } from '../../src/wiring.js';
 import { seed, testFeedConfig } from '../publish/support.js';
+import { FAKE_BUCKET, type FakeS3, md5Etag, startFakeS3 } from './fake-s3.js';
 
-const BUCKET = 'feeds-bucket';
+const BUCKET = FAKE_BUCKET;
 const MANIFEST = '_publish/manifest.json';
 const NOW = new Date('2026-03-01T06:00:00.000Z');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
-const md5Etag = (bytes: Uint8Array) => `"${createHash('md5').update(bytes).digest('hex')}"`;
-
-// ---------------------------------------------------------------------------------------------
-// A small S3 over HTTP (path style): ListObjectsV2 in UTF-8 byte order with pages, delimiters
-// and StorageClass, control characters in keys sent as numeric character references as S3
-// sends them, GET/HEAD/PUT/DELETE, conditional PUT, GLACIER objects refused with 403
-// InvalidObjectState, and a hook to answer a request some other way.
-// ---------------------------------------------------------------------------------------------
-
-interface FakeObject {
-  readonly body: Buffer;
-  readonly etag: string;
-  readonly contentType?: string;
-  readonly cacheControl?: string;
-  readonly storageClass: string;
-}
-
-interface FakeRequest {
-  readonly method: string;
-  readonly key: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-}
-
-type FakeAction =
-  /** Answers with this status and S3's XML error body. */
-  | { readonly kind: 'answer'; readonly status: number; readonly code: string }
-  /** PutObject: stores the object, then never answers (the response is lost on the way). */
-  | { readonly kind: 'apply-then-stall' };
-
-interface FakeS3 {
-  readonly endpoint: string;
-  readonly objects: Map<string, FakeObject>;
-  readonly requests: FakeRequest[];
-  pageSize: number;
-  /** The ETag S3 gives a PutObject: the MD5 of the bytes with SSE-S3; something else with SSE-KMS. */
-  etagOnPut: (body: Buffer) => string;
-  plan: ((request: FakeRequest) => FakeAction | undefined) | undefined;
-  close(): Promise<void>;
-}
-
-/** As S3 escapes text in its XML: the five specials, CR and the other control characters as character references. */
-function xmlText(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (char === '&') out += '&amp;';
-    else if (char === '<') out += '&lt;';
-    else if (char === '>') out += '&gt;';
-    else if (char === '"') out += '&quot;';
-    else if (code < 0x20 && char !== '\n' && char !== '\t') out += `&#x${code.toString(16).toUpperCase()};`;
-    else out += char;
-  }
-  return out;
-}
-
-function sendError(res: ServerResponse, status: number, code: string): ServerResponse {
-  res.writeHead(status, { 'content-type': 'application/xml' });
-  return res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${code} from the fake S3</Message><RequestId>fake</RequestId></Error>`,
-  );
-}
-
-async function startFakeS3(): Promise<FakeS3> {
-  const objects = new Map<string, FakeObject>();
-  const requests: FakeRequest[] = [];
-  const tokens = new Map<string, number>();
-
-  function list(request: FakeRequest, res: ServerResponse): ServerResponse {
-    const prefix = request.query.get('prefix') ?? '';
-    const delimiter = request.query.get('delimiter') ?? '';
-    const token = request.query.get('continuation-token');
-    // S3 lists in the binary order of the keys' UTF-8 bytes.
-    const keys = [...objects.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const entries: ({ key: string } | { commonPrefix: string })[] = [];
-    for (const key of keys) {
-      const cut = delimiter === '' ? -1 : key.indexOf(delimiter, prefix.length);
-      if (cut === -1) {
-        entries.push({ key });
-        continue;
-      }
-      const commonPrefix = key.slice(0, cut + delimiter.length);
-      const last = entries.at(-1);
-      if (!(last && 'commonPrefix' in last && last.commonPrefix === commonPrefix)) entries.push({ commonPrefix });
-    }
-    const start = token === null ? 0 : tokens.get(token);
-    if (start === undefined) return sendError(res, 400, 'InvalidArgument');
-    const page = entries.slice(start, start + fake.pageSize);
-    const truncated = start + fake.pageSize < entries.length;
-    const next = `token-${tokens.size + 1}`;
-    if (truncated) tokens.set(next, start + fake.pageSize);
-    const parts = page.map((entry) => {
-      if ('commonPrefix' in entry) return `<CommonPrefixes><Prefix>${xmlText(entry.commonPrefix)}</Prefix></CommonPrefixes>`;
-      const object = objects.get(entry.key)!;
-      return `<Contents><Key>${xmlText(entry.key)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>${xmlText(object.etag)}</ETag><Size>${object.body.byteLength}</Size><StorageClass>${object.storageClass}</StorageClass></Contents>`;
-    });
-    res.writeHead(200, { 'content-type': 'application/xml' });
-    return res.end(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${BUCKET}</Name><Prefix>${xmlText(prefix)}</Prefix>` +
-        `${delimiter ? `<Delimiter>${xmlText(delimiter)}</Delimiter>` : ''}<KeyCount>${page.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
-        `${token !== null ? `<ContinuationToken>${xmlText(token)}</ContinuationToken>` : ''}` +
-        `${truncated ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}<IsTruncated>${truncated}</IsTruncated>${parts.join('')}</ListBucketResult>`,
-    );
-  }
-
-  /** The response, or undefined when the server leaves the request unanswered. */
-  function serve(request: FakeRequest, body: Buffer, res: ServerResponse): ServerResponse | undefined {
-    const action = fake.plan?.(request);
-    if (action?.kind === 'answer') return sendError(res, action.status, action.code);
-    const { method, key, headers } = request;
-    if (method === 'GET' && key === '' && request.query.get('list-type') === '2') return list(request, res);
-    const current = objects.get(key);
-    if (method === 'GET' || method === 'HEAD') {
-      if (!current) {
-        if (method === 'HEAD') {
-          res.writeHead(404);
-          return res.end();
-        }
-        return sendError(res, 404, 'NoSuchKey');
-      }
-      // An archived object answers HEAD, but not GET, until it is restored.
-      if (method === 'GET' && (current.storageClass === 'GLACIER' || current.storageClass === 'DEEP_ARCHIVE')) {
-        return sendError(res, 403, 'InvalidObjectState');
-      }
-      res.writeHead(200, {
-        etag: current.etag,
-        'content-length': String(current.body.byteLength),
-        'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT',
-        'x-amz-storage-class': current.storageClass,
-        ...(current.contentType !== undefined && { 'content-type': current.contentType }),
-        ...(current.cacheControl !== undefined && { 'cache-control': current.cacheControl }),
-      });
-      return res.end(method === 'HEAD' ? undefined : current.body);
-    }
-    if (method === 'PUT') {
-      const ifMatch = headers['if-match'];
-      if (headers['if-none-match'] === '*' && current) return sendError(res, 412, 'PreconditionFailed');
-      if (ifMatch !== undefined && !current) return sendError(res, 404, 'NoSuchKey');
-      if (ifMatch !== undefined && current && current.etag !== ifMatch) return sendError(res, 412, 'PreconditionFailed');
-      const etag = fake.etagOnPut(body);
-      const contentType = headers['content-type'];
-      const cacheControl = headers['cache-control'];
-      objects.set(key, {
-        body,
-        etag,
-        storageClass: 'STANDARD',
-        ...(contentType !== undefined && { contentType }),
-        ...(cacheControl !== undefined && { cacheControl }),
-      });
-      if (action?.kind === 'apply-then-stall') return undefined;
-      res.writeHead(200, { etag });
-      return res.end();
-    }
-    if (method === 'DELETE') {
-      objects.delete(key);
-      res.writeHead(204);
-      return res.end();
-    }
-    return sendError(res, 405, 'MethodNotAllowed');
-  }
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://fake-s3');
-      const [, bucket = '', ...rest] = url.pathname.split('/');
-      if (decodeURIComponent(bucket) !== BUCKET) return sendError(res, 404, 'NoSuchBucket');
-      const request: FakeRequest = {
-        method: req.method ?? 'GET',
-        key: decodeURIComponent(rest.join('/')),
-        query: url.searchParams,
-        headers: req.headers,
-      };
-      requests.push(request);
-      serve(request, Buffer.concat(chunks), res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  const fake: FakeS3 = {
-    endpoint: `http://127.0.0.1:${port}`,
-    objects,
-    requests,
-    pageSize: 1000,
-    etagOnPut: md5Etag,
-    plan: undefined,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  return fake;
-}
 
 let fake: FakeS3;
 const clients: S3Client[] = [];
@@ -231,11 +36,7 @@ afterAll(async () => {
 
 afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
-  fake.objects.clear();
-  fake.requests.length = 0;
-  fake.pageSize = 1000;
-  fake.etagOnPut = md5Etag;
-  fake.plan = undefined;
+  fake.reset();
 });
 
 /** The client production builds (createS3Client), pointed at the fake S3. */
