@@ -9,6 +9,9 @@
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  // Where either string has no unit from U+D800 up, the first difference has a unit below it,
+  // and there the two orders agree: the engine's own comparison, several times faster, is used.
+  if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);
@@ -17,6 +20,8 @@ export function compareStrings(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+const HIGH_UNIT = /[\uD800-\uFFFF]/;
 
 /** A code unit's place in code point order: surrogates moved above U+E000–U+FFFF. */
 function codePointRank(unit: number): number {
