@@ -236,18 +236,18 @@ export class FolderStorage implements Storage {
 }
 
 /**
- * Inode, modification and change times, and size. A put writes a new file and renames it over
- * the old one, so its inode changes; an edit in place changes the times. The change time is
- * there because the modification time can be set back (`touch -r`, `cp -p` over a file, an
- * editor that keeps it), and the change time cannot: an edit of equal length with its time put
- * back would otherwise list as before and never be published. File systems keep times only to
+ * Inode, change time and size. A put writes a new file and renames it over the old one, so its
+ * inode changes; an edit in place changes the times. The change time rather than the
+ * modification time: every write sets both, but the modification time can be set back
+ * (`touch -r`, `cp -p` over a file, an editor that keeps it) and the change time cannot, so an
+ * edit of equal length with its time put back would otherwise list as before and never be
+ * published. A `chmod` sets it too, which costs one more read. File systems keep times only to
  * a clock tick (a few milliseconds on Linux), so two edits in place of equal length within one
  * tick look alike: for a folder edited by hand, and written by one run at a time, that is
  * enough. A bucket compares real ETags.
  */
 function fileEtag(info: Stats): string {
-  const time = (ms: number) => Math.round(ms * 1000).toString(36);
-  return `"${info.ino.toString(36)}-${time(info.mtimeMs)}-${time(info.ctimeMs)}-${info.size.toString(36)}"`;
+  return `"${info.ino.toString(36)}-${Math.round(info.ctimeMs * 1000).toString(36)}-${info.size.toString(36)}"`;
 }
 
 function nonFileReason(info: Stats): string {
