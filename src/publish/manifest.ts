@@ -174,7 +174,7 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
   const legacy = v.safeParse(LEGACY_MANIFEST, value, { abortEarly: true });
   if (legacy.success) {
     const { articles, later } = legacyArticles(legacy.output.articles, now);
-    const problem = later === undefined ? undefined : laterEditsProblem(later.count, later.first, later.updated);
+    const problem = later === undefined ? undefined : laterEditsDropped(`${MANIFEST_KEY} says`, later.count, later.first, later.updated);
     return { manifest: EMPTY_MANIFEST, ...withEtag, legacy: articles, ...(problem === undefined ? {} : { problem }) };
   }
   // abortEarly: one reason is enough to rebuild, and a broken manifest is not walked to its end.
@@ -431,16 +431,23 @@ function withoutLaterEdits(manifest: Manifest, now: Date): { manifest: Manifest;
   }
   const { siteInput: _siteInput, pageSettings: _pageSettings, ...rest } = manifest;
   const first = later[0]!;
-  return { manifest: { ...rest, articles }, problem: laterEditsProblem(later.length, first, manifest.articles[first]!.updated!) };
+  return {
+    manifest: { ...rest, articles },
+    problem: laterEditsDropped(`${MANIFEST_KEY} says`, later.length, first, manifest.articles[first]!.updated!),
+  };
 }
 
-function laterEditsProblem(count: number, first: string, updated: string): string {
+/**
+ * What a run says of the edit dates after its clock it dropped (the first of them named): `says`
+ * names where they came from, with its verb ("…manifest.json says").
+ */
+export function laterEditsDropped(says: string, count: number, first: string, updated: string): string {
   return count === 1
-    ? `${MANIFEST_KEY} says ${quote(first)} was edited at ${updated}, after this run's clock; that edit date is dropped`
-    : `${MANIFEST_KEY} says ${count} articles were edited after this run's clock (${quote(first)} at ${updated}); those edit dates are dropped`;
+    ? `${says} ${quote(first)} was edited at ${updated}, after this run's clock; that edit date is dropped`
+    : `${says} ${count} articles were edited after this run's clock (${quote(first)} at ${updated}); those edit dates are dropped`;
 }
 
-/** A file name as JSON, cut short: a hand-edited manifest may hold any key. */
+/** A name as JSON, cut short: a hand-edited manifest, or a feed's item id, may hold anything. */
 function quote(name: string): string {
   return JSON.stringify(name).slice(0, 120);
 }

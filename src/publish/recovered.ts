@@ -8,7 +8,7 @@
 import { calendarDayOf } from '../article/calendar.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
-import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED } from './manifest.js';
+import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, laterEditsDropped } from './manifest.js';
 import { newerFirst } from './ranking.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
@@ -75,8 +75,9 @@ export async function recoverSite(
       claimed.add(slug);
       const edited = typeof modified === 'string' && modified !== published && !Number.isNaN(Date.parse(modified));
       const updated = edited ? new Date(modified).toISOString() : undefined;
-      if (updated !== undefined && Date.parse(updated) > now.getTime()) laterEdits.push({ id, updated });
-      recovered.set(id, updated !== undefined && Date.parse(updated) <= now.getTime() ? { slug, updated } : { slug });
+      const afterClock = updated !== undefined && Date.parse(updated) > now.getTime();
+      if (afterClock) laterEdits.push({ id, updated });
+      recovered.set(id, updated !== undefined && !afterClock ? { slug, updated } : { slug });
     }
   }
   return { articles: recovered, archives, laterEdits };
@@ -85,17 +86,13 @@ export async function recoverSite(
 /** What a run says of the edit dates recoverSite dropped, as it says it of a manifest's. */
 export function laterEditsWarning(later: RecoveredSite['laterEdits']): string {
   const first = later[0]!;
-  // As JSON and cut short, as the manifest's warning names a file: a feed's id may hold anything.
-  const id = JSON.stringify(first.id).slice(0, 120);
-  return later.length === 1
-    ? `the published JSON feeds say ${id} was edited at ${first.updated}, after this run's clock; that edit date is dropped`
-    : `the published JSON feeds say ${later.length} articles were edited after this run's clock (${id} at ${first.updated}); those edit dates are dropped`;
+  return laterEditsDropped('the published JSON feeds say', later.length, first.id, first.updated);
 }
 
 /**
  * The archive's layout as the published archives show it: where each closed page (every one
- * but the newest, and the newest too once full) ends, its newest article (the latest day, then the first file name, as
- * ranking.ts orders them). With it a run that lost its manifest cuts the archive as it was,
+ * but the newest, and the newest too once full) ends, its newest article (the latest day, then
+ * the first file name, as ranking.ts orders them). With it a run that lost its manifest cuts the archive as it was,
  * instead of afresh, which would move articles between archive documents that RFC 5005 expects
  * to stay. Undefined when the archives do not make a layout (a number missing, ends out of order).
  */
