@@ -1,4 +1,5 @@
 /** Storage in an S3 bucket (or an S3-compatible server such as the embedded s3rver). */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -13,6 +14,7 @@ import {
   PreconditionFailedError,
   StorageError,
   type DeleteOptions,
+  type StorageOperation,
   type GetOptions,
   type ListedObject,
   type ListOptions,
@@ -101,7 +103,7 @@ export class S3Storage implements Storage {
       };
     } catch (error) {
       if (isMissingKey(error)) return undefined;
-      throw new StorageError('get', key, { cause: this.named(error), shown: this.prefix + key });
+      throw this.failure('get', key, error);
     }
   }
 
@@ -116,7 +118,8 @@ export class S3Storage implements Storage {
         if (!(error instanceof ConditionalConflict) || conflicts >= CONFLICT_RETRIES) {
           throw error instanceof ConditionalConflict ? new PreconditionFailedError(key, { cause: error.cause }) : error;
         }
-        await pause(CONFLICT_PAUSE_MS * 2 ** conflicts, options.signal);
+        // A stop cuts the pause short; the next request then fails as stopped.
+        await sleep(CONFLICT_PAUSE_MS * 2 ** conflicts, undefined, { signal: options.signal }).catch(() => undefined);
       }
     }
   }
@@ -147,7 +150,7 @@ export class S3Storage implements Storage {
         if (isConditionalConflict(error)) throw new ConditionalConflict(error);
         throw new PreconditionFailedError(key, { cause: error });
       }
-      throw new StorageError('put', key, { cause: this.named(error), shown: this.prefix + key });
+      throw this.failure('put', key, error);
     }
   }
 
@@ -189,7 +192,7 @@ export class S3Storage implements Storage {
       );
     } catch (error) {
       if (isMissingKey(error)) return;
-      throw new StorageError('delete', key, { cause: this.named(error), shown: this.prefix + key });
+      throw this.failure('delete', key, error);
     }
   }
 
@@ -221,16 +224,22 @@ export class S3Storage implements Storage {
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (continuationToken !== undefined);
     } catch (error) {
-      throw new StorageError('list', prefix, { cause: this.named(error), shown: this.prefix + prefix });
+      throw this.failure('list', prefix, error);
     }
     // S3 already returns UTF-8 byte order; sorting here keeps the result identical to FolderStorage's.
     return objects.sort(compareKeys);
   }
 
-  /** S3 says "The specified bucket does not exist" without saying which: this names it. */
-  private named(error: unknown): unknown {
-    if ((error as { name?: unknown } | null)?.name !== 'NoSuchBucket') return error;
-    return new Error(`the bucket ${this.bucket} does not exist (NoSuchBucket)`, { cause: error });
+  /**
+   * A failed call, named by the key within this storage and, in its message, by the key in the
+   * bucket. S3 says "The specified bucket does not exist" without saying which: this names it.
+   */
+  private failure(operation: StorageOperation, key: string, error: unknown): StorageError {
+    const cause =
+      (error as { name?: unknown } | null)?.name === 'NoSuchBucket'
+        ? new Error(`the bucket ${this.bucket} does not exist (NoSuchBucket)`, { cause: error })
+        : error;
+    return new StorageError(operation, key, { cause, shown: this.prefix + key });
   }
 
   contentEtag(body: Uint8Array): string {
@@ -278,20 +287,6 @@ class ConditionalConflict extends Error {
 /** How often put() tries a conditional write again after a 409, and the first pause (doubled each time). */
 const CONFLICT_RETRIES = 2;
 const CONFLICT_PAUSE_MS = 200;
-
-/** Waits `ms`, or less when `signal` fires (the caller's next request then fails as stopped). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 function optionalHeaders(
   contentType: string | undefined,
