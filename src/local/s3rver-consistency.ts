@@ -89,11 +89,11 @@ export function makeObjectsConsistent(store: ObjectStore): void {
         throw error;
       }
     });
-  store.putMetadata = async (_bucket, _key, metadata, md5) => {
+  store.putMetadata = async (bucket, key, metadata, md5) => {
     // s3rver's own writes, each whole: the MD5 first, as it does.
     const json = storedMetadata(metadata);
-    if (md5) await writeWhole(store.getResourcePath(_bucket, _key, 'object.md5'), md5);
-    await writeWhole(store.getResourcePath(_bucket, _key, 'metadata.json'), JSON.stringify(json, null, 2));
+    if (md5) await writeWhole(store.getResourcePath(bucket, key, 'object.md5'), md5);
+    await writeWhole(store.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(json, null, 2));
   };
 
   const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;

@@ -6,7 +6,8 @@ import { FolderStorage } from '../storage/folder.js';
 
 /**
  * The seed files directly inside a folder (not its subfolders), as bytes; links and other
- * non-files named as seeds are skipped and named, and files over `maxBytes` are named with their size, unread.
+ * non-files named as seeds are skipped and named, and files over `maxBytes` are named with
+ * their size, unread.
  */
 export async function readSeedFolderReporting(
   directory: string,

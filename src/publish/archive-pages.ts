@@ -26,11 +26,10 @@ export interface ArchivePage {
  * Every page but the newest is closed: the layout records where it ends (its newest article), and
  * later runs keep that end. The newest page is closed too once full, and when it is a closed page
  * that no later article followed (the articles after it were deleted): it keeps its end, and its
- * articles. So
- * an article added at the top moves one item into the newest page and changes no other (the one
- * before it gains a `next-archive` link when a new page starts), and an article deleted, or
- * edited, deep in the history changes only its own page, not every page after it: an archive
- * document stays what it was, as RFC 5005 expects of one.
+ * articles. So an article added at the top moves one item into the newest page and changes no
+ * other (the one before it gains a `next-archive` link when a new page starts), and an article
+ * deleted, or edited, deep in the history changes only its own page, not every page after it:
+ * an archive document stays what it was, as RFC 5005 expects of one.
  *
  * A closed page that lost all its articles is dropped (the pages after it are renumbered), and
  * one that backdated articles swelled past twice the page size makes the whole archive start
