@@ -14,15 +14,14 @@ import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promis
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler } from '../../handlers/publish.js';
 import { runCli } from '../../src/cli.js';
 import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
 import { startLocal, type Started } from '../../src/local/start.js';
 import { CONTENT_TYPES, DEFAULT_CACHE_CONTROL } from '../../src/site-files.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { serverless } from '../deploy/support.js';
+import { runHandler } from './local-handler.js';
 import { tempDir, type TempDir, writeSeeds } from './support.js';
 
 const execFileAsync = promisify(execFile);
@@ -86,37 +85,6 @@ async function cliBuild(args: readonly string[], options: { cwd: string; env?: R
     now: () => new Date(),
   });
   return { code, out, err };
-}
-
-/** The Lambda handler, in-process, publishing `seedsDir` into `bucket` of the s3rver at `endpoint`. */
-async function runHandler(env: Record<string, string>, endpoint: string, bucket: string, seedsDir: string): Promise<void> {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: localS3Credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey,
-  });
-  try {
-    const client = createS3Client({ region: localS3Region, endpoint, forcePathStyle: true, credentials: localS3Credentials });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const handler = createHandler({
-      ...env,
-      FEED_BUCKET: bucket,
-      SEEDS_DIR: seedsDir,
-      S3_ENDPOINT: endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: localS3Region,
-    });
-    // The handler's summary line goes to stdout through its own console: kept out of the test output.
-    const write = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      await handler({});
-    } finally {
-      process.stdout.write = write;
-    }
-  } finally {
-    process.env = saved;
-  }
 }
 
 interface Stored {

@@ -2,16 +2,15 @@
  * One publish path: `npm start`, the CLI and the Lambda handler publish the same seeds to the
  * same objects, byte for byte (the manifest aside, which records each storage's own ETags).
  */
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { cp, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler } from '../../handlers/publish.js';
 import { runCli } from '../../src/cli.js';
 import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
 import { startLocal, type Started } from '../../src/local/start.js';
 import { createS3Client, S3Storage } from '../../src/storage/s3.js';
+import { runHandler } from './local-handler.js';
 import { tempDir, type TempDir } from './support.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,38 +74,7 @@ describe('npm start, the CLI and the handler', () => {
       cwd: dir.path,
       now: () => new Date(),
     });
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: localS3Credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey,
-    });
-    try {
-      const handler = createHandler({
-        ...env,
-        FEED_BUCKET: 'handler-site',
-        SEEDS_DIR: join(dir.path, 'seeds'),
-        S3_ENDPOINT: started!.server.endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_REGION: localS3Region,
-      });
-      const client = createS3Client({
-        region: localS3Region,
-        endpoint: started!.server.endpoint,
-        forcePathStyle: true,
-        credentials: localS3Credentials,
-      });
-      await client.send(new CreateBucketCommand({ Bucket: 'handler-site' }));
-      // The handler logs its summary line through its own console on stdout: kept out of the test output.
-      const write = process.stdout.write;
-      process.stdout.write = (() => true) as typeof process.stdout.write;
-      try {
-        await handler({});
-      } finally {
-        process.stdout.write = write;
-      }
-    } finally {
-      process.env = saved;
-    }
+    await runHandler(env, started!.server.endpoint, 'handler-site', join(dir.path, 'seeds'));
 
     // Assess
     expect(cliCode).toBe(0);
