@@ -11,22 +11,19 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
 import { startLocal, type Started } from '../../src/local/start.js';
 import { CONTENT_TYPES, DEFAULT_CACHE_CONTROL } from '../../src/site-files.js';
-import { createS3Client, S3Storage } from '../../src/storage/s3.js';
 import { serverless } from '../deploy/support.js';
-import { runHandler } from './local-handler.js';
+import { bodies, filesUnder, objectsIn, runHandler } from './one-path-support.js';
 import { tempDir, type TempDir, writeSeeds } from './support.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const MANIFEST = '_publish/manifest.json';
 const quiet = { stdout: () => {}, stderr: () => {} };
 
 /** A seed file: the header line, then blank-line separated paragraphs, LF line ends. */
@@ -86,36 +83,6 @@ async function cliBuild(args: readonly string[], options: { cwd: string; env?: R
   });
   return { code, out, err };
 }
-
-interface Stored {
-  readonly body: string;
-  readonly contentType?: string;
-  readonly cacheControl?: string;
-}
-
-async function objectsIn(endpoint: string, bucket: string): Promise<Record<string, Stored>> {
-  const client = createS3Client({ region: localS3Region, endpoint, forcePathStyle: true, credentials: localS3Credentials });
-  const storage = new S3Storage({ client, bucket });
-  const objects: Record<string, Stored> = {};
-  for (const { key } of await storage.list('')) {
-    if (key === MANIFEST) continue;
-    const object = (await storage.get(key))!;
-    objects[key] = { body: Buffer.from(object.body).toString('utf8'), contentType: object.contentType, cacheControl: object.cacheControl };
-  }
-  return objects;
-}
-
-async function filesUnder(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const key = relative(root, join(entry.parentPath, entry.name)).split('\\').join('/');
-    if (key !== MANIFEST) files[key] = await readFile(join(entry.parentPath, entry.name), 'utf8');
-  }
-  return files;
-}
-
-const bodies = (objects: Record<string, Stored>) => Object.fromEntries(Object.entries(objects).map(([key, { body }]) => [key, body]));
 
 /** Every address of the site that a reader follows: links of the index and the pages, item links of the three feeds. */
 function siteLinks(objects: Record<string, string>, siteUrl: string): string[] {
