@@ -3,11 +3,13 @@ import { createHash } from 'node:crypto';
 
 /**
  * S3's ETag for an object written by one plain PutObject to a bucket encrypted with SSE-S3 (or
- * not at all) is the hex MD5 of its bytes in double quotes. That is the one assumption that lets a
- * run compare a LIST entry with bytes it is about to write, without reading the object back.
- * It does not hold for multipart uploads or SSE-KMS; infra/storage.yml sets SSE-S3 (AES256), and
- * this project writes every object with one PutObject. Where it does not hold, the only cost is
- * an extra PUT: the run also compares with the ETag it recorded when it last wrote the object.
+ * not at all) is the hex MD5 of its bytes in double quotes. It does not hold for multipart
+ * uploads or SSE-KMS; infra/storage.yml sets SSE-S3 (AES256), and this project writes every
+ * object with one PutObject. A run does not depend on it: it compares a LIST entry's ETag with
+ * the one the PUT answered and the manifest recorded, which any ETag allows, and it tells its
+ * own earlier manifest write by reading the bytes back. The MD5 stands in where a server answers
+ * a PutObject without an ETag, and Storage.contentEtag gives it so that a bucket's ETags can be
+ * checked against the bytes.
  */
 export function md5Etag(body: Uint8Array): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;

@@ -140,6 +140,22 @@ export class FolderStorage implements Storage {
   }
 
   /**
+   * A file the run would write with the bytes it already holds is kept: a folder copied,
+   * restored from a cache or a backup, or kept by an earlier version lists under signatures no
+   * record knows, and rewriting every file would give each a new modification time, which a
+   * sync by time (rsync, `aws s3 sync`) then uploads again. Reading costs less than writing.
+   * A file that cannot be read is left to the put, which says why.
+   */
+  async heldAs(key: string, body: Uint8Array): Promise<string | undefined> {
+    try {
+      const object = await this.get(key);
+      return object !== undefined && Buffer.compare(object.body, body) === 0 ? object.etag : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Removes the temp files the listings came across, and those in `folders` (keys of folders no
    * listing reads, the manifest's), that are older than a write takes: those a build killed part
    * way (Ctrl-C, a crash) left beside the files it was replacing. A listing skips them, so

@@ -73,6 +73,13 @@ export interface Storage {
    * alone; undefined where it does not (a folder's ETags come from file times).
    */
   contentEtag(body: Uint8Array): string | undefined;
+  /**
+   * The ETag of the object when it already holds exactly these bytes and nothing else a put
+   * would change, else undefined. Only a storage that keeps bytes alone (a folder) can tell
+   * that from the bytes: a bucket's object also has headers a listing does not show, so a
+   * bucket does not implement it and a put is how its headers are kept honest.
+   */
+  heldAs?(key: string, body: Uint8Array): Promise<string | undefined>;
 }
 
 export type StorageOperation = 'get' | 'put' | 'delete' | 'list';

@@ -275,7 +275,7 @@ async function history(seedValue: number, steps: number): Promise<string[]> {
     await withoutRecordsDigest(fresh);
     const outcomes: Outcome[] = [];
     for (const storage of [main, fresh]) {
-      const wrapped = wrap ? wrap(storage) : { storage };
+      const wrapped: { storage: Storage; signal?: AbortSignal } = wrap ? wrap(storage) : { storage };
       outcomes.push(await runOn(wrapped.storage, seeds, env, { ...request, ...(wrapped.signal ? { signal: wrapped.signal } : {}) }));
     }
     const [ofMain, ofFresh] = outcomes.map((outcome) => outcome.error?.message ?? 'completed');
