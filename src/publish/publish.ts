@@ -51,10 +51,12 @@ import { rankPublished } from './ranking.js';
 import {
   archiveLayout,
   goneArticles,
+  carriedRecovery,
   holdsRecoveredRecords,
   jsonFeedKeys,
   laterEditsWarning,
   recoverSite,
+  unreadRecovered,
   type RecoveredArticles,
 } from './recovered.js';
 import { listSeeds, readSeedIfReadable, type SkippedSeed } from './seeds.js';
@@ -240,13 +242,19 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // The articles the feeds name whose seeds are gone are published ones leaving, as the lost
   // records would have said: guarded, and their pages deleted. The archive is cut as the
   // published archives show it.
-  const previous = recovered
-    ? {
-        ...parsed,
-        articles: goneArticles(recovered, seedFileNames, settings.config.idPrefix),
-        ...(recoveredLayout ? { archive: recoveredLayout } : {}),
-      }
-    : parsed;
+  // After a run that recovered them and stopped part way, the addresses of the articles it did
+  // not read come back from the records it saved for them (unreadRecovered).
+  const carried = recovered ? undefined : carriedRecovery(parsed.articles, seedFileNames, settings.config.idPrefix);
+  if (carried) recovered = carried.recovered;
+  const previous = carried
+    ? { ...parsed, articles: carried.articles }
+    : recovered
+      ? {
+          ...parsed,
+          articles: goneArticles(recovered, seedFileNames, settings.config.idPrefix),
+          ...(recoveredLayout ? { archive: recoveredLayout } : {}),
+        }
+      : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.
@@ -429,6 +437,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (dryRun || legacy !== undefined) return false;
     const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...previous, articles: Object.fromEntries(planned) };
     const articles: Record<string, ArticleRecord> = { ...previous.articles, ...next.articles };
+    if (recovered) {
+      const unread = unreadRecovered(
+        recovered,
+        seeds.map((seed) => seed.fileName),
+        settings.config.idPrefix,
+        (name) => Object.hasOwn(articles, name),
+      );
+      Object.assign(articles, unread);
+    }
     let finished = 0;
     for (const [fileName, record] of Object.entries(next.articles)) {
       const before = previous.articles[fileName];

@@ -186,7 +186,55 @@ export function goneArticles(
     const fileName = fileNameOf(id, prefix);
     // Only an id itemId makes from that very name: the record must be the one a seed of it would find.
     if (fileName === undefined || itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
-    gone[fileName] = { seed: GONE_SEED, slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
+    gone[fileName] = goneRecord(slug, updated);
   }
   return gone;
+}
+
+/**
+ * What a run with recovered addresses that stops part way saves for the listed seeds it has not
+ * read: each one's address as a GONE_SEED record under its file name (`has`: names the run has a
+ * record for already, left alone). The run carrying on finds records, so it reads no feed back;
+ * carriedRecovery gives it these addresses back, and the articles keep their pages and edit
+ * dates, as in the run that recovered them.
+ */
+export function unreadRecovered(
+  recovered: RecoveredArticles,
+  seedFileNames: Iterable<string>,
+  idPrefix: string,
+  has: (fileName: string) => boolean,
+): Record<string, ArticleRecord> {
+  const unread: Record<string, ArticleRecord> = {};
+  for (const fileName of seedFileNames) {
+    if (has(fileName)) continue;
+    const found = recovered.get(itemId(idPrefix, fileName));
+    if (found) unread[fileName] = goneRecord(found.slug, found.updated);
+  }
+  return unread;
+}
+
+/**
+ * Takes back what unreadRecovered saved: the GONE_SEED records of seeds still listed become the
+ * recovered addresses of their ids, and leave the records. Those of seeds not listed stay: they
+ * are articles leaving (goneArticles). Undefined when there are none.
+ */
+export function carriedRecovery(
+  articles: Readonly<Record<string, ArticleRecord>>,
+  seedFileNames: Iterable<string>,
+  idPrefix: string,
+): { readonly articles: Record<string, ArticleRecord>; readonly recovered: RecoveredArticles } | undefined {
+  const carried = new Map<string, { slug: string; updated?: string }>();
+  const kept = { ...articles };
+  for (const fileName of seedFileNames) {
+    const record = articles[fileName];
+    if (record?.seed !== GONE_SEED || record.slug === undefined) continue;
+    carried.set(itemId(idPrefix, fileName), { slug: record.slug, ...(record.updated ? { updated: record.updated } : {}) });
+    delete kept[fileName];
+  }
+  return carried.size === 0 ? undefined : { articles: kept, recovered: carried };
+}
+
+/** A record that only keeps an article's address: it matches no listing, and is never rendered. */
+function goneRecord(slug: string, updated: string | undefined): ArticleRecord {
+  return { seed: GONE_SEED, slug, ...(updated ? { updated } : {}), page: { input: '', etag: '' } };
 }

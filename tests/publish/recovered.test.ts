@@ -120,6 +120,65 @@ describe('a run with the manifest lost', () => {
   });
 });
 
+describe('a run with the manifest lost, stopped part way', () => {
+  /** A hundred articles, each title corrected a day after it was published (an edit date, and a slug the title no longer gives). */
+  async function correctedSite() {
+    const files: Record<string, string> = {};
+    for (let n = 0; n < 100; n++) {
+      const day = new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
+      files[`${day}-note.txt`] = seed(day, `Note ${n}`, `Text ${n}.`);
+    }
+    const site = memorySite(files, { now: new Date('2026-06-01T06:00:00Z'), config: testFeedConfig({ itemLimit: 4 }) });
+    await site.run();
+    site.now = new Date('2026-06-02T06:00:00Z');
+    for (const [name, content] of Object.entries(files)) {
+      await site.writeSeed(name, content.replace(/^date (\S+) Note (\d+)/, 'date $1 Corrected note $2'));
+    }
+    await site.run();
+    site.now = new Date('2026-06-03T06:00:00Z');
+    return site;
+  }
+
+  /** A run that stops at its `atRead`th seed read, as at a Lambda deadline. */
+  async function stoppedRun(s: Awaited<ReturnType<typeof correctedSite>>, atRead: number) {
+    const controller = new AbortController();
+    let reads = 0;
+    const stopping: Storage = {
+      get: async (key) => {
+        if (++reads === atRead) controller.abort(new Error('the deadline came'));
+        return s.seeds.get(key);
+      },
+      list: (prefix, options) => s.seeds.list(prefix, options),
+      put: (key, body, options) => s.seeds.put(key, body, options),
+      delete: (key) => s.seeds.delete(key),
+      contentEtag: (body) => s.seeds.contentEtag(body),
+    };
+    await expect(
+      publish({ storage: s.site, seeds: stopping, settings: s.settings, now: () => s.now }, { signal: controller.signal }),
+    ).rejects.toThrow(/the deadline came/);
+  }
+
+  it.each([
+    { stops: [70], when: 'once, in its second batch of seed reads' },
+    { stops: [70, 10], when: 'and the run carrying on stops too' },
+  ])('leaves the articles it did not reach their page addresses and edit dates: stopped $when', async ({ stops }) => {
+    // Prepare: the same history twice; the reference never loses its manifest.
+    const reference = await correctedSite();
+    await reference.run();
+    const s = await correctedSite();
+    await s.site.delete(MANIFEST);
+    for (const atRead of stops) await stoppedRun(s, atRead);
+
+    // Act
+    const next = await s.run();
+
+    // Assess: the same pages under the same addresses, the same feeds and archives, as a site
+    // that never lost its manifest; nothing unpublished, no page left behind.
+    expect(next.articles.unpublished).toBe(0);
+    expect(s.snapshot({ withManifest: false })).toEqual(reference.snapshot({ withManifest: false }));
+  });
+});
+
 describe('archiveLayout', () => {
   const config = { idPrefix: 'tag:x:', itemLimit: 2, publishTime: { hour: 6, minute: 0, timeZone: 'America/New_York' } };
   const item = (name: string, published: string) => ({ id: `tag:x:articles/${name}`, published });
