@@ -29,8 +29,15 @@ import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
 import { type ArchivePage, archivePages } from './archive-pages.js';
 import { isRanked, newerFirst, type Ranked, rankPublished } from './ranking.js';
-import { digest, type ArchiveLayout, type ArticleRecord, type LegacyArticles, type Manifest, type ObjectRecord } from './manifest.js';
-import type { RecoveredArticles } from './recovered.js';
+import {
+  digest,
+  GONE_SEED,
+  type ArchiveLayout,
+  type ArticleRecord,
+  type LegacyArticles,
+  type Manifest,
+  type ObjectRecord,
+} from './manifest.js';
 
 /**
  * Raised whenever the index template, feed.css, a feed renderer or the `feed` package changes
@@ -264,7 +271,7 @@ export function rejectedArticle(
   seed: SeedListing,
   previous: ArticleRecord | undefined,
   error: ArticleError,
-  context: Pick<ArticleContext, 'settings' | 'force' | 'listed' | 'recovered'>,
+  context: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
   { tooLarge = false, unreadable = false }: { readonly tooLarge?: boolean; readonly unreadable?: boolean } = {},
 ): ArticlePlan {
   const rejected = {
@@ -274,12 +281,8 @@ export function rejectedArticle(
     ...(unreadable ? { unreadable: true as const } : {}),
   };
   const kept = keptVersion(seed.fileName, previous, context);
-  // With the records lost, the page the published feeds name for it stays its address: once it
-  // can be published again, its permalink has not moved.
-  const found = previous === undefined ? context.recovered?.get(itemId(context.settings.config.idPrefix, seed.fileName)) : undefined;
-  const address = found ? { slug: found.slug, ...(found.updated ? { updated: found.updated } : {}) } : {};
   return {
-    record: { ...address, ...kept.record, seed: seed.signature, rejected },
+    record: { ...kept.record, seed: seed.signature, rejected },
     rejection: error,
     ...(kept.page ? { page: kept.page } : {}),
   };
@@ -297,6 +300,12 @@ function keptVersion(
   previous: ArticleRecord | undefined,
   { settings, force, listed }: Pick<ArticleContext, 'settings' | 'force' | 'listed'>,
 ): { record: ArticleRecord; page?: PlannedPut } {
+  if (previous?.seed === GONE_SEED) {
+    // Read back from the published feeds, with no text to make its page from: its address stays
+    // reserved (once it can be published again, its permalink has not moved), and it leaves.
+    const { page: _page, ...address } = previous;
+    return { record: address };
+  }
   if (previous?.page === undefined || previous.slug === undefined || previous.day === undefined || previous.hash === undefined) {
     return { record: previous ?? {} };
   }
@@ -371,8 +380,6 @@ export interface ArticleContext {
   /** Slugs given out so far, by earlier runs and earlier in this one; a new slug is added by the caller. */
   readonly usedSlugs: ReadonlySet<string>;
   readonly legacy?: LegacyArticles;
-  /** Read back from the published feeds when there is no manifest to trust: each id's page and edit date. */
-  readonly recovered?: RecoveredArticles;
 }
 
 /**
@@ -394,14 +401,16 @@ export function planArticle(
   const hash = articleHash(article);
   const id = previous === undefined ? itemId(settings.config.idPrefix, seed.fileName) : undefined;
   const legacy = id === undefined ? undefined : context.legacy?.get(id);
-  // Its text since then cannot be told from a feed: an article found there counts as unchanged.
-  const found = id === undefined ? undefined : context.recovered?.get(id);
   const before =
     previous?.hash !== undefined
       ? { hash: previous.hash, updated: previous.updated }
       : legacy
         ? { hash: legacy.hash === legacyArticleHash(article) ? hash : '', updated: legacy.updated }
-        : found && { hash, updated: found.updated };
+        : // Read back from the published feeds (recovered.ts): its text since then cannot be told
+          // from a feed, so it counts as unchanged.
+          previous !== undefined && previous.seed === GONE_SEED
+          ? { hash, updated: previous.updated }
+          : undefined;
   // First seen: dated by its calendar day alone. Changed since its first publication (its slug is
   // given then): updated now. Else as it was: an edit while held is no update, no reader saw it.
   const publishedBefore = previous === undefined || previous.slug !== undefined;
@@ -421,7 +430,7 @@ export function planArticle(
     // Held (or moved to a later day): not published, so no page; its slug, if any, stays reserved.
     return { record: base, text };
   }
-  const slug = previous?.slug ?? found?.slug ?? uniqueSlug(baseSlug(article), context.usedSlugs);
+  const slug = previous?.slug ?? uniqueSlug(baseSlug(article), context.usedSlugs);
   const input = pageInput(settings, hash, slug, day, updated);
   const record: ArticleRecord = { ...base, slug };
   const current = previous?.page;

@@ -50,13 +50,11 @@ import {
 import { rankPublished } from './ranking.js';
 import {
   archiveLayout,
-  goneArticles,
-  carriedRecovery,
   holdsRecoveredRecords,
   jsonFeedKeys,
   laterEditsWarning,
   recoverSite,
-  unreadRecovered,
+  recoveredRecords,
   type RecoveredArticles,
 } from './recovered.js';
 import { listSeeds, readSeedIfReadable, type SkippedSeed } from './seeds.js';
@@ -239,22 +237,17 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         `${MANIFEST_KEY} is missing; ${recovered.size} published articles keep their page addresses and edit dates, read back from the published JSON feeds`,
       );
   }
-  // The articles the feeds name whose seeds are gone are published ones leaving, as the lost
-  // records would have said: guarded, and their pages deleted. The archive is cut as the
-  // published archives show it.
-  // After a run that recovered them and stopped part way, the addresses of the articles it did
-  // not read come back from the records it saved for them (unreadRecovered).
-  const carried = recovered ? undefined : carriedRecovery(parsed.articles, seedFileNames, settings.config.idPrefix);
-  if (carried) recovered = carried.recovered;
-  const previous = carried
-    ? { ...parsed, articles: carried.articles }
-    : recovered
-      ? {
-          ...parsed,
-          articles: goneArticles(recovered, seedFileNames, settings.config.idPrefix),
-          ...(recoveredLayout ? { archive: recoveredLayout } : {}),
-        }
-      : parsed;
+  // Every article the feeds name gets a record with its address (recoveredRecords): one whose
+  // seed is gone, or whose seed now dates it later, is a published one leaving, as the lost
+  // records would have said: guarded, and its page deleted. A look-alike newcomer does not take
+  // its id. The archive is cut as the published archives show it.
+  const previous = recovered
+    ? {
+        ...parsed,
+        articles: recoveredRecords(recovered, seedFileNames, settings.config.idPrefix),
+        ...(recoveredLayout ? { archive: recoveredLayout } : {}),
+      }
+    : parsed;
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.
@@ -373,13 +366,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         const cannotRead = unreadable.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
         const plan = tooLarge
-          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed, recovered }, { tooLarge: true })
+          ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
           : cannotRead !== undefined
             ? rejectedArticle(
                 listing.get(fileName)!,
                 previousRecord,
                 { fileName, line: 1, reason: cannotRead },
-                { settings, force, listed, recovered },
+                { settings, force, listed },
                 { unreadable: true },
               )
             : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
@@ -389,7 +382,6 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
                 listed,
                 usedSlugs,
                 ...(legacy ? { legacy } : {}),
-                ...(recovered ? { recovered } : {}),
               });
         if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
         if (plan.rejection) rejections.set(fileName, plan.rejection);
@@ -437,15 +429,6 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (dryRun || legacy !== undefined) return false;
     const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...previous, articles: Object.fromEntries(planned) };
     const articles: Record<string, ArticleRecord> = { ...previous.articles, ...next.articles };
-    if (recovered) {
-      const unread = unreadRecovered(
-        recovered,
-        seeds.map((seed) => seed.fileName),
-        settings.config.idPrefix,
-        (name) => Object.hasOwn(articles, name),
-      );
-      Object.assign(articles, unread);
-    }
     let finished = 0;
     for (const [fileName, record] of Object.entries(next.articles)) {
       const before = previous.articles[fileName];

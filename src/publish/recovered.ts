@@ -12,6 +12,7 @@ import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, lat
 import { newerFirst } from './ranking.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
+import { compareStrings } from '../text/order.js';
 
 /** By item id: the slug of the article's page, and its edit date when it has one. */
 export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string }>;
@@ -109,8 +110,7 @@ export function archiveLayout(
   // have grown past the page size by articles dated back into it.
   const closed = (archives.get(count)?.length ?? 0) >= config.itemLimit ? count : count - 1;
   if (closed === 0) return undefined;
-  const fileNames = new Map<string, string>();
-  for (const fileName of seedFileNames) fileNames.set(itemId(config.idPrefix, fileName), fileName);
+  const fileNames = listedById(seedFileNames, config.idPrefix);
   const prefix = `${config.idPrefix}${ARTICLES_PREFIX}`;
   const ends: ArchiveEnd[] = [];
   for (let number = 1; number <= closed; number++) {
@@ -156,8 +156,8 @@ export function slugOf(url: string, siteUrl: string): string | undefined {
 }
 
 /**
- * Whether the manifest holds records goneArticles made, kept by a run that recovered them and
- * stopped before it finished: its records then name only the articles it got to.
+ * Whether the manifest holds records recoveredRecords made, kept by a run that recovered them
+ * and stopped before it finished: the pages in the bucket then tell how many were published.
  */
 export function holdsRecoveredRecords(articles: Readonly<Record<string, ArticleRecord>>): boolean {
   for (const record of Object.values(articles)) if (record.seed === GONE_SEED) return true;
@@ -165,73 +165,47 @@ export function holdsRecoveredRecords(articles: Readonly<Record<string, ArticleR
 }
 
 /**
- * Records for the articles the feeds name whose seeds are no longer listed: published, their
- * seeds gone, so the run takes them off the site as it would with their records (the unpublish
- * guard counts them, and their pages are deleted), and keeps their slugs in the tombstones it
- * leaves. Keyed by the file name the id was made from (itemId: `<idPrefix>articles/<stem>`,
- * the stem percent-encoded); an id of another prefix or form is left out. The listed version is
- * GONE_SEED and the page's ETag empty: they match no listing.
+ * Records for every article the feeds name, in place of the lost ones: its page address and edit
+ * date, under the seed it was published from. That is the listed seed that gives its id (itemId:
+ * `<idPrefix>articles/<stem>`, the stem percent-encoded), the one named as the id was made when
+ * several look alike (`dup.txt` before `dup.TXT`, NFC before NFD), else the first in byte order;
+ * with none listed, its seed is gone, and the record is under the name the id was made from, so
+ * the run takes the article off the site as it would with its record (the unpublish guard counts
+ * it, and its page is deleted). An id of another prefix or form is left out. Each record has the
+ * listed version GONE_SEED and an empty page ETag, which match no listing: every listed seed is
+ * read, and its page made again. A run that stops part way saves those it did not read as they
+ * are, so the run carrying on keeps their addresses too.
  */
-export function goneArticles(
+export function recoveredRecords(
   recovered: RecoveredArticles,
   seedFileNames: Iterable<string>,
   idPrefix: string,
 ): Record<string, ArticleRecord> {
-  const listed = new Set<string>();
-  for (const fileName of seedFileNames) listed.add(itemId(idPrefix, fileName));
+  const listed = listedById(seedFileNames, idPrefix);
   const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
-  const gone: Record<string, ArticleRecord> = {};
+  const records: Record<string, ArticleRecord> = {};
   for (const [id, { slug, updated }] of recovered) {
-    if (listed.has(id)) continue;
-    const fileName = fileNameOf(id, prefix);
-    // Only an id itemId makes from that very name: the record must be the one a seed of it would find.
-    if (fileName === undefined || itemId(idPrefix, fileName) !== id || Object.hasOwn(gone, fileName)) continue;
-    gone[fileName] = goneRecord(slug, updated);
+    const made = fileNameOf(id, prefix);
+    const fileName = listed.get(id) ?? (made !== undefined && itemId(idPrefix, made) === id ? made : undefined);
+    if (fileName === undefined || Object.hasOwn(records, fileName)) continue;
+    records[fileName] = goneRecord(slug, updated);
   }
-  return gone;
+  return records;
 }
 
 /**
- * What a run with recovered addresses that stops part way saves for the listed seeds it has not
- * read: each one's address as a GONE_SEED record under its file name (`has`: names the run has a
- * record for already, left alone). The run carrying on finds records, so it reads no feed back;
- * carriedRecovery gives it these addresses back, and the articles keep their pages and edit
- * dates, as in the run that recovered them.
+ * The listed seed each id comes from: where several names give one id, the one named as the id
+ * was made (the NFC name with a lower-case `.txt`), else the first in byte order.
  */
-export function unreadRecovered(
-  recovered: RecoveredArticles,
-  seedFileNames: Iterable<string>,
-  idPrefix: string,
-  has: (fileName: string) => boolean,
-): Record<string, ArticleRecord> {
-  const unread: Record<string, ArticleRecord> = {};
-  for (const fileName of seedFileNames) {
-    if (has(fileName)) continue;
-    const found = recovered.get(itemId(idPrefix, fileName));
-    if (found) unread[fileName] = goneRecord(found.slug, found.updated);
+function listedById(seedFileNames: Iterable<string>, idPrefix: string): Map<string, string> {
+  const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
+  const byId = new Map<string, string>();
+  for (const fileName of [...seedFileNames].sort(compareStrings)) {
+    const id = itemId(idPrefix, fileName);
+    const before = byId.get(id);
+    if (before === undefined || (before !== fileNameOf(id, prefix) && fileName === fileNameOf(id, prefix))) byId.set(id, fileName);
   }
-  return unread;
-}
-
-/**
- * Takes back what unreadRecovered saved: the GONE_SEED records of seeds still listed become the
- * recovered addresses of their ids, and leave the records. Those of seeds not listed stay: they
- * are articles leaving (goneArticles). Undefined when there are none.
- */
-export function carriedRecovery(
-  articles: Readonly<Record<string, ArticleRecord>>,
-  seedFileNames: Iterable<string>,
-  idPrefix: string,
-): { readonly articles: Record<string, ArticleRecord>; readonly recovered: RecoveredArticles } | undefined {
-  const carried = new Map<string, { slug: string; updated?: string }>();
-  const kept = { ...articles };
-  for (const fileName of seedFileNames) {
-    const record = articles[fileName];
-    if (record?.seed !== GONE_SEED || record.slug === undefined) continue;
-    carried.set(itemId(idPrefix, fileName), { slug: record.slug, ...(record.updated ? { updated: record.updated } : {}) });
-    delete kept[fileName];
-  }
-  return carried.size === 0 ? undefined : { articles: kept, recovered: carried };
+  return byId;
 }
 
 /** A record that only keeps an article's address: it matches no listing, and is never rendered. */
