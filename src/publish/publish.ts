@@ -280,6 +280,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const writtenKeys: string[] = [];
   /** Objects the run would have written that the storage already held with the same bytes (Storage.heldAs). */
   const keptKeys: string[] = [];
+  /** Those of keptKeys the manifest records with another input: their changes may be unannounced. */
+  const unrecordedKeys: string[] = [];
   const etags = new Map<string, string>();
   /** Published articles whose seeds, read this run, no longer publish them (dated later): leaving. */
   const movedAway = new Set<string>();
@@ -315,6 +317,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (held !== undefined) {
       // Already there with these bytes: recorded under the ETag it has, not written again.
       keptKeys.push(object.key);
+      // Not what the manifest records: a run that wrote it failed before the manifest (and its
+      // pending notifications) were saved, so the hub may not have heard of it.
+      if (previous.objects[object.key]?.input !== object.input) unrecordedKeys.push(object.key);
       etags.set(object.key, held);
       objects.set(object.key, { key: object.key, etag: held, size: object.body.byteLength });
       return held;
@@ -444,7 +449,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     const pending =
       settings.config.websubHub === undefined
         ? []
-        : feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
+        : feedsToAnnounce(changedFeedUrls([...writtenKeys, ...unrecordedKeys], settings.config), previous.pendingPings, settings.config);
     try {
       await storage.put(
         MANIFEST_KEY,
@@ -610,7 +615,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       for (const key of site.deletes) objects.delete(key);
     }
     if (hub !== undefined) {
-      pendingPings = feedsToAnnounce(changedFeedUrls(writtenKeys, settings.config), previous.pendingPings, settings.config);
+      pendingPings = feedsToAnnounce(
+        changedFeedUrls([...writtenKeys, ...unrecordedKeys], settings.config),
+        previous.pendingPings,
+        settings.config,
+      );
     }
     // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
     settled =
