@@ -136,7 +136,8 @@ export class PublishError extends Error {
       /**
        * The run was asked to stop (its deadline) and did, after saving what it finished in the
        * manifest: no fault, only more work than one run has time for (a large first publish, a
-       * change of every page). The next run carries on from there.
+       * change of every page). The next run carries on from there. A dry run that stopped so too:
+       * it wrote nothing, and its summary holds the plan as far as it got.
        */
       readonly carriesOn?: boolean;
       /** The unpublish guard refused the run: each entry point says how to force it. */
@@ -163,13 +164,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   let currentStep = 'the seeds and the bucket were listed';
   const checkTime = (step: string) => {
     currentStep = step;
-    if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason);
+    if (request.signal?.aborted) throw new RunStopped(step, request.signal.reason, dryRun);
   };
   // A request in flight when the deadline fires is abandoned, not awaited: with a slow store, the
   // ones already started would otherwise run past the Lambda's timeout. The run then stops as it
   // would have at its next check.
   const stopped = (error: unknown): unknown =>
-    !(error instanceof RunStopped) && request.signal?.aborted ? new RunStopped(currentStep, request.signal.reason) : error;
+    !(error instanceof RunStopped) && request.signal?.aborted ? new RunStopped(currentStep, request.signal.reason, dryRun) : error;
 
   // What exists: three listings of the bucket (its root, the pages, the archives), one of the seeds, and the manifest.
   let listedSeeds: SeedListing[];
@@ -502,7 +503,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     throw new PublishError(
       message,
       { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings: [...warnings, ...approvalLeft(saved)] },
-      { cause: error, carriesOn: error instanceof RunStopped && saved },
+      { cause: error, carriesOn: error instanceof RunStopped && (saved || dryRun) },
     );
   }
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
@@ -674,7 +675,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         objects: summaryObjects(writtenKeys, deletedKeys.sort(compareStrings), 0),
         warnings: [...warnings, ...site.warnings, ...approvalWarnings],
       },
-      { cause: error, carriesOn: error instanceof RunStopped && saved },
+      { cause: error, carriesOn: error instanceof RunStopped && (saved || dryRun) },
     );
   }
 
@@ -845,11 +846,19 @@ function failureMessage(error: unknown): string {
   return error instanceof RunStopped ? error.message : `publishing failed: ${describeError(error)}`;
 }
 
-/** The run was asked to stop (`signal`) and did, between two writes. */
+/**
+ * The run was asked to stop (`signal`: the Lambda's deadline, Ctrl-C) and did, between two
+ * writes. A dry run that
+ * stops has written nothing and leaves nothing to carry on: like a run that saved its progress,
+ * it is a stop, not a failure, and its summary holds the plan as far as it got.
+ */
 class RunStopped extends Error {
-  constructor(step: string, reason: unknown) {
+  constructor(step: string, reason: unknown, dryRun: boolean) {
+    const why = reason instanceof Error ? reason.message : String(reason ?? 'asked to stop');
     super(
-      `stopped before ${step}: ${reason instanceof Error ? reason.message : String(reason ?? 'asked to stop')}; what was written is consistent, and the next run carries on`,
+      dryRun
+        ? `stopped before ${step}: ${why}; a dry run: nothing was written, and the summary lists what a run would have written up to here`
+        : `stopped before ${step}: ${why}; what was written is consistent, and the next run carries on`,
     );
     this.name = 'RunStopped';
   }
