@@ -53,6 +53,7 @@ import {
   holdsRecoveredRecords,
   jsonFeedKeys,
   laterEditsWarning,
+  publishedLookAlikes,
   recoverSite,
   recoveredRecords,
   type RecoveredArticles,
@@ -191,7 +192,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   } catch (thrown) {
     // Stopped by the deadline while listing a large bucket: said as such, not as a listing that failed.
     const error = stopped(thrown);
-    if (error instanceof RunStopped) throw new PublishError(`${error.message}; nothing was written`, { dryRun, force }, { cause: error });
+    if (error instanceof RunStopped) {
+      // A dry run says it wrote nothing already, and stopping is all it did (see RunStopped).
+      const message = dryRun ? error.message : `${error.message}; nothing was written`;
+      throw new PublishError(message, { dryRun, force }, { cause: error, carriesOn: dryRun });
+    }
     throw new PublishError(
       `reading the seeds, the bucket's listing or ${MANIFEST_KEY} failed; nothing was written: ${describeError(error)}`,
       undefined,
@@ -214,22 +219,23 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // Without records to trust, the pages the published feeds name keep their addresses.
   let recovered: RecoveredArticles | undefined;
   let recoveredLayout: ArchiveLayout | undefined;
+  /** Which of several look-alike seeds each recovered article came from, where they tell. */
+  let lookAlikes: ReadonlyMap<string, string> | undefined;
   const feeds = Object.keys(parsed.articles).length === 0 && !legacy ? jsonFeedKeys(objects.keys()) : [];
   if (feeds.length > 0) {
     try {
       checkTime('reading the published feeds');
       const site = await recoverSite(storage, feeds, settings.config, now, request.signal);
       recovered = site.articles;
+      lookAlikes = await publishedLookAlikes(recovered, seedFileNames, settings.config.idPrefix, deps.seeds, request.signal);
       if (site.laterEdits.length > 0) warnings.push(laterEditsWarning(site.laterEdits));
-      recoveredLayout = parsed.archive ? undefined : archiveLayout(site.archives, seedFileNames, settings.config);
+      recoveredLayout = parsed.archive ? undefined : archiveLayout(site.archives, seedFileNames, settings.config, lookAlikes);
     } catch (thrown) {
       const error = stopped(thrown);
       throw new PublishError(
         failureMessage(error),
         { dryRun, force, warnings },
-        {
-          cause: error,
-        },
+        { cause: error, carriesOn: dryRun && error instanceof RunStopped },
       );
     }
     // A damaged manifest is reported already (`problem`); a missing one beside a published site is said here.
@@ -245,7 +251,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const previous = recovered
     ? {
         ...parsed,
-        articles: recoveredRecords(recovered, seedFileNames, settings.config.idPrefix),
+        articles: recoveredRecords(recovered, seedFileNames, settings.config.idPrefix, lookAlikes),
         ...(recoveredLayout ? { archive: recoveredLayout } : {}),
       }
     : parsed;

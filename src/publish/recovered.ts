@@ -6,6 +6,7 @@
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
 import { calendarDayOf } from '../article/calendar.js';
+import { decodeSeed, parseArticle } from '../article/parse.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, laterEditsDropped } from './manifest.js';
@@ -14,8 +15,11 @@ import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 import { compareStrings } from '../text/order.js';
 
-/** By item id: the slug of the article's page, and its edit date when it has one. */
-export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string }>;
+/**
+ * By item id: the slug of the article's page, its edit date when it has one, and its title as
+ * published (which tells look-alike seeds apart: publishedLookAlikes).
+ */
+export type RecoveredArticles = ReadonlyMap<string, { readonly slug: string; readonly updated?: string; readonly title?: string }>;
 
 /** What the published JSON feeds tell: the articles, and the items of each JSON archive by its number. */
 export interface RecoveredSite {
@@ -50,7 +54,7 @@ export async function recoverSite(
   now: Date,
   signal?: AbortSignal,
 ): Promise<RecoveredSite> {
-  const recovered = new Map<string, { slug: string; updated?: string }>();
+  const recovered = new Map<string, { slug: string; updated?: string; title?: string }>();
   const laterEdits: { id: string; updated: string }[] = [];
   const archives = new Map<number, { id: string; published: string }[]>();
   // A page is one article's: feeds edited so that two items name one page give it to the first.
@@ -67,7 +71,7 @@ export async function recoverSite(
     if (!Array.isArray(items)) continue;
     const archive = archiveDocument(key)?.number;
     for (const item of items as unknown[]) {
-      const { id, url, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
+      const { id, url, title, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
       if (archive !== undefined && typeof id === 'string' && typeof published === 'string' && !Number.isNaN(Date.parse(published))) {
         archives.set(archive, [...(archives.get(archive) ?? []), { id, published }]);
       }
@@ -78,7 +82,11 @@ export async function recoverSite(
       const updated = edited ? new Date(modified).toISOString() : undefined;
       const afterClock = updated !== undefined && Date.parse(updated) > now.getTime();
       if (afterClock) laterEdits.push({ id, updated });
-      recovered.set(id, updated !== undefined && !afterClock ? { slug, updated } : { slug });
+      recovered.set(id, {
+        slug,
+        ...(updated !== undefined && !afterClock ? { updated } : {}),
+        ...(typeof title === 'string' ? { title } : {}),
+      });
     }
   }
   return { articles: recovered, archives, laterEdits };
@@ -101,6 +109,7 @@ export function archiveLayout(
   archives: RecoveredSite['archives'],
   seedFileNames: Iterable<string>,
   config: Pick<FeedConfig, 'idPrefix' | 'itemLimit' | 'publishTime'>,
+  published: ReadonlyMap<string, string> = new Map(),
 ): ArchiveLayout | undefined {
   let count = 0;
   for (const number of archives.keys()) count = Math.max(count, number);
@@ -110,7 +119,7 @@ export function archiveLayout(
   // have grown past the page size by articles dated back into it.
   const closed = (archives.get(count)?.length ?? 0) >= config.itemLimit ? count : count - 1;
   if (closed === 0) return undefined;
-  const fileNames = listedById(seedFileNames, config.idPrefix);
+  const fileNames = new Map([...listedById(seedFileNames, config.idPrefix), ...published]);
   const prefix = `${config.idPrefix}${ARTICLES_PREFIX}`;
   const ends: ArchiveEnd[] = [];
   for (let number = 1; number <= closed; number++) {
@@ -171,7 +180,9 @@ export function holdsRecoveredRecords(articles: Readonly<Record<string, ArticleR
  * several look alike (`dup.txt` before `dup.TXT`, NFC before NFD), else the first in byte order;
  * with none listed, its seed is gone, and the record is under the name the id was made from, so
  * the run takes the article off the site as it would with its record (the unpublish guard counts
- * it, and its page is deleted). An id of another prefix or form is left out. Each record has the
+ * it, and its page is deleted). `published` overrides the choice among look-alikes where the
+ * seeds tell which one the article came from (publishedLookAlikes). An id of another prefix or
+ * form is left out. Each record has the
  * listed version GONE_SEED and an empty page ETag, which match no listing: every listed seed is
  * read, and its page made again. A run that stops part way saves those it did not read as they
  * are, so the run carrying on keeps their addresses too.
@@ -180,8 +191,9 @@ export function recoveredRecords(
   recovered: RecoveredArticles,
   seedFileNames: Iterable<string>,
   idPrefix: string,
+  published: ReadonlyMap<string, string> = new Map(),
 ): Record<string, ArticleRecord> {
-  const listed = listedById(seedFileNames, idPrefix);
+  const listed = new Map([...listedById(seedFileNames, idPrefix), ...published]);
   const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
   const records: Record<string, ArticleRecord> = {};
   for (const [id, { slug, updated }] of recovered) {
@@ -206,6 +218,46 @@ function listedById(seedFileNames: Iterable<string>, idPrefix: string): Map<stri
     if (before === undefined || (before !== fileNameOf(id, prefix) && fileName === fileNameOf(id, prefix))) byId.set(id, fileName);
   }
   return byId;
+}
+
+/**
+ * Among look-alike seeds (several listed names giving one recovered id), the one the article was
+ * published from, where their text tells: the only one whose title is the published item's.
+ * By id. The feeds do not say which file an item came from; without this the name the id was
+ * made from would win, and a newcomer so named would take over an article published from
+ * `story.TXT`. A look-alike that cannot be read or parsed is not the one.
+ */
+export async function publishedLookAlikes(
+  recovered: RecoveredArticles,
+  seedFileNames: Iterable<string>,
+  idPrefix: string,
+  seeds: Storage,
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  const candidates = new Map<string, string[]>();
+  for (const fileName of seedFileNames) {
+    const id = itemId(idPrefix, fileName);
+    if (recovered.get(id)?.title !== undefined) candidates.set(id, [...(candidates.get(id) ?? []), fileName]);
+  }
+  const chosen = new Map<string, string>();
+  for (const [id, names] of candidates) {
+    if (names.length < 2) continue;
+    const title = recovered.get(id)!.title;
+    const matching: string[] = [];
+    for (const fileName of names) {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = (await seeds.get(fileName, signal ? { signal } : {}))?.body;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+      }
+      const decoded = bytes === undefined ? undefined : decodeSeed(fileName, bytes);
+      const parsed = decoded?.ok ? parseArticle(fileName, decoded.text) : undefined;
+      if (parsed?.ok && parsed.article.title === title) matching.push(fileName);
+    }
+    if (matching.length === 1) chosen.set(id, matching[0]!);
+  }
+  return chosen;
 }
 
 /** A record that only keeps an article's address: it matches no listing, and is never rendered. */
