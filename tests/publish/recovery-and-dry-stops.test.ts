@@ -58,7 +58,9 @@ async function publishedBucket(count: number, settings: PlanSettings): Promise<M
 
 /** Every object of a memory bucket, as ETag and bytes. */
 function stateOf(bucket: MemoryStorage): Record<string, string> {
-  return Object.fromEntries([...bucket.objects].map(([key, object]) => [key, `${object.etag} ${Buffer.from(object.body).toString('base64')}`]));
+  return Object.fromEntries(
+    [...bucket.objects].map(([key, object]) => [key, `${object.etag} ${Buffer.from(object.body).toString('base64')}`]),
+  );
 }
 
 /**
@@ -196,11 +198,13 @@ describe('a lost manifest and a look-alike newcomer', () => {
   async function withNewcomer(loseManifest: boolean) {
     const settings = settingsOf();
     const bucket = bucketWith(12);
-    await bucket.put(SEEDS + 'story.TXT', utf8(seed(day(11), 'Original Story', 'The text readers know.')), { contentType: 'text/plain' });
+    await bucket.put(`${SEEDS}story.TXT`, utf8(seed(day(11), 'Original Story', 'The text readers know.')), { contentType: 'text/plain' });
     const first = await outcomeOf(runOn(bucket, settings, T0));
     if (!first.summary) throw first.error;
     if (loseManifest) await bucket.delete(MANIFEST);
-    await bucket.put(SEEDS + 'story.txt', utf8(seed(day(11), 'Impostor', 'A newcomer that only looks alike.')), { contentType: 'text/plain' });
+    await bucket.put(`${SEEDS}story.txt`, utf8(seed(day(11), 'Impostor', 'A newcomer that only looks alike.')), {
+      contentType: 'text/plain',
+    });
     const run = await outcomeOf(runOn(bucket, settings, T1));
     const page = text(bucket.objects.get('articles/2025-01-12-original-story.html')?.body ?? new Uint8Array());
     const feed = JSON.parse(text(bucket.objects.get('feed.json')!.body)) as { items: { id: string; title: string }[] };
@@ -296,7 +300,8 @@ describe('a site folder that already holds the bytes', () => {
       for (const entry of readdirSync(folder, { withFileTypes: true })) {
         const path = join(folder, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (relative(root, path) !== MANIFEST) found.set(relative(root, path), { ino: statSync(path).ino, bytes: readFileSync(path, 'latin1') });
+        else if (relative(root, path) !== MANIFEST)
+          found.set(relative(root, path), { ino: statSync(path).ino, bytes: readFileSync(path, 'latin1') });
       }
     };
     walk(root);
