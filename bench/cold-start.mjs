@@ -176,7 +176,8 @@ export async function coldStart({
       bundleBytes: statSync(bundles[name]).size,
       samplesWallMs: samples[name].map((s) => round(s.wallMs)),
     });
-    const pairedRatio = (a, b) => round(median(samples[a].map((s, i) => s.wallMs / samples[b][i].wallMs)), 3);
+    const exactRatio = (a, b) => median(samples[a].map((s, i) => s.wallMs / samples[b][i].wallMs));
+    const pairedRatio = (a, b) => round(exactRatio(a, b), 3);
     const ratio = pairedRatio('lambda', 'minimal');
     return {
       node: process.version,
@@ -186,7 +187,8 @@ export async function coldStart({
       minimalSame: figures('minimalSame'),
       ratio,
       ownCodeRatio: pairedRatio('lambda', 'minimalSame'),
-      withinTarget: ratio <= 1,
+      // Compared before rounding: a ratio of 1.0004 is over the target, though it prints as 1.000.
+      withinTarget: exactRatio('lambda', 'minimal') <= 1,
       zipBytes,
       zipWithinTarget: zipBytes === undefined ? undefined : zipBytes <= ZIP_LIMIT_BYTES,
       ...(keep ? { dir } : {}),
