@@ -21,14 +21,22 @@ export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<L
   // Each name led by its length: a bucket key may hold the separators themselves, and two
   // different listings must never read alike.
   const lines: string[] = [];
-  for (const seed of [...seeds].sort((a, b) => compareStrings(a.fileName, b.fileName))) {
+  for (const seed of inOrder(seeds, (seed) => seed.fileName)) {
     lines.push(`${seed.fileName.length}:${seed.fileName}\0${seed.signature}\0${seed.size}`);
   }
   lines.push('\u0001');
-  for (const object of [...objects].sort((a, b) => compareStrings(a.key, b.key))) {
+  for (const object of inOrder([...objects], (object) => object.key)) {
     lines.push(`${object.key.length}:${object.key}\0${object.etag}\0${object.size}`);
   }
   return digest(lines.join('\n'));
+}
+
+/** The items in byte order of their names: as given when they are already (a listing's are), else a sorted copy. */
+function inOrder<T>(items: readonly T[], name: (item: T) => string): readonly T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (compareStrings(name(items[i - 1]!), name(items[i]!)) > 0) return [...items].sort((a, b) => compareStrings(name(a), name(b)));
+  }
+  return items;
 }
 
 /**

@@ -123,7 +123,7 @@ export class FolderStorage implements Storage {
       this.walk(folder, options.recursive !== false, (key, info) => {
         if (!key.startsWith(prefix)) return;
         // Named so that it could not be read back (get and put refuse it): reported, not listed.
-        const problem = info === undefined ? undefined : keyProblem(key);
+        const problem = info === undefined ? undefined : walkedKeyProblem(key);
         if (info === undefined) options.skipped?.(key, 'its name is not valid UTF-8');
         else if (problem !== undefined) options.skipped?.(key, `its name cannot be a key: ${problem}`);
         else if (info.isFile()) listed.push({ key, etag: fileEtag(info), size: info.size });
@@ -284,6 +284,15 @@ function statIfFile(path: string): Stats | undefined {
 function assertSafeKey(operation: StorageOperation, key: string, reported: string): void {
   const problem = keyProblem(key);
   if (problem !== undefined) throw new StorageError(operation, reported, { cause: new Error(problem) });
+}
+
+/**
+ * keyProblem for a key walk made of names readdir gave: those are never empty, `.` or `..`, and
+ * hold no `/` or NUL, and temp names were passed over, so only a backslash can be wrong. Asked
+ * of every file of a listing (20,000 at 10,000 articles), where splitting each key costs.
+ */
+function walkedKeyProblem(key: string): string | undefined {
+  return key.includes('\\') ? keyProblem(key) : undefined;
 }
 
 /** Why a key cannot name a file safely inside the root, or undefined when it can. */

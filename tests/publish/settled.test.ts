@@ -174,6 +174,25 @@ describe('a run that finds everything as the last run left it', () => {
 });
 
 describe('listingDigest', () => {
+  it('is the same whatever order the listings come in', () => {
+    // Prepare: a seed listing and an object listing in byte order, and each shuffled.
+    const seeds = ['a.txt', 'b.txt', 'c\u00e9.txt', 'z.txt'].map((fileName, i) => ({ fileName, signature: `"s${i}"`, size: i }));
+    const objects = ['404.html', 'archive/rss-1.xml', 'articles/a.html', 'atom.xml', 'rss.xml'].map((key, i) => ({
+      key,
+      etag: `"e${i}"`,
+      size: i,
+    }));
+    const shuffle = <T>(items: readonly T[]) => [items[2]!, items[0]!, ...items.slice(3), items[1]!];
+
+    // Act
+    const inOrder = listingDigest(seeds, objects);
+    const shuffled = listingDigest(shuffle(seeds), shuffle(objects));
+
+    // Assess
+    expect(shuffled).toBe(inOrder);
+    expect(listingDigest(seeds.slice(1), objects)).not.toBe(inOrder);
+  });
+
   it('tells apart two listings whose keys hold the separators, which would otherwise read alike', () => {
     // Prepare: two objects, and one object whose key spells out the first and the start of the second.
     const two = [

@@ -80,6 +80,26 @@ describe('FolderStorage round trip', () => {
     expect(skipped).toEqual(['articles/linked.html']);
   });
 
+  it('reports a file whose name holds a backslash, or is a temp name, and lists the others', async () => {
+    // Prepare: names a key cannot have (a backslash), beside ordinary ones, one level down too.
+    await mkdir(join(root, 'articles', 'deeper'), { recursive: true });
+    writeFileSync(join(root, 'articles', 'a.html'), 'a');
+    writeFileSync(join(root, 'articles', 'b\\c.html'), 'b');
+    writeFileSync(join(root, 'articles', 'deeper', 'd\\e.html'), 'd');
+    writeFileSync(join(root, 'articles', 'deeper', 'f.html'), 'f');
+    const skipped: [string, string][] = [];
+
+    // Act
+    const listed = await storage.list('articles/', { skipped: (key, reason) => skipped.push([key, reason]) });
+
+    // Assess
+    expect(listed.map((object) => object.key)).toEqual(['articles/a.html', 'articles/deeper/f.html']);
+    expect(skipped).toEqual([
+      ['articles/b\\c.html', 'its name cannot be a key: the key contains a backslash'],
+      ['articles/deeper/d\\e.html', 'its name cannot be a key: the key contains a backslash'],
+    ]);
+  });
+
   it('gives no content ETag, since its ETags come from file times', () => {
     // Prepare
     const asStorage: Storage = storage;
