@@ -227,7 +227,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       checkTime('reading the published feeds');
       const site = await recoverSite(storage, feeds, settings.config, now, request.signal);
       recovered = site.articles;
-      lookAlikes = await publishedLookAlikes(recovered, seedFileNames, settings.config.idPrefix, deps.seeds, request.signal);
+      const readable = listedSeeds.filter((seed) => oversizeSeed(seed, settings) === undefined).map((seed) => seed.fileName);
+      lookAlikes = await publishedLookAlikes(recovered, readable, settings.config.idPrefix, deps.seeds, request.signal);
       if (site.laterEdits.length > 0) warnings.push(laterEditsWarning(site.laterEdits));
       recoveredLayout = parsed.archive ? undefined : archiveLayout(site.archives, seedFileNames, settings.config, lookAlikes);
     } catch (thrown) {

@@ -11,6 +11,7 @@ import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, laterEditsDropped } from './manifest.js';
 import { newerFirst } from './ranking.js';
+import { readSeedIfReadable } from './seeds.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
 import { compareStrings } from '../text/order.js';
@@ -225,17 +226,19 @@ function listedById(seedFileNames: Iterable<string>, idPrefix: string): Map<stri
  * published from, where their text tells: the only one whose title is the published item's.
  * By id. The feeds do not say which file an item came from; without this the name the id was
  * made from would win, and a newcomer so named would take over an article published from
- * `story.TXT`. A look-alike that cannot be read or parsed is not the one.
+ * `story.TXT`. `readableSeeds`: the listed seeds a run may read (not those over MAX_SEED_BYTES,
+ * which are refused from their size and never read). A look-alike that cannot be read or parsed
+ * is not the one.
  */
 export async function publishedLookAlikes(
   recovered: RecoveredArticles,
-  seedFileNames: Iterable<string>,
+  readableSeeds: Iterable<string>,
   idPrefix: string,
   seeds: Storage,
   signal?: AbortSignal,
 ): Promise<Map<string, string>> {
   const candidates = new Map<string, string[]>();
-  for (const fileName of seedFileNames) {
+  for (const fileName of readableSeeds) {
     const id = itemId(idPrefix, fileName);
     if (recovered.get(id)?.title !== undefined) candidates.set(id, [...(candidates.get(id) ?? []), fileName]);
   }
@@ -245,12 +248,10 @@ export async function publishedLookAlikes(
     const title = recovered.get(id)!.title;
     const matching: string[] = [];
     for (const fileName of names) {
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = (await seeds.get(fileName, signal ? { signal } : {}))?.body;
-      } catch (error) {
-        if (signal?.aborted) throw error;
-      }
+      // A seed that cannot be read for a reason of its own is not the one; a failing store or a
+      // stop fails the run, as with any seed read: guessing then could hand the article over.
+      const read = await readSeedIfReadable(seeds, fileName, signal);
+      const bytes = 'bytes' in read ? read.bytes : undefined;
       const decoded = bytes === undefined ? undefined : decodeSeed(fileName, bytes);
       const parsed = decoded?.ok ? parseArticle(fileName, decoded.text) : undefined;
       if (parsed?.ok && parsed.article.title === title) matching.push(fileName);
