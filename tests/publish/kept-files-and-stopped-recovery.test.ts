@@ -15,7 +15,7 @@ import { FolderStorage } from '../../src/storage/folder.js';
 import type { Storage, StoredObject } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
 import { seed, tempDir, type TempDir, testFeedConfig, writeSeeds } from './support.js';
-import { MANIFEST, memorySite, type Site } from './support-site.js';
+import { MANIFEST, memorySite, type Site, stoppedAtRead } from './support-site.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const HUB = 'https://hub.example.org/';
@@ -285,31 +285,12 @@ describe('a run with the manifest lost, stopped part way, and what changes befor
     return site;
   }
 
-  /** A run that stops at its `atRead`th seed read, as at a Lambda deadline. */
-  async function stoppedRun(s: Site, atRead: number, request: PublishRequest = {}) {
-    const controller = new AbortController();
-    let reads = 0;
-    const stopping: Storage = {
-      get: async (key) => {
-        if (++reads === atRead) controller.abort(new Error('the deadline came'));
-        return s.seeds.get(key);
-      },
-      list: (prefix, options) => s.seeds.list(prefix, options),
-      put: (key, body, options) => s.seeds.put(key, body, options),
-      delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
-    };
-    await expect(
-      publish({ storage: s.site, seeds: stopping, settings: s.settings, now: () => s.now }, { ...request, signal: controller.signal }),
-    ).rejects.toThrow(/the deadline came/);
-  }
-
   /** The reference (never lost its manifest) and the site that lost it and stopped, both before `change`. */
   async function bothSites() {
     const reference = await correctedSite();
     const s = await correctedSite();
     await s.site.delete(MANIFEST);
-    await stoppedRun(s, 70);
+    await stoppedAtRead(s, 70);
     return { reference, s };
   }
 
@@ -449,8 +430,8 @@ describe('a run with the manifest lost, stopped part way, and what changes befor
     await reference.run();
     const s = await correctedSite();
     await s.site.delete(MANIFEST);
-    await stoppedRun(s, 70);
-    await stoppedRun(s, 1);
+    await stoppedAtRead(s, 70);
+    await stoppedAtRead(s, 1);
 
     // Act
     const next = await s.run();
@@ -468,7 +449,7 @@ describe('a run with the manifest lost, stopped part way, and what changes befor
     const gone = NAMES.filter((_, n) => n % 10 < 3);
     for (const site of [reference, s]) for (const name of gone) await site.deleteSeed(name);
     await reference.run({ force: true });
-    await stoppedRun(s, 40, { force: true });
+    await stoppedAtRead(s, 40, { force: true });
 
     // Act
     const next = await s.run();

@@ -1,11 +1,9 @@
 /** Page addresses and edit dates read back from the published JSON feeds, for a run with no manifest to trust. */
 import { describe, expect, it } from 'vitest';
-import { publish } from '../../src/publish/publish.js';
 import { archiveLayout, jsonFeedKeys, recoverSite, slugOf } from '../../src/publish/recovered.js';
-import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, testFeedConfig, utf8 } from './support.js';
-import { MANIFEST, memorySite } from './support-site.js';
+import { MANIFEST, memorySite, stoppedAtRead } from './support-site.js';
 
 const SITE = 'https://news.example.org/';
 
@@ -88,21 +86,7 @@ describe('a run with the manifest lost', () => {
     for (const name of gone) await s.deleteSeed(name);
     // A run stopped in its second batch of seed reads: it saves the 64 records it got to, and
     // the 18 it recovered for the gone ones.
-    const controller = new AbortController();
-    let reads = 0;
-    const stopping: Storage = {
-      get: async (key) => {
-        if (++reads === 70) controller.abort(new Error('the deadline came'));
-        return s.seeds.get(key);
-      },
-      list: (prefix, options) => s.seeds.list(prefix, options),
-      put: (key, body, options) => s.seeds.put(key, body, options),
-      delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
-    };
-    await expect(
-      publish({ storage: s.site, seeds: stopping, settings: s.settings, now: () => s.now }, { signal: controller.signal }),
-    ).rejects.toThrow(/the deadline came/);
+    await stoppedAtRead(s, 70);
 
     // Act
     const next = await s.run();
@@ -139,25 +123,6 @@ describe('a run with the manifest lost, stopped part way', () => {
     return site;
   }
 
-  /** A run that stops at its `atRead`th seed read, as at a Lambda deadline. */
-  async function stoppedRun(s: Awaited<ReturnType<typeof correctedSite>>, atRead: number) {
-    const controller = new AbortController();
-    let reads = 0;
-    const stopping: Storage = {
-      get: async (key) => {
-        if (++reads === atRead) controller.abort(new Error('the deadline came'));
-        return s.seeds.get(key);
-      },
-      list: (prefix, options) => s.seeds.list(prefix, options),
-      put: (key, body, options) => s.seeds.put(key, body, options),
-      delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
-    };
-    await expect(
-      publish({ storage: s.site, seeds: stopping, settings: s.settings, now: () => s.now }, { signal: controller.signal }),
-    ).rejects.toThrow(/the deadline came/);
-  }
-
   it.each([
     { stops: [70], when: 'once, in its second batch of seed reads' },
     { stops: [70, 10], when: 'and the run carrying on stops too' },
@@ -167,7 +132,7 @@ describe('a run with the manifest lost, stopped part way', () => {
     await reference.run();
     const s = await correctedSite();
     await s.site.delete(MANIFEST);
-    for (const atRead of stops) await stoppedRun(s, atRead);
+    for (const atRead of stops) await stoppedAtRead(s, atRead);
 
     // Act
     const next = await s.run();

@@ -122,6 +122,37 @@ export function linkedKeys(objects: ReadonlyMap<string, { body: Uint8Array }>, s
   });
 }
 
+/**
+ * Runs `site` with its signal fired (as by a Lambda's deadline, 'the deadline came') as the
+ * `atRead`-th seed is read; resolves once the run has stopped with that reason.
+ */
+export async function stoppedAtRead(site: Site, atRead: number, request: PublishRequest = {}): Promise<void> {
+  const controller = new AbortController();
+  let reads = 0;
+  const seeds: Storage = {
+    get: async (key) => {
+      if (++reads === atRead) controller.abort(new Error('the deadline came'));
+      return site.seeds.get(key);
+    },
+    list: (prefix, options) => site.seeds.list(prefix, options),
+    put: (key, body, options) => site.seeds.put(key, body, options),
+    delete: (key) => site.seeds.delete(key),
+    contentEtag: (body) => site.seeds.contentEtag(body),
+  };
+  const run = publish(
+    { storage: site.site, seeds, settings: site.settings, now: () => site.now },
+    { ...request, signal: controller.signal },
+  );
+  await run.then(
+    () => {
+      throw new Error(`the run did not stop at seed read ${atRead}`);
+    },
+    (error: unknown) => {
+      if (!(error instanceof Error) || !error.message.includes('the deadline came')) throw error;
+    },
+  );
+}
+
 /** Fails the `n`-th write (put or delete, counted from 1) and every write after it. */
 export function failingFrom(storage: Storage, n: number): { storage: Storage; writes: () => number } {
   let writes = 0;
