@@ -1,5 +1,5 @@
 /** What names an article for good: its item id (from the file name) and its page slug. */
-import { compareStrings } from '../text/order.js';
+import { compareStrings, inOrder } from '../text/order.js';
 import type { Article } from './types.js';
 
 /**
@@ -21,7 +21,7 @@ export function itemId(idPrefix: string, fileName: string): string {
  * Each other file maps to the one that keeps the id.
  */
 export function idCollisions(fileNames: readonly string[], keeps?: (fileName: string) => boolean): Map<string, string> {
-  const sorted = isSorted(fileNames) ? fileNames : [...fileNames].sort(compareStrings);
+  const sorted = inOrder(fileNames, (fileName) => fileName);
   const ordered = keeps === undefined ? sorted : [...sorted.filter(keeps), ...sorted.filter((fileName) => !keeps(fileName))];
   const firstById = new Map<string, string>();
   const losers = new Map<string, string>();
@@ -39,11 +39,6 @@ export function idCollisions(fileNames: readonly string[], keeps?: (fileName: st
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9._~-]*\.txt$/;
-
-function isSorted(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) if (compareStrings(names[i - 1]!, names[i]!) > 0) return false;
-  return true;
-}
 
 /** Why a file that collides is not published. */
 export function collisionReason(first: string, fileName?: string): string {

@@ -290,6 +290,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const keptKeys: string[] = [];
   /** Those of keptKeys the manifest records with another input: their changes may be unannounced. */
   const unrecordedKeys: string[] = [];
+  /** The feed URLs the hub is still to hear of: those this run changed, and those pending before it. */
+  const dueToAnnounce = (): string[] =>
+    feedsToAnnounce(changedFeedUrls([...writtenKeys, ...unrecordedKeys], settings.config), previous.pendingPings, settings.config);
   const etags = new Map<string, string>();
   /** Published articles whose seeds, read this run, no longer publish them (dated later): leaving. */
   const movedAway = new Set<string>();
@@ -454,10 +457,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       return false;
     }
     const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, ...head } = next;
-    const pending =
-      settings.config.websubHub === undefined
-        ? []
-        : feedsToAnnounce(changedFeedUrls([...writtenKeys, ...unrecordedKeys], settings.config), previous.pendingPings, settings.config);
+    const pending = settings.config.websubHub === undefined ? [] : dueToAnnounce();
     try {
       await storage.put(
         MANIFEST_KEY,
@@ -623,11 +623,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       for (const key of site.deletes) objects.delete(key);
     }
     if (hub !== undefined) {
-      pendingPings = feedsToAnnounce(
-        changedFeedUrls([...writtenKeys, ...unrecordedKeys], settings.config),
-        previous.pendingPings,
-        settings.config,
-      );
+      pendingPings = dueToAnnounce();
     }
     // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
     settled =
@@ -855,9 +851,9 @@ function failureMessage(error: unknown): string {
 
 /**
  * The run was asked to stop (`signal`: the Lambda's deadline, Ctrl-C) and did, between two
- * writes. A dry run that
- * stops has written nothing and leaves nothing to carry on: like a run that saved its progress,
- * it is a stop, not a failure, and its summary holds the plan as far as it got.
+ * writes. A dry run that stops has written nothing and leaves nothing to carry on: like a run
+ * that saved its progress, it is a stop, not a failure, and its summary holds the plan as far
+ * as it got.
  */
 class RunStopped extends Error {
   constructor(step: string, reason: unknown, dryRun: boolean) {

@@ -6,15 +6,15 @@
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
 import { calendarDayOf } from '../article/calendar.js';
-import { decodeSeed, parseArticle } from '../article/parse.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, laterEditsDropped } from './manifest.js';
+import { textFromSeed } from './plan.js';
 import { newerFirst } from './ranking.js';
 import { readSeedIfReadable } from './seeds.js';
 import { ARTICLES_PREFIX, archiveDocument, SITE_FILES } from '../site-files.js';
 import type { Storage } from '../storage/storage.js';
-import { compareStrings } from '../text/order.js';
+import { inOrder } from '../text/order.js';
 
 /**
  * By item id: the slug of the article's page, its edit date when it has one, and its title as
@@ -213,10 +213,10 @@ export function recoveredRecords(
 function listedById(seedFileNames: Iterable<string>, idPrefix: string): Map<string, string> {
   const prefix = `${idPrefix}${ARTICLES_PREFIX}`;
   const byId = new Map<string, string>();
-  for (const fileName of [...seedFileNames].sort(compareStrings)) {
+  for (const fileName of inOrder([...seedFileNames], (name) => name)) {
     const id = itemId(idPrefix, fileName);
-    const before = byId.get(id);
-    if (before === undefined || (before !== fileNameOf(id, prefix) && fileName === fileNameOf(id, prefix))) byId.set(id, fileName);
+    // The first name in order, unless a later one is the canonical name (names are unique, so at most one is).
+    if (!byId.has(id) || fileName === fileNameOf(id, prefix)) byId.set(id, fileName);
   }
   return byId;
 }
@@ -251,10 +251,7 @@ export async function publishedLookAlikes(
       // A seed that cannot be read for a reason of its own is not the one; a failing store or a
       // stop fails the run, as with any seed read: guessing then could hand the article over.
       const read = await readSeedIfReadable(seeds, fileName, signal);
-      const bytes = 'bytes' in read ? read.bytes : undefined;
-      const decoded = bytes === undefined ? undefined : decodeSeed(fileName, bytes);
-      const parsed = decoded?.ok ? parseArticle(fileName, decoded.text) : undefined;
-      if (parsed?.ok && parsed.article.title === title) matching.push(fileName);
+      if ('bytes' in read && textFromSeed(fileName, read.bytes)?.title === title) matching.push(fileName);
     }
     if (matching.length === 1) chosen.set(id, matching[0]!);
   }

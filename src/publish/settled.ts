@@ -8,7 +8,7 @@ import { publishedInstant } from '../feed/items.js';
 import { PAGE_TEMPLATE_VERSION } from '../site/article-page.js';
 import { CONTENT_TYPES } from '../site-files.js';
 import type { ListedObject } from '../storage/storage.js';
-import { compareStrings } from '../text/order.js';
+import { inOrder } from '../text/order.js';
 import { digest, type ManifestHead, type SettledState, type SettledSummary } from './manifest.js';
 import { SITE_RENDER_VERSION, type PlanSettings, type SeedListing } from './plan.js';
 
@@ -29,14 +29,6 @@ export function listingDigest(seeds: readonly SeedListing[], objects: Iterable<L
     lines.push(`${object.key.length}:${object.key}\0${object.etag}\0${object.size}`);
   }
   return digest(lines.join('\n'));
-}
-
-/** The items in byte order of their names: as given when they are already (a listing's are), else a sorted copy. */
-function inOrder<T>(items: readonly T[], name: (item: T) => string): readonly T[] {
-  for (let i = 1; i < items.length; i++) {
-    if (compareStrings(name(items[i - 1]!), name(items[i]!)) > 0) return [...items].sort((a, b) => compareStrings(name(a), name(b)));
-  }
-  return items;
 }
 
 /**

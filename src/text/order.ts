@@ -23,6 +23,17 @@ export function compareStrings(a: string, b: string): number {
 
 const HIGH_UNIT = /[\uD800-\uFFFF]/;
 
+/**
+ * `items` in the order compareStrings gives their names: themselves when they are in it already
+ * (a listing's are, and checking costs less than sorting), else a sorted copy.
+ */
+export function inOrder<T>(items: readonly T[], name: (item: T) => string): readonly T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (compareStrings(name(items[i - 1]!), name(items[i]!)) > 0) return [...items].sort((a, b) => compareStrings(name(a), name(b)));
+  }
+  return items;
+}
+
 /** A code unit's place in code point order: surrogates moved above U+E000–U+FFFF. */
 function codePointRank(unit: number): number {
   if (unit < 0xd800) return unit;
