@@ -8,11 +8,11 @@ import type { PublishRequest } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
 import { SITE_FILES } from '../../src/site-files.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { MemoryStorage } from '../helpers/memory-storage.js';
+import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, MANIFEST } from './support-site.js';
 import { linksOf } from './site-links.js';
-import { budgetedRun, outcomeOf, runOn, SEEDS } from './support-runs.js';
+import { budgetedRun, noteContent as contentOf, noteFile as fileOf, notesBucket, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 /** The first publish, the forced run (stopped), and the runs after it. All after every article's day. */
 const T0 = new Date('2026-03-01T06:00:00.000Z');
@@ -26,21 +26,10 @@ const HUB = 'https://hub.example.org/';
 // ---------------------------------------------------------------------------------------------
 // Seeds and the bucket
 
-/** Day `n` of 2025, as `YYYY-MM-DD`. */
-function day(n: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-const fileOf = (n: number) => `${day(n)}-n${n}.txt`;
-const contentOf = (n: number) => seed(day(n), `Note ${n}`, `Paragraph ${n} & more.`);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-/** A bucket with articles `from`..`from + count - 1` under `seeds/`. */
-function bucketWith(from: number, count: number): MemoryStorage {
-  const bucket = new MemoryStorage();
-  for (const n of range(from, from + count)) void bucket.put(SEEDS + fileOf(n), utf8(contentOf(n)), { contentType: 'text/plain' });
-  return bucket;
-}
+/** A bucket with notes `from`..`from + count - 1` under `seeds/`. */
+const bucketWith = (from: number, count: number): MemoryStorage => notesBucket(from, from + count);
 
 async function putSeed(bucket: Storage, n: number, content = contentOf(n)): Promise<void> {
   await bucket.put(SEEDS + fileOf(n), utf8(content), { contentType: 'text/plain' });

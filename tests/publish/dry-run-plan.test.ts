@@ -23,10 +23,21 @@ import { publish, type PublishRequest, type PublishSummary } from '../../src/pub
 import type { Storage } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
 import { fakeIo, lines } from '../helpers/cli-io.js';
-import { MemoryStorage } from '../helpers/memory-storage.js';
+import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, tempDir, testFeedConfig, text, utf8, writeSeeds, type TempDir } from './support.js';
 import { cloneStorage, MANIFEST, under } from './support-site.js';
-import { budget, budgetedRun, outcomeOf, runOn, SEEDS, type Outcome } from './support-runs.js';
+import {
+  budget,
+  budgetedRun,
+  bucketState as stateOf,
+  noteContent as contentOf,
+  noteFile as fileOf,
+  notesBucket as bucketWith,
+  outcomeOf,
+  runOn,
+  SEEDS,
+  type Outcome,
+} from './support-runs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Clocks, seeds and settings
@@ -36,24 +47,11 @@ const T1 = new Date('2026-03-02T06:00:00.000Z');
 const T2 = new Date('2026-03-03T06:00:00.000Z');
 const HUB = 'https://hub.example.org/';
 
-/** Day `n` of 2025, as `YYYY-MM-DD`. */
-function day(n: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-}
-const fileOf = (n: number) => `${day(n)}-n${n}.txt`;
-const contentOf = (n: number, extra = '') => seed(day(n), `Note ${n}`, `Paragraph ${n} & more.${extra}`);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** itemLimit 5, so that twelve articles make archives; the guard at its default 20 %. */
 function settingsOf(extra: Record<string, unknown> = {}, itemLimit = 5): PlanSettings {
   return { config: testFeedConfig({ itemLimit, ...extra }), cacheControl: 'max-age=300', maxUnpublishShare: 0.2 };
-}
-
-/** A bucket with articles `from`..`to - 1` under `seeds/`. */
-function bucketWith(from: number, to: number): MemoryStorage {
-  const bucket = new MemoryStorage();
-  for (const n of range(from, to)) void bucket.put(SEEDS + fileOf(n), utf8(contentOf(n)), { contentType: 'text/plain' });
-  return bucket;
 }
 
 async function putSeed(bucket: Storage, n: number, content = contentOf(n)): Promise<void> {
@@ -70,13 +68,6 @@ async function published(settings = settingsOf()): Promise<MemoryStorage> {
 
 // ---------------------------------------------------------------------------------------------
 // The comparison
-
-/** Every object of a memory bucket: bytes and ETag, so that a rewrite of the same bytes shows too. */
-function stateOf(bucket: MemoryStorage): Record<string, string> {
-  return Object.fromEntries(
-    [...bucket.objects].map(([key, object]) => [key, `${object.etag} ${Buffer.from(object.body).toString('base64')}`]),
-  );
-}
 
 /** What a dry run and a real run of the same state have to agree on. */
 function planOf(outcome: Outcome) {

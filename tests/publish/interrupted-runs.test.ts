@@ -18,7 +18,7 @@ import { MemoryStorage } from '../helpers/memory-storage.js';
 import { BUCKET, fakeBucket, mockedClient, mockS3, seed, SITE, testFeedConfig, text, utf8 } from './support.js';
 import { cloneStorage, MANIFEST } from './support-site.js';
 import { linksOf } from './site-links.js';
-import { budget, budgetedRun, outcomeOf, runOn, SEEDS } from './support-runs.js';
+import { budget, budgetedRun, noteContent, noteDay as day, noteFile as fileOf, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 const s3 = mockS3();
 
@@ -34,17 +34,10 @@ const LOST_RACE = /^another publish run wrote _publish\/manifest\.json while thi
 // ---------------------------------------------------------------------------------------------
 // Seeds and the bucket
 
-/** Day `n` of 2025, as `YYYY-MM-DD`. */
-function day(n: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-const fileOf = (n: number) => `${day(n)}-n${n}.txt`;
-
-/** `count` articles a day apart from day `from`, one per file. */
+/** `count` notes a day apart from note `from`, one per file. */
 function articles(from: number, count: number): Record<string, string> {
   const files: Record<string, string> = {};
-  for (let n = from; n < from + count; n++) files[fileOf(n)] = seed(day(n), `Note ${n}`, `Paragraph ${n} & more.`);
+  for (let n = from; n < from + count; n++) files[fileOf(n)] = noteContent(n);
   return files;
 }
 

@@ -22,15 +22,10 @@ import { folderPublishDependencies } from '../../src/wiring.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, tempDir, type TempDir, testFeedConfig, text, utf8, writeSeeds } from './support.js';
 import { MANIFEST } from './support-site.js';
-import { outcomeOf, runOn, SEEDS } from './support-runs.js';
+import { noteDay as day, noteFile as fileOf, outcomeOf, runOn, SEEDS } from './support-runs.js';
 
 const T0 = new Date('2026-03-01T06:00:00.000Z');
 const T1 = new Date('2026-03-02T06:00:00.000Z');
-
-function day(n: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-}
-const fileOf = (n: number) => `${day(n)}-n${n}.txt`;
 
 function settingsOf(seedBytes?: number): PlanSettings {
   return {

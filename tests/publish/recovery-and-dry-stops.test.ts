@@ -20,33 +20,31 @@ import type { PlanSettings } from '../../src/publish/plan.js';
 import { publish, type PublishSummary } from '../../src/publish/publish.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
-import { MemoryStorage } from '../helpers/memory-storage.js';
+import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, tempDir, type TempDir, testFeedConfig, text, utf8, writeSeeds } from './support.js';
 import { cloneStorage, MANIFEST, under } from './support-site.js';
-import { outcomeOf, runOn, SEEDS } from './support-runs.js';
+import {
+  bucketState as stateOf,
+  noteContent as contentOf,
+  noteDay as day,
+  noteFile as fileOf,
+  notesBucket,
+  outcomeOf,
+  runOn,
+  SEEDS,
+} from './support-runs.js';
 
 const T0 = new Date('2026-03-01T06:00:00.000Z');
 const T1 = new Date('2026-03-02T06:00:00.000Z');
 const T2 = new Date('2026-03-03T06:00:00.000Z');
-
-/** Day `n` of 2025, as `YYYY-MM-DD`. */
-function day(n: number): string {
-  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-}
-const fileOf = (n: number) => `${day(n)}-n${n}.txt`;
-const contentOf = (n: number) => seed(day(n), `Note ${n}`, `Paragraph ${n} & more.`);
 
 /** itemLimit 5 by default, so that a dozen articles make archives; the guard at its default 20 %. */
 function settingsOf(itemLimit = 5): PlanSettings {
   return { config: testFeedConfig({ itemLimit }), cacheControl: 'max-age=300', maxUnpublishShare: 0.2 };
 }
 
-/** A memory bucket with articles 0..count-1 under `seeds/`. */
-function bucketWith(count: number): MemoryStorage {
-  const bucket = new MemoryStorage();
-  for (let n = 0; n < count; n++) void bucket.put(SEEDS + fileOf(n), utf8(contentOf(n)), { contentType: 'text/plain' });
-  return bucket;
-}
+/** A memory bucket with notes 0..count-1 under `seeds/`. */
+const bucketWith = (count: number): MemoryStorage => notesBucket(0, count);
 
 /** A bucket published at T0 from `count` articles. */
 async function publishedBucket(count: number, settings: PlanSettings): Promise<MemoryStorage> {
@@ -54,13 +52,6 @@ async function publishedBucket(count: number, settings: PlanSettings): Promise<M
   const first = await outcomeOf(runOn(bucket, settings, T0));
   if (!first.summary) throw first.error;
   return bucket;
-}
-
-/** Every object of a memory bucket, as ETag and bytes. */
-function stateOf(bucket: MemoryStorage): Record<string, string> {
-  return Object.fromEntries(
-    [...bucket.objects].map(([key, object]) => [key, `${object.etag} ${Buffer.from(object.body).toString('base64')}`]),
-  );
 }
 
 /**

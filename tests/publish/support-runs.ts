@@ -6,10 +6,33 @@
 import { publish, PublishError, type PublishRequest, type PublishSummary } from '../../src/publish/publish.js';
 import type { PlanSettings } from '../../src/publish/plan.js';
 import type { Storage } from '../../src/storage/storage.js';
-import type { MemoryStorage } from '../helpers/memory-storage.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
+import { seed, utf8 } from './support.js';
 import { under } from './support-site.js';
 
 export const SEEDS = 'seeds/';
+
+/** Day `n` of 2025, as `YYYY-MM-DD`: the day of note `n`, the numbered article these suites use. */
+export function noteDay(n: number): string {
+  return new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+}
+export const noteFile = (n: number) => `${noteDay(n)}-n${n}.txt`;
+/** Note `n`'s seed; `extra` ends its paragraph (an edit that changes nothing else). */
+export const noteContent = (n: number, extra = '') => seed(noteDay(n), `Note ${n}`, `Paragraph ${n} & more.${extra}`);
+
+/** A memory bucket with notes `from`..`to - 1` under `seeds/`. */
+export function notesBucket(from: number, to: number): MemoryStorage {
+  const bucket = new MemoryStorage();
+  for (let n = from; n < to; n++) void bucket.put(SEEDS + noteFile(n), utf8(noteContent(n)), { contentType: 'text/plain' });
+  return bucket;
+}
+
+/** Every object of a memory bucket: its ETag and bytes, so that a rewrite of the same bytes shows too. */
+export function bucketState(bucket: MemoryStorage): Record<string, string> {
+  return Object.fromEntries(
+    [...bucket.objects].map(([key, object]) => [key, `${object.etag} ${Buffer.from(object.body).toString('base64')}`]),
+  );
+}
 
 /** One run on the bucket, its seeds under `seeds/` of the same bucket. */
 export function runOn(
