@@ -15,7 +15,7 @@ import { FolderStorage } from '../../src/storage/folder.js';
 import type { Storage, StoredObject } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
 import { seed, tempDir, type TempDir, testFeedConfig, writeSeeds } from './support.js';
-import { MANIFEST, memorySite, type Site, stoppedAtRead } from './support-site.js';
+import { correctedSite, HUNDRED_NOTES, MANIFEST, type Site, stoppedAtRead } from './support-site.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const HUB = 'https://hub.example.org/';
@@ -263,27 +263,10 @@ describe('a site folder that already holds the bytes a run would write', () => {
 });
 
 describe('a run with the manifest lost, stopped part way, and what changes before the run carrying on', () => {
-  const FILES: Record<string, string> = {};
-  for (let n = 0; n < 100; n++) {
-    const day = new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
-    FILES[`${day}-note.txt`] = seed(day, `Note ${n}`, `Text ${n}.`);
-  }
+  const FILES = HUNDRED_NOTES;
   const NAMES = Object.keys(FILES).sort();
   /** The last seed in byte order: a stop at the 70th read never reaches it. */
   const LAST = NAMES[99]!;
-
-  /** A hundred articles, each title corrected a day after it was published, so their slugs differ from what the title gives now. */
-  async function correctedSite(): Promise<Site> {
-    const site = memorySite(FILES, { now: new Date('2026-06-01T06:00:00Z'), config: testFeedConfig({ itemLimit: 4 }) });
-    await site.run();
-    site.now = new Date('2026-06-02T06:00:00Z');
-    for (const [name, content] of Object.entries(FILES)) {
-      await site.writeSeed(name, content.replace(/^date (\S+) Note (\d+)/, 'date $1 Corrected note $2'));
-    }
-    await site.run();
-    site.now = new Date('2026-06-03T06:00:00Z');
-    return site;
-  }
 
   /** The reference (never lost its manifest) and the site that lost it and stopped, both before `change`. */
   async function bothSites() {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { archiveLayout, jsonFeedKeys, recoverSite, slugOf } from '../../src/publish/recovered.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { seed, testFeedConfig, utf8 } from './support.js';
-import { MANIFEST, memorySite, stoppedAtRead } from './support-site.js';
+import { correctedSite, MANIFEST, memorySite, stoppedAtRead } from './support-site.js';
 
 const SITE = 'https://news.example.org/';
 
@@ -105,24 +105,6 @@ describe('a run with the manifest lost', () => {
 });
 
 describe('a run with the manifest lost, stopped part way', () => {
-  /** A hundred articles, each title corrected a day after it was published (an edit date, and a slug the title no longer gives). */
-  async function correctedSite() {
-    const files: Record<string, string> = {};
-    for (let n = 0; n < 100; n++) {
-      const day = new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
-      files[`${day}-note.txt`] = seed(day, `Note ${n}`, `Text ${n}.`);
-    }
-    const site = memorySite(files, { now: new Date('2026-06-01T06:00:00Z'), config: testFeedConfig({ itemLimit: 4 }) });
-    await site.run();
-    site.now = new Date('2026-06-02T06:00:00Z');
-    for (const [name, content] of Object.entries(files)) {
-      await site.writeSeed(name, content.replace(/^date (\S+) Note (\d+)/, 'date $1 Corrected note $2'));
-    }
-    await site.run();
-    site.now = new Date('2026-06-03T06:00:00Z');
-    return site;
-  }
-
   it.each([
     { stops: [70], when: 'once, in its second batch of seed reads' },
     { stops: [70, 10], when: 'and the run carrying on stops too' },

@@ -9,7 +9,7 @@ import { publish, type PublishRequest, type PublishSummary } from '../../src/pub
 import type { PlanSettings } from '../../src/publish/plan.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { SITE, testFeedConfig, text, utf8 } from './support.js';
+import { SITE, seed, testFeedConfig, text, utf8 } from './support.js';
 
 export const MANIFEST = '_publish/manifest.json';
 
@@ -120,6 +120,31 @@ export function linkedKeys(objects: ReadonlyMap<string, { body: Uint8Array }>, s
     if (!url.startsWith(siteUrl)) throw new Error(`${url} is not under ${siteUrl}`);
     return decodeURIComponent(url.slice(siteUrl.length));
   });
+}
+
+/** A hundred notes of 2026, one a day from January 1, named `YYYY-MM-DD-note.txt`. */
+export const HUNDRED_NOTES: Readonly<Record<string, string>> = Object.fromEntries(
+  Array.from({ length: 100 }, (_, n) => {
+    const day = new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
+    return [`${day}-note.txt`, seed(day, `Note ${n}`, `Text ${n}.`)];
+  }),
+);
+
+/**
+ * HUNDRED_NOTES published (itemLimit 4: feeds and archives), then every title corrected a day
+ * later: each article has an edit date and a slug its title no longer gives. The clock is then
+ * one more day on.
+ */
+export async function correctedSite(): Promise<Site> {
+  const site = memorySite(HUNDRED_NOTES, { now: new Date('2026-06-01T06:00:00Z'), config: testFeedConfig({ itemLimit: 4 }) });
+  await site.run();
+  site.now = new Date('2026-06-02T06:00:00Z');
+  for (const [name, content] of Object.entries(HUNDRED_NOTES)) {
+    await site.writeSeed(name, content.replace(/^date (\S+) Note (\d+)/, 'date $1 Corrected note $2'));
+  }
+  await site.run();
+  site.now = new Date('2026-06-03T06:00:00Z');
+  return site;
 }
 
 /**
