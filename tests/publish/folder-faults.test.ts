@@ -13,7 +13,7 @@ import { FolderStorage } from '../../src/storage/folder.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
 import { seed, tempDir, type TempDir, testFeedConfig, writeSeeds } from './support.js';
-import { linkedKeys, MANIFEST } from './support-site.js';
+import { failingFrom, linkedKeys, MANIFEST } from './support-site.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const LATER = new Date('2026-06-02T06:00:00.000Z');
@@ -40,32 +40,6 @@ function files(root: string): Map<string, { body: Uint8Array }> {
 
 const asText = (site: Map<string, { body: Uint8Array }>) =>
   Object.fromEntries([...site].map(([key, { body }]) => [key, Buffer.from(body).toString('utf8')]));
-
-/** The folder as a storage whose writes (put or delete), from the `n`-th on, fail; it keeps heldAs. */
-function failingFrom(folder: FolderStorage, n: number): { storage: Storage; writes: () => number } {
-  let writes = 0;
-  const write = (operation: string, key: string) => {
-    writes++;
-    if (writes >= n) throw new Error(`injected failure of ${operation} ${key}`);
-  };
-  return {
-    writes: () => writes,
-    storage: {
-      get: (key) => folder.get(key),
-      list: (prefix, options) => folder.list(prefix, options),
-      contentEtag: () => folder.contentEtag(),
-      heldAs: (key, body) => folder.heldAs(key, body),
-      put: async (key, body, options) => {
-        write('put', key);
-        return folder.put(key, body, options);
-      },
-      delete: async (key) => {
-        write('delete', key);
-        return folder.delete(key);
-      },
-    },
-  };
-}
 
 describe('a site folder whose writes fail from each position in turn', () => {
   let dir: TempDir;

@@ -178,7 +178,10 @@ export async function stoppedAtRead(site: Site, atRead: number, request: Publish
   );
 }
 
-/** Fails the `n`-th write (put or delete, counted from 1) and every write after it. */
+/**
+ * Fails the `n`-th write (put or delete, counted from 1) and every write after it. A folder's
+ * heldAs is passed through, so that a run on it keeps files as it does without the wrapper.
+ */
 export function failingFrom(storage: Storage, n: number): { storage: Storage; writes: () => number } {
   let writes = 0;
   const fail = (operation: string, key: string) => {
@@ -191,6 +194,7 @@ export function failingFrom(storage: Storage, n: number): { storage: Storage; wr
       get: (key) => storage.get(key),
       list: (prefix, options) => storage.list(prefix, options),
       contentEtag: (body) => storage.contentEtag(body),
+      ...(storage.heldAs ? { heldAs: (key: string, body: Uint8Array) => storage.heldAs!(key, body) } : {}),
       put: async (key, body, options) => {
         fail('put', key);
         return storage.put(key, body, options);
