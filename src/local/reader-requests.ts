@@ -11,11 +11,16 @@
  *   publisher's own `_publish/`, is the site's 404.html with status 404.
  * - No query string reaches s3rver: readers add tracking parameters, and S3's own (`?acl`,
  *   `?response-content-type=`) are not for them.
- * - A conditional GET as RFC 9110 has it: If-None-Match compared weakly with each ETag of its
- *   list decides, and If-Modified-Since counts only without it (s3rver compares one strong ETag
- *   and lets If-Modified-Since decide too, so a feed rewritten within the second went unseen).
+ * - Conditional and range requests as RFC 9110 has them, answered here from the object s3rver
+ *   sends, in the order of its section 13.2.2: If-Match (or If-Unmodified-Since) → 412, then
+ *   If-None-Match compared weakly with each ETag of its list (or If-Modified-Since) → 304, then
+ *   one byte range, a suffix range (`bytes=-500`) included, → 206 or 416. s3rver compares one
+ *   strong ETag and lets If-Modified-Since decide too (a feed rewritten within the second went
+ *   unseen), ignores If-Match, and reads `bytes=-500` as the first 501 bytes.
  *
- * A key with a `..` segment is refused to everyone: s3rver's store would put it outside its folder.
+ * A bucket name that is not one S3 allows (an encoded `/` or `..` in it) and a key with a `.` or
+ * `..` segment are refused to everyone: s3rver joins both into a file path, and either could
+ * reach outside the site, or outside its folder.
  */
 import { PUBLISH_STATE_PREFIX, SITE_FILES } from '../site-files.js';
 
@@ -46,8 +51,12 @@ export function readerRequests(): Middleware {
     const isSigned = signed(ctx);
     // A reader's path is resolved as a browser resolves one (`articles/../rss.xml`); what is left
     // of `..` after that was percent-encoded to get past it.
-    if (!isSigned) ctx.path = new URL(ctx.path, 'http://reader.invalid').pathname;
+    // Appended, not resolved against a base: a path starting with `//` would name a host.
+    if (!isSigned) ctx.path = new URL(`http://reader.invalid${ctx.path.startsWith('/') ? '' : '/'}${ctx.path}`).pathname;
     const target = objectOf(ctx.path);
+    if (target !== undefined && !BUCKET_NAME.test(target.bucket)) {
+      return refuse(ctx, 400, 'InvalidBucketName', 'the bucket name is not one S3 allows');
+    }
     if (target?.key.split('/').some((segment) => segment === '..' || segment === '.')) {
       return refuse(ctx, 400, 'InvalidObjectName', 'an object key may not have a "." or ".." segment');
     }
@@ -68,26 +77,111 @@ export function readerRequests(): Middleware {
       return;
     }
     const wanted = key === '' ? SITE_FILES.index : key;
-    const missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || !(await exists(ctx, bucket, wanted));
+    // An empty segment (`/feeds//rss.xml`) names no key the site has: s3rver's file path would
+    // collapse it and find one.
+    const missing = wanted.startsWith(PUBLISH_STATE_PREFIX) || wanted.split('/').includes('') || !(await exists(ctx, bucket, wanted));
     ctx.path = `/${encodeURIComponent(bucket)}/${encodeKey(missing ? SITE_FILES.notFound : wanted)}`;
-    // A missing page is answered in full with 404: conditions and ranges are for what exists.
-    if (missing)
-      for (const header of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'range'])
-        delete ctx.request.headers[header];
-    // Both conditions are answered here, from the object s3rver sends: its own 304 leaves the
-    // object's file open (one descriptor per poll of a feed reader), and compares too little.
-    const ifNoneMatch = ctx.get('if-none-match');
-    const ifModifiedSince = ctx.get('if-modified-since');
-    delete ctx.request.headers['if-none-match'];
-    delete ctx.request.headers['if-modified-since'];
+    // Answered here, from the whole object s3rver sends: its own 304 leaves the object's file open
+    // (one descriptor per poll of a feed reader), and it compares too little. A missing page is
+    // answered in full with 404: conditions and ranges are for what exists.
+    const asked = Object.fromEntries(CONDITIONS.map((header) => [header, missing ? '' : ctx.get(header)])) as Conditions;
+    for (const header of CONDITIONS) delete ctx.request.headers[header];
     await next();
     if (missing && ctx.status === 200) ctx.status = 404;
-    else if (ctx.status === 200 && notModified(ifNoneMatch, ifModifiedSince, ctx.response)) {
-      // The body's stream is closed by Koa once the response is sent, as for any stream body.
-      ctx.status = 304;
-      ctx.body = null;
-    }
+    else if (ctx.status === 200) await answerConditions(ctx, asked);
   };
+}
+
+/** S3's rule for a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, no `..`. */
+const BUCKET_NAME = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const CONDITIONS = ['if-match', 'if-unmodified-since', 'if-none-match', 'if-modified-since', 'range', 'if-range'] as const;
+type Conditions = Record<(typeof CONDITIONS)[number], string>;
+
+/** RFC 9110 13.2.2, on a 200 s3rver gave: 412, 304, 206 or 416, or the 200 as it is. */
+async function answerConditions(ctx: ReaderContext, asked: Conditions): Promise<void> {
+  const etag = ctx.response.get('etag');
+  const modified = Date.parse(ctx.response.get('last-modified'));
+  const failed =
+    asked['if-match'] !== ''
+      ? !matchesStrongly(asked['if-match'], etag)
+      : asked['if-unmodified-since'] !== '' && modifiedAfter(modified, asked['if-unmodified-since']);
+  if (failed) {
+    await drain(ctx.body);
+    return refuse(ctx, 412, 'PreconditionFailed', 'at least one of the preconditions you specified did not hold');
+  }
+  if (notModified(asked['if-none-match'], asked['if-modified-since'], ctx.response)) {
+    // The body's stream is closed by Koa once the response is sent, as for any stream body.
+    ctx.status = 304;
+    ctx.body = null;
+    return;
+  }
+  // A range is for GET only, and an If-Range that does not hold asks for the whole object.
+  if (ctx.method !== 'GET' || asked.range === '' || !rangeHolds(asked['if-range'], etag, modified)) return;
+  const body = await bytesOf(ctx.body);
+  const range = byteRange(asked.range, body.length);
+  if (range === 'ignored') {
+    ctx.body = body;
+    return;
+  }
+  if (range === 'unsatisfiable') {
+    refuse(ctx, 416, 'InvalidRange', 'the requested range is not satisfiable');
+    ctx.set('Content-Range', `bytes */${body.length}`);
+    return;
+  }
+  const type = ctx.response.get('content-type');
+  ctx.status = 206;
+  ctx.body = body.subarray(range.start, range.end + 1);
+  ctx.type = type;
+  ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`);
+}
+
+/**
+ * One range of a `bytes=` header (RFC 9110 14.1.2): `a-b`, `a-` or the suffix `-n`. Several
+ * ranges, or a header that does not parse, are ignored as S3 ignores them: the whole object.
+ */
+function byteRange(header: string, size: number): { start: number; end: number } | 'ignored' | 'unsatisfiable' {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return 'ignored';
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  if (match[2] !== '' && Number(match[2]) < start) return 'ignored';
+  return start >= size ? 'unsatisfiable' : { start, end: Math.min(match[2] === '' ? size - 1 : Number(match[2]), size - 1) };
+}
+
+/** If-Range (RFC 9110 13.1.5): absent, or the current strong ETag, or exactly the Last-Modified date. */
+function rangeHolds(ifRange: string, etag: string, modified: number): boolean {
+  if (ifRange === '') return true;
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return !ifRange.startsWith('W/') && ifRange === etag;
+  return Date.parse(ifRange) === modified;
+}
+
+function modifiedAfter(modified: number, since: string): boolean {
+  const time = Date.parse(since);
+  return !Number.isNaN(time) && !Number.isNaN(modified) && modified > time;
+}
+
+/** RFC 9110 13.1.1: `*`, or any entity tag of the list equal to the current one, neither weak. */
+function matchesStrongly(header: string, etag: string): boolean {
+  if (etag === '') return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim() === etag && !etag.startsWith('W/'));
+}
+
+async function bytesOf(body: unknown): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** The object's stream read to its end and so closed, for an answer that sends none of it. */
+async function drain(body: unknown): Promise<void> {
+  if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) await bytesOf(body);
 }
 
 /** The bucket and object key of a path-style URL (the key '' for the bucket's root), or undefined for the server's root. */
