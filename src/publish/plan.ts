@@ -234,7 +234,8 @@ export function unpublishAfterReadsGuard(leaving: Leaving, maxShare: number): st
 
 /** Both guards' message when more than the share leaves; `why` names the articles (a preview) and what was left undone. */
 function refusal({ published, leaving }: Leaving, maxShare: number, why: (names: string) => string): string | undefined {
-  if (leaving.length <= Math.floor(published * maxShare)) return undefined;
+  // Rounded first: 50 × 0.58 is 28.999999999999996 in floating point, and 29 of 50 is not more than 58 %.
+  if (leaving.length <= Math.floor(Math.round(published * maxShare * 1e9) / 1e9)) return undefined;
   return (
     `this run would unpublish ${leaving.length} of ${published} published articles, more than the ` +
     `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE)${why(preview(leaving))} If that is intended, run again with force.`
@@ -319,6 +320,23 @@ function keptVersion(
   if (text === undefined) return listed !== undefined ? { record: previous } : { record: unpublished };
   const html = articlePage(publishedArticle({ fileName, day, slug, updated, text }, settings.config), settings.config);
   return { record: unpublished, page: { key: articlePath(slug), body: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES.html, input } };
+}
+
+/**
+ * A published article whose record keeps no text (it is outside the feeds' items and the newest
+ * archive): refused now, it needs its last good text read back to stay in its archive and to have
+ * its page made again. A record read back from the feeds after a lost manifest has no day or hash
+ * to publish it with, and leaves (keptVersion).
+ */
+export function needsTextKept(record: ArticleRecord): boolean {
+  return (
+    record.page !== undefined &&
+    record.text === undefined &&
+    record.seed !== GONE_SEED &&
+    record.hash !== undefined &&
+    record.slug !== undefined &&
+    record.day !== undefined
+  );
 }
 
 /** Why a seed is too large to read, or undefined. */
@@ -417,7 +435,9 @@ export function planArticle(
   const updated = before === undefined ? undefined : before.hash === hash || !publishedBefore ? before.updated : now.toISOString();
   const day = article.date.iso;
   const text = entryText(article);
-  const due = publishedAt(day, settings.config) <= now;
+  // Published on this same day before: a clock set back behind its publish time does not take
+  // it off the site (an edit or a re-save made it read again), as no unread article leaves either.
+  const due = publishedAt(day, settings.config) <= now || (previous?.page !== undefined && previous.day === day);
   const { page: _page, text: _text, rejected: _rejected, ...kept } = previous ?? {};
   const base: ArticleRecord = {
     ...kept,
@@ -682,7 +702,8 @@ export function planSite(input: SiteInput): SitePlan {
   deletes.push(...archivesBeyond(objects.keys(), pages.length));
   deletes.sort(compareStrings);
 
-  // Kept with their text: the feeds' items, and the newest archive, which the next added article changes.
+  // Kept with their text: the feeds' items, and the newest archive, which the next added article
+  // changes; and an article whose seed is refused, wherever it is, as its last good version.
   const windowNames = new Set([...window, ...(pages.at(-1)?.entries ?? [])].map(({ fileName }) => fileName));
   return {
     archives: stalePages.map((page) => ({ number: page.number, fileNames: page.entries.map(({ fileName }) => fileName) })),
@@ -701,7 +722,7 @@ export function planSite(input: SiteInput): SitePlan {
     manifest(etags, archivePuts) {
       const articles: Record<string, ArticleRecord> = {};
       for (const [fileName, record] of records) {
-        const text = windowNames.has(fileName) ? (texts.get(fileName) ?? record.text) : undefined;
+        const text = windowNames.has(fileName) || record.rejected !== undefined ? (texts.get(fileName) ?? record.text) : undefined;
         // Most records are kept as they are: a copy of each would double the manifest in memory.
         if (text === record.text) {
           articles[fileName] = record;

@@ -6,7 +6,7 @@
  * set, the WebSub notification of the feeds that changed. A run that lists the seeds and the
  * site exactly as the last complete run left them stops after the listings (settled.ts).
  */
-import { collisionReason, idCollisions } from '../article/identity.js';
+import { collisionReason, idCollisions, itemId } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
@@ -30,6 +30,7 @@ import {
   isPublished,
   leavingArticles,
   MissingText,
+  needsTextKept,
   notApproved,
   oversizeSeed,
   planArticle,
@@ -42,6 +43,7 @@ import {
   seedsToRead,
   unpublishAfterReadsGuard,
   unpublishGuard,
+  type ArticlePlan,
   type PlannedPut,
   type PlanSettings,
   type SeedListing,
@@ -54,6 +56,7 @@ import {
   jsonFeedKeys,
   laterEditsWarning,
   publishedLookAlikes,
+  publishedTexts,
   recoverSite,
   recoveredRecords,
   type RecoveredArticles,
@@ -376,12 +379,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       });
       read += bytes.filter((body) => body !== undefined).length;
       const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
-      batch.forEach((fileName, index) => {
-        const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
+      const planOne = (fileName: string, index: number, previousRecord: ArticleRecord | undefined): ArticlePlan => {
         const tooLarge = oversize[index];
         const cannotRead = unreadable.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
-        const plan = tooLarge
+        return tooLarge
           ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
           : cannotRead !== undefined
             ? rejectedArticle(
@@ -399,6 +401,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
                 usedSlugs,
                 ...(legacy ? { legacy } : {}),
               });
+      };
+      const apply = (fileName: string, plan: ArticlePlan) => {
         if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
         if (plan.rejection) rejections.set(fileName, plan.rejection);
         else rejections.delete(fileName);
@@ -407,7 +411,31 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         else movedAway.delete(fileName);
         planned.set(fileName, plan.record);
         if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
+      };
+      // Published articles refused now whose records keep no text (outside the feeds' items and
+      // the newest archive): their last good text is read back from the JSON feeds, and kept.
+      const textless: { fileName: string; index: number; record: ArticleRecord }[] = [];
+      batch.forEach((fileName, index) => {
+        const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
+        const plan = planOne(fileName, index, previousRecord);
+        apply(fileName, plan);
+        if (plan.rejection && previousRecord && needsTextKept(previousRecord)) textless.push({ fileName, index, record: previousRecord });
       });
+      if (textless.length > 0) {
+        checkTime(step);
+        const idOf = (fileName: string) => itemId(settings.config.idPrefix, fileName);
+        const found = await publishedTexts(
+          storage,
+          objects.keys(),
+          new Set(textless.map(({ fileName }) => idOf(fileName))),
+          request.signal,
+        );
+        for (const { fileName, index, record } of textless) {
+          const text = found.get(idOf(fileName));
+          // Planned again as the record with its text: kept in the archives, its page made again when due.
+          if (text) apply(fileName, planOne(fileName, index, { ...record, text }));
+        }
+      }
       await mapWithConcurrency(pages, concurrency, async ({ fileName, page, record }) => {
         checkTime(step);
         const etag = await put(page);

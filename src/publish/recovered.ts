@@ -8,6 +8,7 @@
 import { calendarDayOf } from '../article/calendar.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
+import type { EntryText } from '../feed/items.js';
 import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, GONE_SEED, laterEditsDropped } from './manifest.js';
 import { textFromSeed } from './plan.js';
 import { newerFirst } from './ranking.js';
@@ -91,6 +92,47 @@ export async function recoverSite(
     }
   }
   return { articles: recovered, archives, laterEdits };
+}
+
+/**
+ * The last good text of published articles, by item id, as the JSON feeds carry it: for a seed
+ * that no longer parses (or cannot be read) whose record keeps no text, so that it stays in its
+ * archive and its page can be made again. A JSON item holds the entry text whole (title, lede as
+ * `summary`, body as `content_html`, its own language): read back, it renders the same bytes. An
+ * item that lost its full text to the feeds' size limit (`content_text`) tells too little and is
+ * passed over. feed.json is read first, then the archives from the newest, only until every id is
+ * found; a document that cannot be read or parsed is passed over.
+ */
+export async function publishedTexts(
+  storage: Storage,
+  keys: Iterable<string>,
+  ids: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<Map<string, EntryText>> {
+  const found = new Map<string, EntryText>();
+  const newestFirst = jsonFeedKeys(keys).sort(
+    (a, b) => (archiveDocument(b)?.number ?? Infinity) - (archiveDocument(a)?.number ?? Infinity),
+  );
+  for (const key of newestFirst) {
+    if (found.size === ids.size) break;
+    let items: unknown;
+    try {
+      const object = await storage.get(key, signal ? { signal } : {});
+      items = object && (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      continue;
+    }
+    if (!Array.isArray(items)) continue;
+    for (const item of items as unknown[]) {
+      const { id, title, summary, content_html: html, language } = (item ?? {}) as Record<string, unknown>;
+      if (typeof id !== 'string' || !ids.has(id) || found.has(id)) continue;
+      if (typeof summary !== 'string' || typeof html !== 'string' || (title !== undefined && typeof title !== 'string')) continue;
+      if (language !== undefined && typeof language !== 'string') continue;
+      found.set(id, { title: title ?? '', lede: summary, html, ...(language === undefined ? {} : { language }) });
+    }
+  }
+  return found;
 }
 
 /** What a run says of the edit dates recoverSite dropped, as it says it of a manifest's. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseArticle } from '../../src/article/parse.js';
 import { publish, PublishError } from '../../src/publish/publish.js';
+import { parseManifest } from '../../src/publish/manifest.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { seed, SITE, testFeedConfig, text, THREE_SEEDS, THREE_SLUGS, utf8 } from './support.js';
@@ -508,14 +509,41 @@ describe('publish: a seed that breaks', () => {
     expect(text(site.site.objects.get(PAGE_KEYS[1]!)!.body)).toContain('Harbour Town Gazette');
   });
 
-  it('takes the article out of the feeds and archives when its page is gone and no text is kept to make it again', async () => {
+  it('reads the last good text of an archived article back from its JSON archive when its seed breaks, and makes its page from it', async () => {
     // Prepare: one item a feed, so the oldest article sits in the oldest archive with no text kept.
     const files: Record<string, string> = {};
     for (let day = 1; day <= 5; day++) files[`2026-02-0${day}-note.txt`] = seed(`2026-02-0${day}`, `Note ${day}`, `Paragraph ${day}.`);
     const site = memorySite(files, { now: MARCH_1, config: testFeedConfig({ itemLimit: 1 }) });
     await site.run();
     const oldest = 'articles/2026-02-01-note-1.html';
+    const before = site.snapshot({ withManifest: false });
     await site.writeSeed('2026-02-01-note.txt', 'no header\n');
+
+    // Act
+    const broke = await site.run();
+    await site.site.delete(oldest);
+    const restored = await site.run();
+
+    // Assess: nothing published changed, and the deleted page is made again, as it was.
+    expect(broke.objects.writtenKeys).toEqual([]);
+    expect(broke.rejected).toEqual([expect.objectContaining({ file: '2026-02-01-note.txt', keptPublished: true })]);
+    expect(restored.objects.writtenKeys).toEqual([oldest]);
+    expect(site.snapshot({ withManifest: false })).toEqual(before);
+    expect(parseManifest(site.site.objects.get(MANIFEST)!.body, MARCH_1).manifest.articles['2026-02-01-note.txt']?.text?.title).toBe(
+      'Note 1',
+    );
+  });
+
+  it('takes the article out of the feeds and archives when its page is gone and no text is kept to make it again', async () => {
+    // Prepare: one item a feed, so the oldest article sits in the oldest archive with no text kept,
+    // and its JSON archive gone when its seed breaks, so no text can be read back either.
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 5; day++) files[`2026-02-0${day}-note.txt`] = seed(`2026-02-0${day}`, `Note ${day}`, `Paragraph ${day}.`);
+    const site = memorySite(files, { now: MARCH_1, config: testFeedConfig({ itemLimit: 1 }) });
+    await site.run();
+    const oldest = 'articles/2026-02-01-note-1.html';
+    await site.writeSeed('2026-02-01-note.txt', 'no header\n');
+    await site.site.delete('archive/feed-1.json');
     await site.run();
     await site.site.delete(oldest);
 
