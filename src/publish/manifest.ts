@@ -18,6 +18,12 @@ export interface ObjectRecord {
   /** Hash of everything its bytes and headers were made from. */
   readonly input: string;
   readonly etag: string;
+  /**
+   * An archive document's: hash of its bytes and headers as written. Made again for a setting
+   * that changes another format's documents only (`ttlMinutes` is RSS's), it is not written
+   * again when this is what it was.
+   */
+  readonly output?: string;
 }
 
 export interface Rejection {
@@ -222,7 +228,10 @@ function legacyArticles(
   return later === undefined ? { articles: legacy } : { articles: legacy, later };
 }
 
-const OBJECT_RECORD = v.object({ input: v.string(), etag: v.string() }) satisfies v.GenericSchema<unknown, ObjectRecord>;
+const OBJECT_RECORD = v.object({ input: v.string(), etag: v.string(), output: v.optional(v.string()) }) satisfies v.GenericSchema<
+  unknown,
+  ObjectRecord
+>;
 
 // As Date.prototype.toISOString writes it, which is how a run records its instants: past year 9999
 // (a draft held until 9999-12-31 in a zone behind UTC is due in year 10000) that is "+010000-…",

@@ -74,6 +74,13 @@ export interface PlannedPut {
   readonly input: string;
   /** Default: the run's Cache-Control. */
   readonly cacheControl?: string;
+  /** An archive document's hash of its bytes and headers (ObjectRecord.output). */
+  readonly output?: string;
+  /**
+   * The ETag under which the bucket already holds these bytes and headers, as the manifest
+   * recorded them: the object is recorded anew, not written again.
+   */
+  readonly heldAs?: string;
 }
 
 /**
@@ -499,7 +506,7 @@ export interface SitePlan {
   /** Whether the next manifest can differ from the previous one in more than its records. */
   readonly digestsChanged: boolean;
   /** The next manifest, once the run's writes (the archives written as well) have their ETags. */
-  manifest(etags: ReadonlyMap<string, string>, archivePuts: readonly Pick<PlannedPut, 'key' | 'input'>[]): Manifest;
+  manifest(etags: ReadonlyMap<string, string>, archivePuts: readonly Pick<PlannedPut, 'key' | 'input' | 'output'>[]): Manifest;
 }
 
 export interface SiteInput {
@@ -642,18 +649,25 @@ export function planSite(input: SiteInput): SitePlan {
       }),
     );
     const keys = archiveKeys(page.number);
+    // A document made again with the bytes and headers its record says it was written with is
+    // not written again (a setting that changes another format's documents only, as
+    // `ttlMinutes` changes RSS's), while all three are as recorded in the bucket. With one of
+    // them missing or altered there, some run's writes went unrecorded (one that failed, or lost
+    // a race), and a listing tells no headers: all three are written.
+    const intact = Object.values(keys).every((key) => {
+      const before = previous.objects[key];
+      return before !== undefined && objects.get(key)?.etag === before.etag;
+    });
     for (const [format, contentType] of [
       ['rss', CONTENT_TYPES.rss],
       ['atom', CONTENT_TYPES.atom],
       ['json', CONTENT_TYPES.json],
     ] as const) {
-      archivePuts.push({
-        key: keys[format],
-        body: Buffer.from(documents[format], 'utf8'),
-        contentType,
-        input,
-        cacheControl: page.cacheControl,
-      });
+      const body = Buffer.from(documents[format], 'utf8');
+      const output = digest(contentType, page.cacheControl, body);
+      const before = previous.objects[keys[format]];
+      const held = !force && intact && before?.output === output ? { heldAs: before.etag } : {};
+      archivePuts.push({ key: keys[format], body, contentType, input, cacheControl: page.cacheControl, output, ...held });
     }
     return archivePuts;
   };
@@ -734,7 +748,7 @@ export function planSite(input: SiteInput): SitePlan {
       const objectsAfter: Record<string, ObjectRecord> = { ...archiveRecords, ...siteRecords };
       for (const put of [...archivePuts, ...puts]) {
         const etag = etags.get(put.key);
-        if (etag !== undefined) objectsAfter[put.key] = { input: put.input, etag };
+        if (etag !== undefined) objectsAfter[put.key] = put.output === undefined ? { input: put.input, etag } : { input: put.input, etag, output: put.output };
       }
       // A run that stopped before writing them all keeps the records of the objects it did not
       // write: the bucket still holds what they describe, so the next run rewrites only what

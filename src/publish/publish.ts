@@ -324,6 +324,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   if (recovered) for (const { slug } of recovered.values()) usedSlugs.add(slug);
 
   const put = async (object: PlannedPut): Promise<string> => {
+    // Held by the bucket as the manifest recorded it (PlannedPut.heldAs): recorded anew, not written again.
+    if (object.heldAs !== undefined) {
+      keptKeys.push(object.key);
+      etags.set(object.key, object.heldAs);
+      return object.heldAs;
+    }
     // Asked only of an object listed at the size it would be written at (the others differ
     // anyway), and not at all of a storage that cannot tell: no wait before a bucket's put.
     const mayHold = !force && storage.heldAs !== undefined && objects.get(object.key)?.size === object.body.byteLength;
@@ -508,7 +514,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   };
   const deletedKeys: string[] = [];
   // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
-  const archivePuts: Pick<PlannedPut, 'key' | 'input'>[] = [];
+  const archivePuts: Pick<PlannedPut, 'key' | 'input' | 'output'>[] = [];
 
   let site: SitePlan;
   let sitePlanned = false;
@@ -626,7 +632,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       });
       read += lacking.length;
       for (const object of site.renderArchive(job, texts, leftOut)) {
-        archivePuts.push({ key: object.key, input: object.input });
+        archivePuts.push({ key: object.key, input: object.input, ...(object.output === undefined ? {} : { output: object.output }) });
         await put(object);
       }
       if (job.number !== site.archiveCount) for (const fileName of lacking) texts.delete(fileName);
