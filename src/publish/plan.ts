@@ -748,7 +748,8 @@ export function planSite(input: SiteInput): SitePlan {
       const objectsAfter: Record<string, ObjectRecord> = { ...archiveRecords, ...siteRecords };
       for (const put of [...archivePuts, ...puts]) {
         const etag = etags.get(put.key);
-        if (etag !== undefined) objectsAfter[put.key] = put.output === undefined ? { input: put.input, etag } : { input: put.input, etag, output: put.output };
+        if (etag !== undefined)
+          objectsAfter[put.key] = put.output === undefined ? { input: put.input, etag } : { input: put.input, etag, output: put.output };
       }
       // A run that stopped before writing them all keeps the records of the objects it did not
       // write: the bucket still holds what they describe, so the next run rewrites only what

@@ -88,7 +88,11 @@ describe('a broken seed kept through other changes', () => {
     await s.run();
     await s.writeSeed(fileOf(0), contentOf(0, 'Good text 0, edited.'));
     const before = s.snapshot({ withManifest: false });
-    const denied = refusingRead(s, fileOf(0), () => new StorageError('get', fileOf(0), { cause: Object.assign(new Error('denied'), { code: 'EACCES' }) }));
+    const denied = refusingRead(
+      s,
+      fileOf(0),
+      () => new StorageError('get', fileOf(0), { cause: Object.assign(new Error('denied'), { code: 'EACCES' }) }),
+    );
 
     const summary = await publish({ storage: s.site, seeds: denied.seeds, settings: s.settings, now: () => s.now });
 
