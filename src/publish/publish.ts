@@ -270,11 +270,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
 
   // With the records lost, every article the feeds name was published; after a run that recovered
-  // them and stopped before it finished, the records name only the articles it got to, and the
-  // pages in the bucket tell how many were published.
+  // them and stopped before it finished, the pages in the bucket tell how many were published:
+  // pages as the publisher names them (`articles/<slug>.html`), not the photos or folders someone
+  // keeps beside them, which would make a share of them look smaller.
   const publishedBefore =
     recovered !== undefined || holdsRecoveredRecords(previous.articles)
-      ? Math.max(recovered?.size ?? 0, [...objects.keys()].filter((key) => key.startsWith(ARTICLES_PREFIX)).length)
+      ? Math.max(recovered?.size ?? 0, [...objects.keys()].filter(isPageKey).length)
       : undefined;
   const refusal = unpublishGuard(seeds, previous, settings.maxUnpublishShare, publishedBefore);
   if (refusal && !force) throw new PublishError(refusal, { dryRun, force, warnings }, { refused: true });
@@ -909,6 +910,11 @@ function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly st
     writtenKeys: [...writtenKeys],
     deletedKeys: [...deletedKeys],
   };
+}
+
+/** A key as the publisher names an article's page. */
+function isPageKey(key: string): boolean {
+  return key.startsWith(ARTICLES_PREFIX) && key.endsWith('.html') && !key.includes('/', ARTICLES_PREFIX.length);
 }
 
 /**
