@@ -2,11 +2,12 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isEntryPoint } from './entry-point.js';
+import { exitWhenWritten, isEntryPoint } from './entry-point.js';
 import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
 import { parseCalendarDate } from './article/calendar.js';
 import { formatArticleError } from './article/types.js';
+import { printableName } from './text/printable.js';
 import { ConfigError, configWarnings, loadCacheControl, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { oversizeSeed, type PlanSettings } from './publish/plan.js';
@@ -188,7 +189,7 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   if (!(await seedsFolderExists(seedsDir, io))) return 2;
   // Over MAX_SEED_BYTES: refused from its size, as build refuses it, and not read.
   const { files, skipped, tooLarge, unreadable } = await readSeedFolderReporting(seedsDir, { maxBytes: limits.seedBytes });
-  for (const entry of skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
+  for (const entry of skipped) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
   const refused = [
@@ -247,15 +248,17 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     summary = await publish(deps, { force: args.force, dryRun: args.dryRun });
   } catch (error) {
     if (!(error instanceof PublishError)) throw error;
-    for (const bad of error.summary?.rejected ?? []) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+    for (const bad of error.summary?.rejected ?? []) io.stderr(`${printableName(bad.file)}:${bad.line}: ${bad.reason}`);
     io.stderr(error.message);
     if (error.refused) io.stderr('To publish it anyway: the same build with --force');
     return 1;
   }
   for (const bad of summary.rejected)
-    io.stderr(`${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`);
-  for (const entry of summary.held) io.stderr(`${entry.file}: held until ${entry.date}`);
-  for (const entry of summary.skipped) io.stderr(`${entry.file}: skipped: ${entry.reason}`);
+    io.stderr(
+      `${printableName(bad.file)}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
+    );
+  for (const entry of summary.held) io.stderr(`${printableName(entry.file)}: held until ${entry.date}`);
+  for (const entry of summary.skipped) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
   for (const warning of summary.warnings) io.stderr(warning);
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
@@ -283,10 +286,10 @@ if (isEntryPoint(import.meta.url)) {
     cwd: process.cwd(),
     now: () => new Date(),
   }).then(
-    (code) => process.exit(code),
+    (code) => exitWhenWritten(code),
     (error: unknown) => {
       console.error(describeError(error));
-      process.exit(1);
+      exitWhenWritten(1);
     },
   );
 }

@@ -1,3 +1,5 @@
+import { printableName } from '../text/printable.js';
+
 /** A calendar day as written in the seed header: `YYYY-MM-DD`, already checked to exist. */
 export interface CalendarDate {
   readonly year: number;
@@ -64,5 +66,5 @@ export interface ArticleError {
 export type ParseResult = { readonly ok: true; readonly article: Article } | { readonly ok: false; readonly error: ArticleError };
 
 export function formatArticleError(error: ArticleError): string {
-  return `${error.fileName}:${error.line}: ${error.reason}`;
+  return `${printableName(error.fileName)}:${error.line}: ${error.reason}`;
 }

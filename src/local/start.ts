@@ -9,7 +9,8 @@ import os from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isEntryPoint } from '../entry-point.js';
+import { exitWhenWritten, isEntryPoint } from '../entry-point.js';
+import { printableName } from '../text/printable.js';
 import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
@@ -204,7 +205,7 @@ function localPublisher(options: {
 /** What a run that could not publish says: the seeds it refused, the reason, and how to force a refused run. */
 function reportFailure(error: unknown, io: Pick<StartIo, 'stderr'>, forceCommand: string): void {
   if (error instanceof PublishError && error.summary?.rejected) {
-    for (const bad of error.summary.rejected) io.stderr(`${bad.file}:${bad.line}: ${bad.reason}`);
+    for (const bad of error.summary.rejected) io.stderr(`${printableName(bad.file)}:${bad.line}: ${bad.reason}`);
   }
   io.stderr(error instanceof ConfigError || error instanceof PublishError ? error.message : String((error as Error).stack ?? error));
   if (error instanceof PublishError && error.refused) io.stderr(`To publish it anyway: ${forceCommand}`);
@@ -228,10 +229,11 @@ function reportProblems(summary: PublishSummary, io: Pick<StartIo, 'stderr'>): v
 function problemLines(summary: PublishSummary): string[] {
   return [
     ...summary.rejected.map(
-      (bad) => `${bad.file}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
+      (bad) =>
+        `${printableName(bad.file)}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
     ),
-    ...summary.held.map((held) => `${held.file}: held until ${held.date}`),
-    ...summary.skipped.map((entry) => `${entry.file}: skipped: ${entry.reason}`),
+    ...summary.held.map((held) => `${printableName(held.file)}: held until ${held.date}`),
+    ...summary.skipped.map((entry) => `${printableName(entry.file)}: skipped: ${entry.reason}`),
     ...summary.warnings,
   ];
 }
@@ -315,13 +317,14 @@ if (isEntryPoint(import.meta.url)) {
   const { code, started, once } = await startLocal(process.argv.slice(2), io);
   if (!started || once) {
     await started?.server.close();
-    process.exit(code);
+    exitWhenWritten(code);
+  } else {
+    serving = true;
+    // Watching before saying so: a change saved right after the line below is republished.
+    if (started.watch) {
+      republishOnChange(started, io);
+      io.stdout(`Changes to ${started.seedsDir} and ${started.configFile} are republished as they are saved.`);
+    }
+    io.stdout('Serving until Ctrl-C.');
   }
-  serving = true;
-  // Watching before saying so: a change saved right after the line below is republished.
-  if (started.watch) {
-    republishOnChange(started, io);
-    io.stdout(`Changes to ${started.seedsDir} and ${started.configFile} are republished as they are saved.`);
-  }
-  io.stdout('Serving until Ctrl-C.');
 }

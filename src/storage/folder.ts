@@ -50,6 +50,8 @@ const LEFTOVER_TEMP_MS = 10_000;
 export class FolderStorage implements Storage {
   /** Folders known to exist, so a put of many pages into one folder creates it once. */
   private readonly folders = new Set<string>();
+  /** Folders under the root checked to be no symbolic link (path). */
+  private readonly realFolders = new Set<string>();
   /** Temp files the listings came across: written by a process killed part way, or in flight. */
   private readonly tempFiles = new Set<string>();
 
@@ -220,7 +222,22 @@ export class FolderStorage implements Storage {
 
   private path(operation: StorageOperation, key: string): string {
     assertSafeKey(operation, key, key);
-    return join(this.root, ...key.split('/'));
+    const segments = key.split('/');
+    // A folder of the key that is a symbolic link would take the write, the read or the delete
+    // somewhere else: into the seeds folder, with `articles` linked to it. Listings never follow
+    // one (walk), and neither does anything else.
+    let folder = this.root;
+    for (const segment of segments.slice(0, -1)) {
+      folder = join(folder, segment);
+      if (this.realFolders.has(folder)) continue;
+      const info = lstatSync(folder, { throwIfNoEntry: false });
+      if (info?.isSymbolicLink()) {
+        throw new StorageError(operation, key, { cause: new Error(`${folder} is a symbolic link, which the site folder does not follow`) });
+      }
+      // A folder still to be made is checked again next time: it is made a real one by this run.
+      if (info !== undefined) this.realFolders.add(folder);
+    }
+    return join(this.root, ...segments);
   }
 
   /**
