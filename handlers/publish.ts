@@ -95,22 +95,24 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
       return result;
     } catch (error) {
       const notes = [...runtime.warnings(), ...ignoredNotes(request?.ignored)];
+      const summary = {
+        ...(error instanceof PublishError && error.summary ? error.summary : {}),
+        ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
+      };
       const line = {
         message: error instanceof Error ? error.message : String(error),
         ...(request ? { trigger: request.trigger } : {}),
         ...(request?.ignored ? { ignored: request.ignored } : {}),
-        ...forLog({
-          ...(error instanceof PublishError && error.summary ? error.summary : {}),
-          ...(notes.length > 0 ? { warnings: [...notes, ...((error instanceof PublishError && error.summary?.warnings) || [])] } : {}),
-          durationMs: Math.round(performance.now() - started),
-        }),
+        // Refused by the unpublish guard: how an operator overrides it here, not the CLI's flag.
+        ...(error instanceof PublishError && error.refused ? { toPublishAnyway: FORCE_ON_LAMBDA } : {}),
+        ...forLog({ ...summary, durationMs: Math.round(performance.now() - started) }),
       };
       // Stopped by the deadline with its progress saved: more work than one run has time for,
       // not a fault. Returned, so Lambda neither retries it nor counts an error (no alarm, nothing
-      // in the dead-letter queue); the next scheduled run carries on.
+      // in the dead-letter queue); the next scheduled run carries on. With every warning its line has.
       if (error instanceof PublishError && error.carriesOn) {
         logger.warn({ ...line, stopped: true });
-        return { ...error.summary, stopped: error.message };
+        return { ...summary, stopped: error.message };
       }
       // Thrown on: Lambda's retries, the failure destination and the error alarm all see it.
       logger.error(line);
@@ -121,6 +123,9 @@ export function createHandler(env: Env, overrides: Partial<PublishDependencies> 
     }
   };
 }
+
+/** What a refusal by the unpublish guard says to do, on the Lambda, when the unpublishing is intended. */
+export const FORCE_ON_LAMBDA = 'npm run republish, or invoke the function with the payload {"force":true}';
 
 /** What a run stopped by its deadline after saving its progress returns: as much of the summary as it got to. */
 export type StoppedRun = Partial<PublishSummary> & {
