@@ -431,12 +431,10 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       if (textless.length > 0) {
         checkTime(step);
         const idOf = (fileName: string) => itemId(settings.config.idPrefix, fileName);
-        const found = await publishedTexts(
-          storage,
-          objects.keys(),
-          new Set(textless.map(({ fileName }) => idOf(fileName))),
-          request.signal,
-        );
+        // Only documents the bucket holds as this publisher wrote them: a feed edited behind its
+        // back is no last good version.
+        const asWritten = [...objects.values()].filter(({ key, etag }) => previous.objects[key]?.etag === etag).map(({ key }) => key);
+        const found = await publishedTexts(storage, asWritten, new Set(textless.map(({ fileName }) => idOf(fileName))), request.signal);
         for (const { fileName, index, record } of textless) {
           const text = found.get(idOf(fileName));
           // Planned again as the record with its text: kept in the archives, its page made again when due.

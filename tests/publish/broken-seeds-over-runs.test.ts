@@ -83,6 +83,22 @@ describe('a broken seed kept through other changes', () => {
     expect(jsonDocsWith(s, 'Good text 0.')).toEqual(['archive/feed-1.json']);
   });
 
+  it('archived: a JSON archive edited behind the publisher’s back is not taken for its last good text', async () => {
+    const s = siteOf(notes(0, 10), 3);
+    await s.run();
+    const archive = s.site.objects.get('archive/feed-1.json')!;
+    await s.site.put('archive/feed-1.json', Buffer.from(text(archive.body).replace('Good text 0.', 'Planted text 0.')), {
+      contentType: archive.contentType ?? 'application/json',
+    });
+    await s.writeSeed(fileOf(0), BROKEN);
+
+    const summary = await s.run();
+
+    expect(summary.rejected).toEqual([expect.objectContaining({ file: fileOf(0) })]);
+    expect(Object.values(s.snapshot()).some((body) => body.includes('Planted text 0.'))).toBe(false);
+    expect(s.snapshot()[pageOf(0)]).toContain('Good text 0.');
+  });
+
   it('archived, then unreadable (no read permission): it stays in its archive and nothing published changes', async () => {
     const s = siteOf(notes(0, 10), 3);
     await s.run();
