@@ -11,14 +11,30 @@ export function isEntryPoint(moduleUrl: string): boolean {
 /**
  * Exits with `code` once what was written to stdout and stderr has left the process. Writes to a
  * pipe (`cli validate | grep`, a CI log) are queued, and `process.exit` at once would cut them:
- * a validation of 3,000 bad seeds reached the pipe as a few hundred lines.
+ * a validation of 3,000 bad seeds reached the pipe as a few hundred lines. Output that could not
+ * be written (a full disk: `> /dev/full`) turns a success into exit code 1, said on stderr; a
+ * reader that stopped reading (`| head -1`, EPIPE) is no failure.
  */
 export function exitWhenWritten(code: number): void {
+  let lost: Error | undefined;
+  const failed = (error: NodeJS.ErrnoException | null | undefined) => {
+    if (error && error.code !== 'EPIPE') lost ??= error;
+  };
+  // Listened to, so that a failed write is no uncaught error event.
+  process.stdout.on('error', failed);
+  process.stderr.on('error', () => {});
+  const exit = () => {
+    if (lost === undefined || code !== 0) process.exit(code);
+    process.stderr.write(`the output could not be written: ${lost.message}\n`, () => process.exit(1));
+  };
   process.exitCode = code;
   let pending = 2;
   const written = () => {
-    if (--pending === 0) process.exit(code);
+    if (--pending === 0) exit();
   };
-  process.stdout.write('', written);
+  process.stdout.write('', (error) => {
+    failed(error);
+    written();
+  });
   process.stderr.write('', written);
 }

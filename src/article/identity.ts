@@ -1,5 +1,6 @@
 /** What names an article for good: its item id (from the file name) and its page slug. */
 import { compareStrings, inOrder } from '../text/order.js';
+import { printableName } from '../text/printable.js';
 import type { Article } from './types.js';
 
 /**
@@ -47,12 +48,14 @@ export function collisionReason(first: string, fileName?: string): string {
   const spelled = lookAlike
     ? ` (the two names differ only in how they are encoded: ${escapedName(first)} and ${escapedName(fileName)})`
     : '';
-  return `has the same item id as ${first}${spelled} (ids come from the file name, compared without letter case of ".txt" and in one Unicode form); ${first} is published, rename this file to publish it too`;
+  const named = printableName(first);
+  return `has the same item id as ${named}${spelled} (ids come from the file name, compared without letter case of ".txt" and in one Unicode form); ${named} is published, rename this file to publish it too`;
 }
 
-/** A file name with every character outside ASCII as `\u{…}`, so that look-alike names can be told apart. */
+/** A file name with every character outside printable ASCII (and `"`, `\`) as `\u{…}`, so that look-alike names can be told apart. */
 function escapedName(name: string): string {
-  return `"${[...name].map((char) => (char.charCodeAt(0) < 0x80 ? char : `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`)).join('')}"`;
+  const plain = (char: string) => char >= ' ' && char <= '~' && char !== '"' && char !== '\\';
+  return `"${[...name].map((char) => (plain(char) ? char : `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`)).join('')}"`;
 }
 
 /** The feed's own permanent id (Atom `<id>`), beside the article ids. */

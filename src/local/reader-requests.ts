@@ -156,11 +156,30 @@ function byteRange(header: string, size: number): { start: number; end: number }
 function rangeHolds(ifRange: string, etag: string, modified: number): boolean {
   if (ifRange === '') return true;
   if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return !ifRange.startsWith('W/') && ifRange === etag;
-  return Date.parse(ifRange) === modified;
+  return httpDate(ifRange) === modified;
 }
 
+/**
+ * An HTTP-date (RFC 9110 5.6.7) in milliseconds, or NaN: the IMF-fixdate, or one of the two
+ * obsolete forms a recipient must still read. Anything else (`3000`, an ISO date) is no date, and
+ * a condition made of it is ignored, where Date.parse would read a year into it.
+ */
+function httpDate(value: string): number {
+  const text = value.trim();
+  // asctime's form names no zone, and is in GMT as the others are (Date.parse would take the machine's).
+  if (ASCTIME.test(text)) return Date.parse(`${text} GMT`);
+  return HTTP_DATE.some((form) => form.test(text)) ? Date.parse(text) : Number.NaN;
+}
+
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const HTTP_DATE = [
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`),
+];
+const ASCTIME = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`);
+
 function modifiedAfter(modified: number, since: string): boolean {
-  const time = Date.parse(since);
+  const time = httpDate(since);
   return !Number.isNaN(time) && !Number.isNaN(modified) && modified > time;
 }
 
@@ -224,8 +243,7 @@ async function exists(ctx: ReaderContext, bucket: string, key: string): Promise<
  */
 function notModified(ifNoneMatch: string, ifModifiedSince: string, response: { get(header: string): string }): boolean {
   if (ifNoneMatch !== '') return matchesWeakly(ifNoneMatch, response.get('etag'));
-  if (ifModifiedSince === '') return false;
-  const since = Date.parse(ifModifiedSince);
+  const since = httpDate(ifModifiedSince);
   const modified = Date.parse(response.get('last-modified'));
   return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
 }

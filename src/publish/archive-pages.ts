@@ -104,6 +104,6 @@ function compareToEnd(entry: Ranked, [day, fileName]: ArchiveEnd): number {
  * setting is a plain `max-age`. Any other setting (`no-store`, `no-cache`, `private`) says what
  * the site wants of every object, and a full archive gets it too.
  */
-function fullArchiveCacheControl(setting: string): string {
+export function fullArchiveCacheControl(setting: string): string {
   return /^max-age=\d+$/.test(setting.trim()) ? ARCHIVE_CACHE_CONTROL : setting;
 }

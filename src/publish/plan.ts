@@ -27,6 +27,7 @@ import { indexPage } from '../site/index-page.js';
 import { FEED_STYLESHEET } from '../site/feed-style.js';
 import { notFoundPage } from '../site/not-found-page.js';
 import type { ListedObject } from '../storage/storage.js';
+import { printableName } from '../text/printable.js';
 import { type ArchivePage, archivePages } from './archive-pages.js';
 import { isRanked, newerFirst, type Ranked, rankPublished } from './ranking.js';
 import {
@@ -251,7 +252,8 @@ function refusal({ published, leaving }: Leaving, maxShare: number, why: (names:
 
 /** Up to three names, and how many more. */
 export function preview(names: readonly string[]): string {
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  const shown = names.slice(0, 3).map(printableName).join(', ');
+  return names.length <= 3 ? shown : `${shown} and ${names.length - 3} more`;
 }
 
 /** Hash of everything an article page is made from: a change to anything else leaves the page alone. */

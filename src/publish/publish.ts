@@ -6,7 +6,7 @@
  * set, the WebSub notification of the feeds that changed. A run that lists the seeds and the
  * site exactly as the last complete run left them stops after the listings (settled.ts).
  */
-import { collisionReason, idCollisions, itemId } from '../article/identity.js';
+import { collisionReason, idCollisions } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
@@ -14,7 +14,9 @@ import { articlePath, publishedInstant } from '../feed/items.js';
 import { describeError } from '../errors.js';
 import { PreconditionFailedError, type ListedObject, type PutOptions, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { fullArchiveCacheControl } from './archive-pages.js';
 import {
+  digest,
   MANIFEST_KEY,
   parseManifest,
   readManifestHead,
@@ -22,6 +24,7 @@ import {
   type ArchiveLayout,
   type ArticleRecord,
   type Manifest,
+  type ObjectRecord,
   type SettledState,
   type SettledSummary,
 } from './manifest.js';
@@ -363,9 +366,34 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     return etag;
   };
 
+  type PagePut = { fileName: string; page: PlannedPut; record: ArticleRecord };
+  /** Takes one seed's plan: its record, its text, its rejection, and its page to write into `pages`. */
+  const apply = (fileName: string, plan: ArticlePlan, pages: PagePut[]) => {
+    if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
+    if (plan.rejection) rejections.set(fileName, plan.rejection);
+    else rejections.delete(fileName);
+    if (plan.text && plan.record.day !== undefined) texts.set(fileName, plan.text);
+    if (!plan.page && !isPublished(plan.record) && isPublished(previous.articles[fileName])) movedAway.add(fileName);
+    else movedAway.delete(fileName);
+    planned.set(fileName, plan.record);
+    if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
+  };
+  const writePages = (pages: readonly PagePut[], step: string) =>
+    mapWithConcurrency(pages, concurrency, async ({ fileName, page, record }) => {
+      checkTime(step);
+      const etag = await put(page);
+      planned.set(fileName, { ...record, page: { input: page.input, etag } });
+    });
+
   /** Reads seeds in batches, plans each, and writes the pages of each batch before reading the next. */
   const readAndPlan = async (fileNames: readonly string[], prune: boolean) => {
     const listing = new Map(seeds.map((seed) => [seed.fileName, seed]));
+    // Published articles refused now whose records keep no text (outside the feeds' items and
+    // the newest archive): their last good text is read back from the JSON feeds once all seeds
+    // are read, in one pass over the documents, and kept. Their records stay as they were until
+    // then: a run stopped meanwhile saves the old ones, and the next run reads those seeds, and
+    // looks, again. Once: a seed refused before and still without text is not looked for again.
+    const textless: { fileName: string; record: ArticleRecord; plan: ArticlePlan }[] = [];
     for (let start = 0; start < fileNames.length; start += BATCH) {
       const step = `reading seeds (${start} of ${fileNames.length} done)`;
       checkTime(step);
@@ -385,12 +413,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         return undefined;
       });
       read += bytes.filter((body) => body !== undefined).length;
-      const pages: { fileName: string; page: PlannedPut; record: ArticleRecord }[] = [];
-      const planOne = (fileName: string, index: number, previousRecord: ArticleRecord | undefined): ArticlePlan => {
+      const pages: PagePut[] = [];
+      batch.forEach((fileName, index) => {
+        const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
         const cannotRead = unreadable.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
-        return tooLarge
+        const plan = tooLarge
           ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
           : cannotRead !== undefined
             ? rejectedArticle(
@@ -408,45 +437,52 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
                 usedSlugs,
                 ...(legacy ? { legacy } : {}),
               });
-      };
-      const apply = (fileName: string, plan: ArticlePlan) => {
-        if (plan.record.slug !== undefined) usedSlugs.add(plan.record.slug);
-        if (plan.rejection) rejections.set(fileName, plan.rejection);
-        else rejections.delete(fileName);
-        if (plan.text && plan.record.day !== undefined) texts.set(fileName, plan.text);
-        if (!plan.page && !isPublished(plan.record) && isPublished(previous.articles[fileName])) movedAway.add(fileName);
-        else movedAway.delete(fileName);
-        planned.set(fileName, plan.record);
-        if (plan.page) pages.push({ fileName, page: plan.page, record: plan.record });
-      };
-      // Published articles refused now whose records keep no text (outside the feeds' items and
-      // the newest archive): their last good text is read back from the JSON feeds, and kept.
-      const textless: { fileName: string; index: number; record: ArticleRecord }[] = [];
-      batch.forEach((fileName, index) => {
-        const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
-        const plan = planOne(fileName, index, previousRecord);
-        apply(fileName, plan);
-        if (plan.rejection && previousRecord && needsTextKept(previousRecord)) textless.push({ fileName, index, record: previousRecord });
+        if (plan.rejection && previousRecord !== undefined && previousRecord.rejected === undefined && needsTextKept(previousRecord)) {
+          textless.push({ fileName, record: previousRecord, plan });
+        } else apply(fileName, plan, pages);
       });
-      if (textless.length > 0) {
-        checkTime(step);
-        const idOf = (fileName: string) => itemId(settings.config.idPrefix, fileName);
-        // Only documents the bucket holds as this publisher wrote them: a feed edited behind its
-        // back is no last good version.
-        const asWritten = [...objects.values()].filter(({ key, etag }) => previous.objects[key]?.etag === etag).map(({ key }) => key);
-        const found = await publishedTexts(storage, asWritten, new Set(textless.map(({ fileName }) => idOf(fileName))), request.signal);
-        for (const { fileName, index, record } of textless) {
-          const text = found.get(idOf(fileName));
-          // Planned again as the record with its text: kept in the archives, its page made again when due.
-          if (text) apply(fileName, planOne(fileName, index, { ...record, text }));
-        }
-      }
-      await mapWithConcurrency(pages, concurrency, async ({ fileName, page, record }) => {
-        checkTime(step);
-        const etag = await put(page);
-        planned.set(fileName, { ...record, page: { input: page.input, etag } });
-      });
+      await writePages(pages, step);
       if (prune) keepNewestTexts(texts, planned, settings);
+    }
+    if (textless.length === 0) return;
+    const step = 'reading back the last good text of refused seeds';
+    checkTime(step);
+    const found = await publishedTexts(
+      storage,
+      objects.keys(),
+      new Map(textless.map(({ fileName, record }) => [fileName, { slug: record.slug!, modified: publishedModified(record, settings) }])),
+      (key, body) => writtenAsRecorded(key, body, previous.objects[key], objects.get(key), settings),
+      request.signal,
+    );
+    const pages: PagePut[] = [];
+    const lost: string[] = [];
+    for (const { fileName, record, plan } of textless) {
+      const text = found.get(fileName);
+      if (text === undefined) {
+        lost.push(fileName);
+        apply(fileName, plan, pages);
+        continue;
+      }
+      // Planned again as the record with its text: kept in the archives, its page made again when due.
+      const listed = objects.get(articlePath(record.slug!));
+      const { tooLarge = false, unreadable: cannotRead = false } = plan.record.rejected ?? {};
+      apply(
+        fileName,
+        rejectedArticle(
+          listing.get(fileName)!,
+          { ...record, text },
+          plan.rejection!,
+          { settings, force, listed },
+          { tooLarge, unreadable: cannotRead },
+        ),
+        pages,
+      );
+    }
+    await writePages(pages, step);
+    if (lost.length > 0) {
+      warnings.push(
+        `${lost.length} refused articles have no text kept, nor in the JSON feeds as last published (cut by MAX_FEED_BYTES, or changed there): their pages stay, but they leave the archives until their seeds are fixed: ${preview(lost)}`,
+      );
     }
   };
 
@@ -908,6 +944,36 @@ function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly st
     writtenKeys: [...writtenKeys],
     deletedKeys: [...deletedKeys],
   };
+}
+
+/** The `date_modified` of an article's JSON item as last published: its edit date, or its publication. */
+function publishedModified(record: ArticleRecord, settings: PlanSettings): string {
+  const published = publishedInstant(record.day!, settings.config);
+  return record.updated !== undefined && Date.parse(record.updated) > published
+    ? new Date(record.updated).toISOString()
+    : new Date(published).toISOString();
+}
+
+/**
+ * Whether a JSON feed or archive holds the bytes this publisher last wrote there: its recorded
+ * hash of bytes and headers (a feed's input, an archive document's output) under either
+ * Cache-Control a JSON document is written with, or, for a record older than that hash, the
+ * ETag it was written under. By its bytes, not its ETag alone: a folder copied or `chmod`ed lists
+ * its files under new signatures.
+ */
+function writtenAsRecorded(
+  key: string,
+  body: Uint8Array,
+  record: ObjectRecord | undefined,
+  listed: ListedObject | undefined,
+  settings: PlanSettings,
+): boolean {
+  if (record === undefined) return false;
+  const hash = key.startsWith(ARCHIVE_PREFIX) ? record.output : record.input;
+  if (hash === undefined) return listed?.etag === record.etag;
+  return [settings.cacheControl, fullArchiveCacheControl(settings.cacheControl)].some(
+    (cacheControl) => digest(CONTENT_TYPES.json, cacheControl, body) === hash,
+  );
 }
 
 /** A key as the publisher names an article's page. */

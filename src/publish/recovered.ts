@@ -94,45 +94,82 @@ export async function recoverSite(
   return { articles: recovered, archives, laterEdits };
 }
 
+/** A published article whose last good text is wanted: its page's slug, and its item's `date_modified` as last published. */
+export interface WantedText {
+  readonly slug: string;
+  readonly modified: string;
+}
+
 /**
- * The last good text of published articles, by item id, as the JSON feeds carry it: for a seed
- * that no longer parses (or cannot be read) whose record keeps no text, so that it stays in its
- * archive and its page can be made again. A JSON item holds the entry text whole (title, lede as
- * `summary`, body as `content_html`, its own language): read back, it renders the same bytes. An
- * item that lost its full text to the feeds' size limit (`content_text`) tells too little and is
- * passed over. feed.json is read first, then the archives from the newest, only until every id is
- * found; a document that cannot be read or parsed is passed over.
+ * The last good text of published articles, by seed file name, as the JSON feeds carry it: for a
+ * seed that no longer parses (or cannot be read) whose record keeps no text, so that it stays in
+ * its archive and its page can be made again. A JSON item holds the entry text whole (title, lede
+ * as `summary`, body as `content_html`, its own language): read back, it renders the same bytes.
+ *
+ * An item is the article's when it links to its page and carries the edit date the record says
+ * was published last (not an older version a run cut short left in an archive); found by its page
+ * rather than its id, which an `idPrefix` changed in the same run would miss. Only documents
+ * `trusted` holds to be as this publisher wrote them are taken (an archive edited behind its back
+ * is no last good version). An item that lost its full text to the feeds' size limit
+ * (`content_text`) tells too little and is passed over. feed.json is read first, then the
+ * archives from the newest, only until every article is found; a document that cannot be read or
+ * parsed is passed over.
  */
 export async function publishedTexts(
   storage: Storage,
   keys: Iterable<string>,
-  ids: ReadonlySet<string>,
+  wanted: ReadonlyMap<string, WantedText>,
+  trusted: (key: string, body: Uint8Array) => boolean,
   signal?: AbortSignal,
 ): Promise<Map<string, EntryText>> {
+  const bySlug = new Map([...wanted].map(([fileName, { slug }]) => [slug, fileName]));
   const found = new Map<string, EntryText>();
   const newestFirst = jsonFeedKeys(keys).sort(
-    (a, b) => (archiveDocument(b)?.number ?? Infinity) - (archiveDocument(a)?.number ?? Infinity),
+    (a, b) => (archiveDocument(b)?.number ?? Number.POSITIVE_INFINITY) - (archiveDocument(a)?.number ?? Number.POSITIVE_INFINITY),
   );
   for (const key of newestFirst) {
-    if (found.size === ids.size) break;
+    if (found.size === wanted.size) break;
     let items: unknown;
     try {
       const object = await storage.get(key, signal ? { signal } : {});
-      items = object && (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
+      if (object === undefined || !trusted(key, object.body)) continue;
+      items = (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
     } catch (error) {
       if (signal?.aborted) throw error;
       continue;
     }
     if (!Array.isArray(items)) continue;
     for (const item of items as unknown[]) {
-      const { id, title, summary, content_html: html, language } = (item ?? {}) as Record<string, unknown>;
-      if (typeof id !== 'string' || !ids.has(id) || found.has(id)) continue;
+      const { url, title, summary, content_html: html, language, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
+      const fileName = typeof url === 'string' ? bySlug.get(pageSlugOf(url) ?? '') : undefined;
+      if (fileName === undefined || found.has(fileName)) continue;
+      if (typeof modified !== 'string' || Number.isNaN(Date.parse(modified))) continue;
+      if (new Date(modified).toISOString() !== wanted.get(fileName)!.modified) continue;
       if (typeof summary !== 'string' || typeof html !== 'string' || (title !== undefined && typeof title !== 'string')) continue;
       if (language !== undefined && typeof language !== 'string') continue;
-      found.set(id, { title: title ?? '', lede: summary, html, ...(language === undefined ? {} : { language }) });
+      found.set(fileName, { title: title ?? '', lede: summary, html, ...(language === undefined ? {} : { language }) });
     }
   }
   return found;
+}
+
+const PAGE_PATH = new RegExp(`/${ARTICLES_PREFIX}([^/]+)\\.html$`);
+
+/** The slug of an article page's URL, whatever site it is under (`…/articles/<slug>.html`), or undefined. */
+function pageSlugOf(url: string): string | undefined {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+  const match = PAGE_PATH.exec(path);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a run says of the edit dates recoverSite dropped, as it says it of a manifest's. */

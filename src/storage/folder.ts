@@ -122,6 +122,12 @@ export class FolderStorage implements Storage {
       if (this.options.requireRoot && !statSync(this.root, { throwIfNoEntry: false })?.isDirectory()) {
         throw new Error(`the folder ${this.root} does not exist`);
       }
+      // A prefix whose folder is a symbolic link lists nothing, as a link met in a walk is not followed.
+      const linked = folder === '' ? undefined : this.linkedFolder(folder.slice(0, -1).split('/'));
+      if (linked !== undefined) {
+        options.skipped?.(folder.slice(0, -1), 'a symbolic link, not a file');
+        return [];
+      }
       this.walk(folder, options.recursive !== false, (key, info) => {
         if (!key.startsWith(prefix)) return;
         // Named so that it could not be read back (get and put refuse it): reported, not listed.
@@ -225,19 +231,29 @@ export class FolderStorage implements Storage {
     const segments = key.split('/');
     // A folder of the key that is a symbolic link would take the write, the read or the delete
     // somewhere else: into the seeds folder, with `articles` linked to it. Listings never follow
-    // one (walk), and neither does anything else.
+    // one (walk, list), and neither does anything else.
+    const linked = this.linkedFolder(segments.slice(0, -1));
+    if (linked !== undefined) {
+      throw new StorageError(operation, key, { cause: new Error(`${linked} is a symbolic link, which the site folder does not follow`) });
+    }
+    return join(this.root, ...segments);
+  }
+
+  /**
+   * The first of these folders under the root that is a symbolic link, or undefined. Each found
+   * a real folder is not asked again while this storage lasts (one run): a folder still to be
+   * made is, as this run makes it a real one.
+   */
+  private linkedFolder(segments: readonly string[]): string | undefined {
     let folder = this.root;
-    for (const segment of segments.slice(0, -1)) {
+    for (const segment of segments) {
       folder = join(folder, segment);
       if (this.realFolders.has(folder)) continue;
       const info = lstatSync(folder, { throwIfNoEntry: false });
-      if (info?.isSymbolicLink()) {
-        throw new StorageError(operation, key, { cause: new Error(`${folder} is a symbolic link, which the site folder does not follow`) });
-      }
-      // A folder still to be made is checked again next time: it is made a real one by this run.
+      if (info?.isSymbolicLink()) return folder;
       if (info !== undefined) this.realFolders.add(folder);
     }
-    return join(this.root, ...segments);
+    return undefined;
   }
 
   /**
