@@ -14,39 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKET, startLocal, type Started, type StartIo } from '../../src/local/start.js';
 import { CONTENT_TYPES } from '../../src/site-files.js';
 import type { TempDir } from '../publish/support.js';
-import { checkout } from './support.js';
+import { checkout, type RawResponse, rawRequest as rawRequestTo } from './support.js';
 
-interface RawResponse {
-  readonly status: number;
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Every byte the server sent after the header block. */
-  readonly body: Buffer;
-}
-
-/** One HTTP/1.1 request on its own connection, the target sent as given. */
-async function rawRequest(
-  port: number,
-  target: string,
-  method = 'GET',
-  headers: Readonly<Record<string, string>> = {},
-): Promise<RawResponse> {
-  const socket = connect(port, '127.0.0.1');
-  const head = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close'];
-  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
-  socket.write(`${head.join('\r\n')}\r\n\r\n`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket) chunks.push(chunk as Buffer);
-  const all = Buffer.concat(chunks);
-  const end = all.indexOf('\r\n\r\n');
-  expect(end, all.toString('latin1')).toBeGreaterThan(0);
-  const [statusLine = '', ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const field of fields) {
-    const colon = field.indexOf(':');
-    parsed[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers: parsed, body: all.subarray(end + 4) };
+/** One raw request to the server on 127.0.0.1 at `port` (support.ts rawRequest). */
+function rawRequest(port: number, target: string, method = 'GET', headers: Readonly<Record<string, string>> = {}): Promise<RawResponse> {
+  return rawRequestTo(`http://127.0.0.1:${port}`, target, method, headers);
 }
 
 /** Whether a TCP connection to host:port is accepted (false when refused or not answered within 2 s). */

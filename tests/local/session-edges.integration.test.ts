@@ -7,7 +7,6 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
@@ -19,35 +18,11 @@ import { fakeIo } from '../helpers/cli-io.js';
 import { buildCliBundle } from '../helpers/cli-process.js';
 import { configFileJson, seedText } from '../helpers/factory.js';
 import { tempDir, type TempDir } from '../publish/support.js';
+import { type RawResponse, rawRequest as rawRequestTo } from './support.js';
 
-interface RawResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-}
-
-/** One HTTP/1.1 request on its own connection, the target sent as given. */
-async function rawRequest(
-  port: number,
-  target: string,
-  method = 'GET',
-  headers: Readonly<Record<string, string>> = {},
-): Promise<RawResponse> {
-  const socket = connect(port, '127.0.0.1');
-  const head = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close'];
-  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
-  socket.write(`${head.join('\r\n')}\r\n\r\n`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket) chunks.push(chunk as Buffer);
-  const all = Buffer.concat(chunks);
-  const end = all.indexOf('\r\n\r\n');
-  const [statusLine = '', ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const field of fields) {
-    const colon = field.indexOf(':');
-    parsed[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers: parsed, body: all.subarray(end + 4) };
+/** One raw request to the server on 127.0.0.1 at `port` (support.ts rawRequest). */
+function rawRequest(port: number, target: string, method = 'GET', headers: Readonly<Record<string, string>> = {}): Promise<RawResponse> {
+  return rawRequestTo(`http://127.0.0.1:${port}`, target, method, headers);
 }
 
 const openFds = () => readdirSync('/proc/self/fd').length;

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/local/data-lock.js';
@@ -20,6 +19,7 @@ import {
   type Launched,
   launchProcess,
   printedUrls,
+  rawRequest,
   serving,
   type StartBundle,
 } from './support.js';
@@ -71,40 +71,6 @@ async function run(cwd: string, args: readonly string[], env: Record<string, str
   const child = launch(cwd, args, env);
   await exitWithin(child, 60_000);
   return child;
-}
-
-interface RawResponse {
-  readonly status: number;
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-}
-
-/** One HTTP/1.1 request, the request target sent exactly as given (no normalising of `..` or `%2F`). */
-async function rawRequest(
-  origin: string,
-  target: string,
-  method = 'GET',
-  headers: Readonly<Record<string, string>> = {},
-  body = '',
-): Promise<RawResponse> {
-  const { hostname, port } = new URL(origin);
-  const socket = connect(Number(port), hostname);
-  const head = [`${method} ${target} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close'];
-  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
-  if (body !== '' || method === 'PUT' || method === 'POST') head.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket) chunks.push(chunk as Buffer);
-  const all = Buffer.concat(chunks);
-  const end = all.indexOf('\r\n\r\n');
-  const [statusLine = '', ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const field of fields) {
-    const colon = field.indexOf(':');
-    parsed[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers: parsed, body: all.subarray(end + 4) };
 }
 
 describe('what a feed reader and a browser get from a running npm start', () => {

@@ -6,7 +6,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,4 +168,43 @@ export async function saveWhole(path: string, content: string | Uint8Array): Pro
   const temp = join(dirname(dirname(path)), `.saving-${randomUUID()}`);
   await writeFile(temp, content);
   await rename(temp, path);
+}
+
+export interface RawResponse {
+  readonly status: number;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Every byte the server sent after the header block. */
+  readonly body: Buffer;
+}
+
+/**
+ * One HTTP/1.1 request on its own connection, the request target sent exactly as given (no
+ * normalising of `//`, `..` or `%2F`), so that a body sent with a 304 or a HEAD answer is seen.
+ */
+export async function rawRequest(
+  origin: string,
+  target: string,
+  method = 'GET',
+  headers: Readonly<Record<string, string>> = {},
+  body = '',
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  const socket = connect(Number(port), hostname);
+  const head = [`${method} ${target} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close'];
+  for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
+  if (body !== '' || method === 'PUT' || method === 'POST') head.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  expect(end, all.toString('latin1')).toBeGreaterThan(0);
+  const [statusLine = '', ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
+  const parsed: Record<string, string> = {};
+  for (const field of fields) {
+    const colon = field.indexOf(':');
+    parsed[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
+  }
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers: parsed, body: all.subarray(end + 4) };
 }

@@ -3,54 +3,22 @@
  * meanwhile (settings, itemLimit, newer articles). All in memory.
  */
 import { describe, expect, it } from 'vitest';
-import { publish, PublishError, type PublishSummary } from '../../src/publish/publish.js';
+import { publish, type PublishSummary } from '../../src/publish/publish.js';
 import { StorageError } from '../../src/storage/storage.js';
 import { seed, testFeedConfig, text } from './support.js';
 import { linkedKeys, memorySite, refusingRead, type Site } from './support-site.js';
-import { bucketState } from './support-runs.js';
+import { BROKEN, contentOf, dayOf, fileOf, jsonDocsWith, notes, pageOf, settingsWith } from './support-broken.js';
+import { bucketState, outcomeOf } from './support-runs.js';
 
 const NOW = new Date('2026-06-01T06:00:00Z');
 const FUTURE = '2026-09-01';
-/** A header with a day not on the calendar: the seed no longer parses. */
-const BROKEN = 'date 2026-02-30 Impossible Day\n\nBroken text.\n';
-
-const dayOf = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
-const fileOf = (n: number) => `${dayOf(n)}-n${n}.txt`;
-const pageOf = (n: number) => `articles/${dayOf(n)}-note-${n}.html`;
-const contentOf = (n: number, body = `Good text ${n}.`) => seed(dayOf(n), `Note ${n}`, body);
-const notes = (from: number, to: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: to - from }, (_, i) => [fileOf(from + i), contentOf(from + i)]));
 
 function siteOf(files: Record<string, string>, itemLimit = 50, maxUnpublishShare = 0.2): Site {
   return memorySite(files, { now: NOW, config: testFeedConfig({ itemLimit }), maxUnpublishShare });
 }
 
-async function outcome(run: Promise<PublishSummary>): Promise<{ summary?: PublishSummary; error?: PublishError }> {
-  try {
-    return { summary: await run };
-  } catch (error) {
-    if (!(error instanceof PublishError)) throw error;
-    return { error };
-  }
-}
-
-/** Every JSON document (the feed and the archives) whose items carry `needle` in their content. */
-function jsonDocsWith(s: Site, needle: string): string[] {
-  const docs: string[] = [];
-  for (const [key, object] of s.site.objects) {
-    if (!(key === 'feed.json' || (key.startsWith('archive/feed-') && key.endsWith('.json')))) continue;
-    const items = (JSON.parse(text(object.body)) as { items: { content_html?: string }[] }).items;
-    for (const item of items) if (item.content_html?.includes(needle)) docs.push(key);
-  }
-  return docs;
-}
-
 const ids = (s: Site, key: string) =>
   (JSON.parse(s.snapshot()[key]!) as { items: { id: string }[] }).items.map((item) => item.id.replace(/^.*articles\//, ''));
-
-const settingsWith = (s: Site, overrides: Record<string, unknown>, siteUrl?: string) => {
-  s.settings = { ...s.settings, config: testFeedConfig(overrides, siteUrl) };
-};
 
 describe('a broken seed kept through other changes', () => {
   it('in the feeds: a title change re-renders its page from the last good text, and it stays in the feeds', async () => {
@@ -308,7 +276,7 @@ describe('the unpublish guard: its base and its count', () => {
     await three.writeSeed(fileOf(7), contentOf(7, 'An edit meanwhile.'));
     await three.writeSeed(fileOf(8), BROKEN);
     const before = bucketState(three.site);
-    const refused = await outcome(three.run());
+    const refused = await outcomeOf(three.run());
     expect(refused.error?.refused).toBe(true);
     expect(refused.error?.message).toMatch(/unpublish 3 of 10 published articles/);
     expect(refused.error?.message).toContain(fileOf(0));
@@ -320,7 +288,7 @@ describe('the unpublish guard: its base and its count', () => {
     const s = await publishedTen(0.2, held);
     for (const n of [0, 1, 2]) await s.deleteSeed(fileOf(n));
 
-    const refused = await outcome(s.run());
+    const refused = await outcomeOf(s.run());
 
     expect(refused.error?.message).toMatch(/unpublish 3 of 10 published/);
   });
@@ -343,12 +311,12 @@ describe('the unpublish guard: its base and its count', () => {
     for (const n of [4, 6]) await s.deleteSeed(fileOf(n));
     const before = bucketState(s.site);
     // Two of ten: allowed (the broken one counts in the base and in the count).
-    const dry = await outcome(s.run({ dryRun: true }));
+    const dry = await outcomeOf(s.run({ dryRun: true }));
     expect(dry.summary?.articles.unpublished).toBe(2);
     expect(bucketState(s.site)).toEqual(before);
     await s.deleteSeed(fileOf(7));
 
-    const refused = await outcome(s.run());
+    const refused = await outcomeOf(s.run());
 
     expect(refused.error?.message).toMatch(/unpublish 3 of 10 published/);
     expect(refused.error?.message).toContain(fileOf(4));
@@ -369,7 +337,7 @@ describe('the unpublish guard: its base and its count', () => {
     await s.run();
     for (let n = 0; n < 29; n++) await s.deleteSeed(fileOf(n));
 
-    const result = await outcome(s.run());
+    const result = await outcomeOf(s.run());
 
     expect(result.error?.message).toBeUndefined();
     expect(result.summary?.articles.unpublished).toBe(29);
@@ -380,7 +348,7 @@ describe('the unpublish guard: its base and its count', () => {
     await s.deleteSeed(fileOf(9));
     const before = bucketState(s.site);
 
-    const refused = await outcome(s.run());
+    const refused = await outcomeOf(s.run());
     expect(refused.error?.message).toMatch(/unpublish 1 of 10 published articles, more than the 0 % allowed/);
     expect(bucketState(s.site)).toEqual(before);
     const forced = await s.run({ force: true });
@@ -429,12 +397,12 @@ describe('a published seed dated in the future', () => {
     const before = s.snapshot({ withManifest: false });
     const all = bucketState(s.site);
 
-    const refused = await outcome(s.run());
+    const refused = await outcomeOf(s.run());
     expect(bucketState(s.site)).toEqual(all);
     expect(refused.error?.refused).toBe(true);
     expect(refused.error?.message).toMatch(/unpublish 3 of 10 published articles/);
     expect(s.snapshot({ withManifest: false })).toEqual(before);
-    const again = await outcome(s.run());
+    const again = await outcomeOf(s.run());
     expect(again.error?.message).toMatch(/unpublish 3 of 10 published articles/);
     const forced = await s.run({ force: true });
     const plain = await s.run();

@@ -8,38 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FolderStorage } from '../../src/storage/folder.js';
-import { publish, PublishError, type PublishSummary } from '../../src/publish/publish.js';
+import { publish } from '../../src/publish/publish.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import type { MemoryStorage } from '../helpers/memory-storage.js';
 import { digest } from '../../src/publish/manifest.js';
 import { seed, testFeedConfig, text } from './support.js';
 import { cloneStorage, MANIFEST, memorySite, refusingRead, type Site } from './support-site.js';
+import { BROKEN, contentOf, dayOf, fileOf, jsonDocsWith, notes, pageOf, settingsWith } from './support-broken.js';
+import { outcomeOf } from './support-runs.js';
 
 const NOW = new Date('2026-06-01T06:00:00Z');
-const BROKEN = 'date 2026-02-30 Impossible Day\n\nBroken text.\n';
-
-const dayOf = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
-const fileOf = (n: number) => `${dayOf(n)}-n${n}.txt`;
-const pageOf = (n: number) => `articles/${dayOf(n)}-note-${n}.html`;
-const contentOf = (n: number, body = `Good text ${n}.`) => seed(dayOf(n), `Note ${n}`, body);
-const notes = (from: number, to: number, body?: (n: number) => string): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: to - from }, (_, i) => [fileOf(from + i), contentOf(from + i, body?.(from + i))]));
 
 function siteOf(files: Record<string, string>, itemLimit = 3, extra: Record<string, unknown> = {}): Site {
   return memorySite(files, { now: NOW, config: testFeedConfig({ itemLimit, ...extra }) });
-}
-
-const settingsWith = (s: Site, overrides: Record<string, unknown>, siteUrl?: string) => {
-  s.settings = { ...s.settings, config: testFeedConfig(overrides, siteUrl) };
-};
-
-async function outcome(run: Promise<PublishSummary>): Promise<{ summary?: PublishSummary; error?: PublishError }> {
-  try {
-    return { summary: await run };
-  } catch (error) {
-    if (!(error instanceof PublishError)) throw error;
-    return { error };
-  }
 }
 
 /** The storage, every call recorded. */
@@ -64,17 +45,6 @@ function counted(storage: Storage): { storage: Storage; gets: string[]; puts: st
       delete: (key, options) => storage.delete(key, options),
     },
   };
-}
-
-/** Every JSON document (feed and archives) whose items carry `needle` in their content_html. */
-function jsonDocsWith(s: Site, needle: string): string[] {
-  const docs: string[] = [];
-  for (const [key, object] of s.site.objects) {
-    if (!(key === 'feed.json' || (key.startsWith('archive/feed-') && key.endsWith('.json')))) continue;
-    const items = (JSON.parse(text(object.body)) as { items: { content_html?: string }[] }).items;
-    for (const item of items) if (item.content_html?.includes(needle)) docs.push(key);
-  }
-  return docs.sort();
 }
 
 const manifestOf = (s: Site) => JSON.parse(s.snapshot()[MANIFEST]!) as { articles: Record<string, { text?: unknown }> };
@@ -123,7 +93,7 @@ describe('the last good text read back from the JSON documents', () => {
     await s.run();
     await s.writeSeed(fileOf(0), contentOf(0, 'Edited text 0.'));
     const stop = stoppingAfterPut(s.site, pageOf(0));
-    const stopped = await outcome(
+    const stopped = await outcomeOf(
       publish({ storage: stop.storage, seeds: s.seeds, settings: s.settings, now: () => s.now }, { signal: stop.signal }),
     );
     expect(stopped.error?.carriesOn).toBe(true);
@@ -312,7 +282,7 @@ describe('archive documents not written again when their output is as recorded',
     await s.run();
     settingsWith(s, { itemLimit: 3, ttlMinutes: 15 });
     const stop = stoppingAfterPut(s.site, 'archive/rss-2.xml');
-    const stopped = await outcome(
+    const stopped = await outcomeOf(
       publish({ storage: stop.storage, seeds: s.seeds, settings: s.settings, now: () => s.now }, { signal: stop.signal }),
     );
     expect(stopped.error?.carriesOn).toBe(true);
@@ -344,7 +314,7 @@ describe('archive documents not written again when their output is as recorded',
       put: (key, body, options) => s.site.put(key, body, options),
       delete: (key) => s.site.delete(key),
     };
-    const lost = await outcome(
+    const lost = await outcomeOf(
       publish({
         storage: late,
         seeds: s.seeds,
