@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFrontMayList, EXAMPLE, s3AnswerToCloudFront } from './bucket-policy.js';
 import { listZip, prepareServiceCopy, repoRoot, serverless, type ServiceCopy, type ZipEntry } from './support.js';
-import { ARTICLES_PREFIX, archiveKeys, CONTENT_TYPES } from '../../src/site-files.js';
+import { MANIFEST_KEY } from '../../src/publish/manifest.js';
+import { ARTICLES_PREFIX, archiveKeys, CONTENT_TYPES, SITE_FILES } from '../../src/site-files.js';
 
 // CloudFormation is loosely typed JSON; the assertions below are the type checks.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
@@ -317,7 +318,13 @@ describe('serverless package (offline, no credentials)', () => {
       expect(grants.map((g) => g.action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
       expect(grants.find((g) => g.action === 's3:ListBucket')!.resources).toEqual([bucketArn]);
       expect(grants.find((g) => g.action === 's3:GetObject')!.resources).toEqual([objectsArn]);
-      expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([objectsArn]);
+      // Writes: the site's own files, the pages, the archive documents and the manifest, by name.
+      expect(grants.find((g) => g.action === 's3:PutObject')!.resources).toEqual([
+        ...Object.values(SITE_FILES).map((key) => ({ 'Fn::Join': ['', [bucketArn, `/${key}`]] })),
+        { 'Fn::Join': ['', [bucketArn, `/${ARTICLES_PREFIX}*`]] },
+        ...Object.values(archiveKeys(1)).map((key) => ({ 'Fn::Join': ['', [bucketArn, `/${key.replace('1', '*')}`]] })),
+        { 'Fn::Join': ['', [bucketArn, `/${MANIFEST_KEY}`]] },
+      ]);
       // Unpublishing deletes a page, and an archive that lost a page its documents beyond it: the
       // article pages, and the archive documents by their names (not notes kept under archive/).
       expect(grants.find((g) => g.action === 's3:DeleteObject')!.resources).toEqual([
