@@ -183,6 +183,8 @@ function localPublisher(options: {
     S3_FORCE_PATH_STYLE: 'true',
   };
   let client: S3Client | undefined;
+  // Said again only when they change: a save that changes nothing prints nothing.
+  let warned = '';
   return {
     async publish(request) {
       // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
@@ -193,7 +195,9 @@ function localPublisher(options: {
         throw new ConfigError([`cannot read ${configFile}: ${describeError(error)}`]);
       }
       const config = loadRuntimeConfig(file, env, configFile);
-      for (const warning of configWarnings(config.feed, env)) options.stderr(warning);
+      const warnings = configWarnings(config.feed, env);
+      if (warnings.join('\n') !== warned) for (const warning of warnings) options.stderr(warning);
+      warned = warnings.join('\n');
       // The bucket's settings come from the environment above, the same for every run.
       client ??= bucketClient(config.publish, { region: localS3Region, credentials: localS3Credentials });
       const deps = bucketPublishDependencies({ client, feed: config.feed, publish: config.publish, defaultSeedsDir: seedsDir });
