@@ -1,4 +1,5 @@
 /** Seed text to a typed article: decoding, normalising and classifying each block. */
+import { withoutLegacyControls } from '../text/legacy-chars.js';
 import { stripXmlForbidden } from '../text/xml-chars.js';
 import { parseCalendarDate } from './calendar.js';
 import type { ArticleError, Block, ParseResult } from './types.js';
@@ -45,7 +46,12 @@ export function parseArticle(fileName: string, text: string): ParseResult {
     );
   }
   const bodyFrom = declared ? declared.index + 1 : headerIndex + 1;
-  const blocks = splitBlocks(lines, bodyFrom).map(({ lines: blockLines }) => classifyBlock(blockLines));
+  const blocks = splitBlocks(lines, bodyFrom).flatMap(({ lines: blockLines }) =>
+    // Photo credits on consecutive lines are credits each, not one credit with the next as its place.
+    blockLines.length > 1 && blockLines.every((line) => CREDIT_START.test(trimInvisible(line)))
+      ? blockLines.map((line) => classifyBlock([line]))
+      : [classifyBlock(blockLines)],
+  );
   const ledeBlock = blocks.find((block) => block.kind === 'paragraph') ?? blocks.find((block) => block.kind === 'quotation');
   if (!ledeBlock || (ledeBlock.kind !== 'paragraph' && ledeBlock.kind !== 'quotation')) {
     return fail(headerLine, 'the article has no paragraph after the header line');
@@ -83,7 +89,7 @@ export function decodeSeed(fileName: string, bytes: Uint8Array): { ok: true; tex
  * are split into blocks.
  */
 export function normalizeText(text: string): string {
-  return stripXmlForbidden(text.replace(/^\uFEFF/, ''))
+  return withoutLegacyControls(stripXmlForbidden(text.replace(/^\uFEFF/, '')))
     .replace(/\r\n?/g, '\n')
     .normalize('NFC');
 }
@@ -140,16 +146,29 @@ const HEADING_MAX_CHARS = 80;
 const FINAL_PUNCTUATION = /[.,:;!?…"'\p{Terminal_Punctuation}\p{Pi}\p{Pf}\p{Pe}]$/u;
 /** Quote marks a quotation opens with, in the scripts' own styles: “…”, „…“, «…», »…«, ‚…‘, ‹…›, 「…」, 『…』. */
 const OPENING_QUOTES = /^["“”„«»‘‚‹›「『〝]/u;
+/** An elided decade as smart quotes type it (`‘90s`): an apostrophe, not a quotation opening. */
+const ELIDED_DECADE = /^‘\d{2}s\b/u;
+/** Pictographs, their modifiers and joiners after a heading's last word: "Good news 🎉" is a heading, "Congratulations! 🎉" not. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: joiners and selectors are stripped one by one with the pictographs.
+const TRAILING_EMOJI = /[\s\p{Extended_Pictographic}\p{Emoji_Modifier}\u200D\uFE0F]+$/u;
 // The source is the shortest text before " by " (a host name, or words such as "Wikimedia Commons").
-const PHOTO_CREDIT = /^Photo:\s*(.+?)\s+by\s+(.+?),\s*(https?:\/\/\S+)(?:\s+(.*))?$/isu;
+// A comma or semicolon written after the licence URL, as after the name, is no part of it.
+const PHOTO_CREDIT = /^Photo:\s*(.+?)\s+by\s+(.+?),\s*(https?:\/\/\S+?)[,;]?(?:\s+(.*))?$/isu;
+const CREDIT_START = /^Photo:/i;
 
 /** Longer than any photo credit: a block this long is not tried as one. */
 const PHOTO_CREDIT_MAX_CHARS = 1000;
 
-const INVISIBLE = /\p{Cf}/u;
+/** Runs of format characters (zero-width space, direction marks) and variation selectors (the U+FE0F of an emoji-style ‼️). */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the variation selectors are matched one by one, on purpose.
+const INVISIBLE_RUN = /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+/gu;
+/** What is trimmed from either end of a block before it is told apart: invisible characters and the spaces they hide. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the variation selectors are matched one by one, on purpose.
+const INVISIBLE_OR_SPACE = /[\s\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 
 /**
- * Without invisible characters at either end. A loop, not `/\p{Cf}+$/`, which is tried from
+ * Without invisible characters at either end, nor the spaces they hide (`Is it? \u200B`, a
+ * no-break space before a right-to-left mark). A loop, not `/\p{Cf}+$/`, which is tried from
  * every position of a long run of them: seconds for a paragraph of zero-width spaces.
  */
 function trimInvisible(text: string): string {
@@ -158,13 +177,13 @@ function trimInvisible(text: string): string {
   // By code point: a few invisible characters (the tag characters) lie outside the BMP.
   while (start < end) {
     const char = String.fromCodePoint(text.codePointAt(start)!);
-    if (!INVISIBLE.test(char)) break;
+    if (!INVISIBLE_OR_SPACE.test(char)) break;
     start += char.length;
   }
   while (end > start) {
     const low = text.charCodeAt(end - 1);
     const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? 2 : 1;
-    if (!INVISIBLE.test(text.slice(end - width, end))) break;
+    if (!INVISIBLE_OR_SPACE.test(text.slice(end - width, end))) break;
     end -= width;
   }
   return text.slice(start, end);
@@ -172,7 +191,7 @@ function trimInvisible(text: string): string {
 
 /** The text without the invisible characters (zero-width spaces, direction marks) it may hold. */
 function visible(text: string): string {
-  return text.replace(/\p{Cf}+/gu, '').trim();
+  return text.replace(INVISIBLE_RUN, '').trim();
 }
 
 function classifyBlock(lines: readonly string[]): Block {
@@ -187,9 +206,11 @@ function classifyBlock(lines: readonly string[]): Block {
     return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
   }
   if (/^https?:\/\/\S+$/i.test(shown) && isHttpUrl(shown)) return { kind: 'link', url: shown };
-  if (OPENING_QUOTES.test(shown)) return { kind: 'quotation', text };
-  if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && !FINAL_PUNCTUATION.test(shown) && /\p{L}/u.test(text)) {
-    return { kind: 'heading', text };
+  if (OPENING_QUOTES.test(shown) && !ELIDED_DECADE.test(shown)) return { kind: 'quotation', text };
+  // Short, so the trailing pattern's work stays small.
+  if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && /\p{L}/u.test(text)) {
+    const ended = FINAL_PUNCTUATION.test(shown) || FINAL_PUNCTUATION.test(trimInvisible(shown.replace(TRAILING_EMOJI, '')));
+    if (!ended) return { kind: 'heading', text };
   }
   return { kind: 'paragraph', text };
 }

@@ -630,7 +630,8 @@ async function publishSite(generated: GeneratedSite): Promise<[Phase, Phase]> {
  * README's header, read on its own terms: line 1 is `date YYYY-MM-DD Title` (leading spaces
  * or tabs, several spaces or tabs between), the day exists and the title is not empty. Returns
  * the header's day when the seed's first line is such a header, after the documented
- * normalising (BOM, CRLF/CR, characters XML cannot carry); undefined otherwise.
+ * normalising (BOM, CRLF/CR, characters XML cannot carry, DEL, noncharacters, C1 controls);
+ * undefined otherwise.
  */
 function documentedHeader(seed: GeneratedSeed): { day: string; lang?: { line: number; tag: string } } | undefined {
   const decoded = decodeSeed(seed.fileName, encodeSeed(seed));
@@ -638,12 +639,15 @@ function documentedHeader(seed: GeneratedSeed): { day: string; lang?: { line: nu
   const text = decoded.text
     .replace(/^\uFEFF/, '')
     .replace(new RegExp(XML_FORBIDDEN.source, 'gu'), '')
+    // DEL, the noncharacters and the C1 controls Windows-1252 leaves undefined are dropped too (the others become its characters).
+    .replace(/[\u007F\u0081\u008D\u008F\u0090\u009D\p{Noncharacter_Code_Point}]/gu, '')
     .replace(/\r\n?/g, '\n')
     .normalize('NFC');
   const lines = text.split('\n');
   const header = /^[ \t]*date[ \t]+(\d{4})-(\d{2})-(\d{2})[ \t]+([\s\S]*)$/.exec(lines[0]!);
   // README: a title of invisible characters only counts as empty.
-  if (!header || !/\S/.test(header[4]!.replace(/\p{Cf}/gu, ''))) return undefined;
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the variation selectors are removed one by one, on purpose.
+  if (!header || !/\S/.test(header[4]!.replace(/[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu, ''))) return undefined;
   const [year, month, day] = [Number(header[1]), Number(header[2]), Number(header[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
