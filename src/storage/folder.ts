@@ -14,6 +14,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -90,11 +91,14 @@ export class FolderStorage implements Storage {
     const path = this.path('put', key);
     try {
       if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
-        // Checked, then written: two processes writing one folder at the same instant can both
-        // pass. A folder has one writer in practice (the CLI); S3 enforces the condition itself.
+        // Checked, then written: of two processes replacing one file at the same instant both
+        // can pass. A folder has one writer in practice (the CLI); S3 enforces the condition
+        // itself. A file made where there was none is made in one step, so two first builds
+        // started together cannot both make it (`link` fails when the name exists).
         const current = statIfFile(path);
         const holds = options.ifNoneMatch === '*' ? current === undefined : current !== undefined && fileEtag(current) === options.ifMatch;
         if (!holds) throw new PreconditionFailedError(key, { cause: new Error('the object changed since it was read') });
+        if (options.ifNoneMatch === '*') return { etag: fileEtag(this.writeAtomically(path, body, { exclusive: key })) };
       }
       return { etag: fileEtag(this.writeAtomically(path, body)) };
     } catch (error) {
@@ -260,7 +264,7 @@ export class FolderStorage implements Storage {
    * Readers see the old file or the new one: rename within one directory replaces it in a single
    * step. Returns the file's stat, taken once it is in place, as the next listing will see it.
    */
-  private writeAtomically(path: string, content: Uint8Array): Stats {
+  private writeAtomically(path: string, content: Uint8Array, { exclusive }: { exclusive?: string } = {}): Stats {
     const folder = dirname(path);
     if (!this.folders.has(folder)) {
       mkdirSync(folder, { recursive: true });
@@ -271,8 +275,10 @@ export class FolderStorage implements Storage {
       const fd = openSync(temp, 'wx');
       try {
         for (let written = 0; written < content.byteLength; ) written += writeSync(fd, content, written);
-        renameSync(temp, path);
-        // After the rename, which sets the file's change time that the listing reads.
+        if (exclusive !== undefined && linkedInto(temp, path, exclusive)) rmSync(temp);
+        else renameSync(temp, path);
+        // After the rename (or the link and the temp name's removal), which set the file's
+        // change time that the listing reads.
         return fstatSync(fd);
       } finally {
         closeSync(fd);
@@ -297,6 +303,22 @@ export class FolderStorage implements Storage {
  */
 function fileEtag(info: Stats): string {
   return `"${info.ino.toString(36)}-${Math.round(info.ctimeMs * 1000).toString(36)}-${info.size.toString(36)}"`;
+}
+
+/**
+ * Gives `temp` the name `path` only if no file has it, in one step; false on a file system
+ * without hard links (FAT), where the caller renames instead, after its check.
+ */
+function linkedInto(temp: string, path: string, key: string): boolean {
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new PreconditionFailedError(key, { cause: new Error('another writer made the object first') });
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return false;
+    throw error;
+  }
 }
 
 function nonFileReason(info: Stats): string {

@@ -1,5 +1,5 @@
 /** FolderStorage: bytes, ETags from file times, conditional puts, listings and key safety. */
-import { readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -166,6 +166,28 @@ describe('FolderStorage conditional put', () => {
     expect(text((await storage.get('manifest.json'))!.body)).toBe('{"v":22}');
     // No temp file either: the condition is checked before anything is written.
     expect(await allFiles(root)).toEqual(['manifest.json']);
+  });
+});
+
+describe('FolderStorage create-only put (If-None-Match: *)', () => {
+  it('makes the file in one step that fails when the name exists: a name taken after the check is not replaced', async () => {
+    // Prepare: a name the check sees as no file (a link to nothing), as a file another process
+    // made between this put's check and its write would be.
+    await mkdir(root, { recursive: true });
+    symlinkSync(join(root, 'nowhere.json'), join(root, 'manifest.json'));
+
+    // Act
+    const created = await storage.put('manifest.json', utf8('{"v":1}'), { contentType: 'application/json', ifNoneMatch: '*' }).then(
+      () => 'written',
+      (error: Error) => error.name,
+    );
+    const fresh = await storage.put('fresh.json', utf8('{"v":2}'), { contentType: 'application/json', ifNoneMatch: '*' });
+
+    // Assess: refused as a lost race, the name left as it was, no temp file left; a free name is made, and lists under the ETag the put gave.
+    expect(created).toBe('PreconditionFailedError');
+    expect(lstatSync(join(root, 'manifest.json')).isSymbolicLink()).toBe(true);
+    expect(await allFiles(root)).toEqual(['fresh.json']);
+    expect((await storage.list('')).find((object) => object.key === 'fresh.json')?.etag).toBe(fresh.etag);
   });
 });
 
