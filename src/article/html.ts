@@ -37,7 +37,8 @@ function photoCreditHtml(credit: PhotoCreditBlock): string {
 /** A short name for well-known licence URLs (`CC BY-SA 4.0`), else the URL itself. */
 export function licenseLabel(url: string): string {
   // A ported licence (…/by-sa/3.0/de/) is another licence than the international one: named with its jurisdiction.
-  const cc = /^https?:\/\/creativecommons\.org\/licenses\/([a-z-]+)\/(\d+(?:\.\d+)*)(?:\/([a-z]{2}))?(?=\/|$|[?#])/i.exec(url);
+  const cc =
+    /^https?:\/\/creativecommons\.org\/licenses\/([a-z-]+)\/(\d+(?:\.\d+)*)(?:\/(?!deed|legalcode)([a-z]{2,10}))?(?=\/|$|[?#])/i.exec(url);
   if (cc) return `CC ${cc[1]!.toUpperCase()} ${cc[2]}${cc[3] ? ` ${cc[3].toUpperCase()}` : ''}`;
   const zero = /^https?:\/\/creativecommons\.org\/publicdomain\/zero\/(\d+(?:\.\d+)*)\/?/i.exec(url);
   if (zero) return `CC0 ${zero[1]}`;

@@ -148,13 +148,20 @@ const FINAL_PUNCTUATION = /[.,:;!?…"'\p{Terminal_Punctuation}\p{Pi}\p{Pf}\p{Pe
 const OPENING_QUOTES = /^["“”„«»‘‚‹›「『〝]/u;
 /** An elided decade as smart quotes type it (`‘90s`): an apostrophe, not a quotation opening. */
 const ELIDED_DECADE = /^‘\d{2}s\b/u;
-/** Pictographs, their modifiers and joiners after a heading's last word: "Good news 🎉" is a heading, "Congratulations! 🎉" not. */
+/**
+ * Emoji after a heading's last word: "Good news 🎉" is a heading, "Congratulations! 🎉" not.
+ * Pictographs, their skin tones and joiners, flags (regional indicators), keycaps (`1️⃣`) and
+ * the spaces between them.
+ */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: joiners and selectors are stripped one by one with the pictographs.
-const TRAILING_EMOJI = /[\s\p{Extended_Pictographic}\p{Emoji_Modifier}\u200D\uFE0F]+$/u;
+const EMOJI_PART = /[\s\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u200D\uFE0F\u20E3]/u;
+const KEYCAP_BASE = /[0-9#*]/;
 // The source is the shortest text before " by " (a host name, or words such as "Wikimedia Commons").
 // A comma or semicolon written after the licence URL, as after the name, is no part of it.
-const PHOTO_CREDIT = /^Photo:\s*(.+?)\s+by\s+(.+?),\s*(https?:\/\/\S+?)[,;]?(?:\s+(.*))?$/isu;
+const PHOTO_CREDIT = /^Photo:\s?(.+?)\s+by\s+(.+?),\s?(https?:\/\/\S+?)[,;]?(?:\s+(.*))?$/isu;
 const CREDIT_START = /^Photo:/i;
+/** What every credit has: tried first, so that a line which cannot be one costs no backtracking. */
+const CREDIT_PARTS = /^Photo:.*\sby\s.*,.*https?:\/\//isu;
 
 /** Longer than any photo credit: a block this long is not tried as one. */
 const PHOTO_CREDIT_MAX_CHARS = 1000;
@@ -165,28 +172,47 @@ const INVISIBLE_RUN = /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+/gu;
 /** What is trimmed from either end of a block before it is told apart: invisible characters and the spaces they hide. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the variation selectors are matched one by one, on purpose.
 const INVISIBLE_OR_SPACE = /[\s\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
+/** The same without the variation selectors, which belong to the emoji before them (a credit's place ending in ❤️). */
+const FORMAT_OR_SPACE = /[\s\p{Cf}]/u;
 
 /**
  * Without invisible characters at either end, nor the spaces they hide (`Is it? \u200B`, a
  * no-break space before a right-to-left mark). A loop, not `/\p{Cf}+$/`, which is tried from
  * every position of a long run of them: seconds for a paragraph of zero-width spaces.
  */
-function trimInvisible(text: string): string {
+function trimInvisible(text: string, trimmed: RegExp = INVISIBLE_OR_SPACE): string {
   let start = 0;
   let end = text.length;
   // By code point: a few invisible characters (the tag characters) lie outside the BMP.
   while (start < end) {
     const char = String.fromCodePoint(text.codePointAt(start)!);
-    if (!INVISIBLE_OR_SPACE.test(char)) break;
+    if (!trimmed.test(char)) break;
     start += char.length;
   }
-  while (end > start) {
-    const low = text.charCodeAt(end - 1);
-    const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? 2 : 1;
-    if (!INVISIBLE_OR_SPACE.test(text.slice(end - width, end))) break;
-    end -= width;
-  }
+  while (end > start && trimmed.test(lastCodePoint(text, start, end))) end -= lastCodePoint(text, start, end).length;
   return text.slice(start, end);
+}
+
+/** The code point that ends text.slice(start, end). */
+function lastCodePoint(text: string, start: number, end: number): string {
+  const low = text.charCodeAt(end - 1);
+  return text.slice(low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? end - 2 : end - 1, end);
+}
+
+/** Without the emoji (and spaces) at its end; scanned from the end, so a line costs what its emoji do. */
+function withoutTrailingEmoji(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const char = lastCodePoint(text, 0, end);
+    if (!EMOJI_PART.test(char)) break;
+    end -= char.length;
+    // A keycap is its base (a digit, # or *), a selector maybe, and U+20E3: the base goes with it.
+    if (char === '\u20E3') {
+      if (text[end - 1] === '\uFE0F') end--;
+      if (end > 0 && KEYCAP_BASE.test(text[end - 1]!)) end--;
+    }
+  }
+  return text.slice(0, end);
 }
 
 /** The text without the invisible characters (zero-width spaces, direction marks) it may hold. */
@@ -200,8 +226,11 @@ function classifyBlock(lines: readonly string[]): Block {
   // text) or a zero-width space before a quote does not change what the block is.
   const shown = trimInvisible(text);
   // A credit is one short line; the pattern's two lazy groups would take time that grows with
-  // the square of a long paragraph's length.
-  const credit = atMostChars(shown, PHOTO_CREDIT_MAX_CHARS) ? PHOTO_CREDIT.exec(shown) : null;
+  // the square of a long paragraph's length. Its fields keep an emoji's variation selector, and
+  // its runs of white space (no-break spaces too) are one space, so that no group can trade
+  // spaces with its neighbours.
+  const credited = trimInvisible(text, FORMAT_OR_SPACE).replace(/\s+/gu, ' ');
+  const credit = atMostChars(credited, PHOTO_CREDIT_MAX_CHARS) && CREDIT_PARTS.test(credited) ? PHOTO_CREDIT.exec(credited) : null;
   if (credit && isHttpUrl(credit[3]!)) {
     return { kind: 'photo-credit', source: credit[1]!, author: credit[2]!.trim(), licenseUrl: credit[3]!, place: (credit[4] ?? '').trim() };
   }
@@ -209,7 +238,7 @@ function classifyBlock(lines: readonly string[]): Block {
   if (OPENING_QUOTES.test(shown) && !ELIDED_DECADE.test(shown)) return { kind: 'quotation', text };
   // Short, so the trailing pattern's work stays small.
   if (lines.length === 1 && atMostChars(text, HEADING_MAX_CHARS) && /\p{L}/u.test(text)) {
-    const ended = FINAL_PUNCTUATION.test(shown) || FINAL_PUNCTUATION.test(trimInvisible(shown.replace(TRAILING_EMOJI, '')));
+    const ended = FINAL_PUNCTUATION.test(shown) || FINAL_PUNCTUATION.test(trimInvisible(withoutTrailingEmoji(shown)));
     if (!ended) return { kind: 'heading', text };
   }
   return { kind: 'paragraph', text };
