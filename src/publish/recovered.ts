@@ -62,17 +62,10 @@ export async function recoverSite(
   // A page is one article's: feeds edited so that two items name one page give it to the first.
   const claimed = new Set<string>();
   for (const key of keys) {
-    let items: unknown;
-    try {
-      const object = await storage.get(key, signal ? { signal } : {});
-      items = object && (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      continue;
-    }
-    if (!Array.isArray(items)) continue;
+    const items = await jsonItems(storage, key, signal);
+    if (items === undefined) continue;
     const archive = archiveDocument(key)?.number;
-    for (const item of items as unknown[]) {
+    for (const item of items) {
       const { id, url, title, date_published: published, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
       if (archive !== undefined && typeof id === 'string' && typeof published === 'string' && !Number.isNaN(Date.parse(published))) {
         archives.set(archive, [...(archives.get(archive) ?? []), { id, published }]);
@@ -129,17 +122,9 @@ export async function publishedTexts(
   );
   for (const key of newestFirst) {
     if (found.size === wanted.size) break;
-    let items: unknown;
-    try {
-      const object = await storage.get(key, signal ? { signal } : {});
-      if (object === undefined || !trusted(key, object.body)) continue;
-      items = (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      continue;
-    }
-    if (!Array.isArray(items)) continue;
-    for (const item of items as unknown[]) {
+    const items = await jsonItems(storage, key, signal, trusted);
+    if (items === undefined) continue;
+    for (const item of items) {
       const { url, title, summary, content_html: html, language, date_modified: modified } = (item ?? {}) as Record<string, unknown>;
       const fileName = typeof url === 'string' ? bySlug.get(pageSlugOf(url) ?? '') : undefined;
       if (fileName === undefined || found.has(fileName)) continue;
@@ -151,6 +136,27 @@ export async function publishedTexts(
     }
   }
   return found;
+}
+
+/**
+ * The `items` of the JSON feed under `key`, or undefined when it is missing, cannot be read or
+ * parsed, has no item list, or is not `accepted`. A stop still stops: the signal's abort is thrown.
+ */
+async function jsonItems(
+  storage: Storage,
+  key: string,
+  signal: AbortSignal | undefined,
+  accepted: (key: string, body: Uint8Array) => boolean = () => true,
+): Promise<unknown[] | undefined> {
+  try {
+    const object = await storage.get(key, signal ? { signal } : {});
+    if (object === undefined || !accepted(key, object.body)) return undefined;
+    const items = (JSON.parse(Buffer.from(object.body).toString('utf8')) as { items?: unknown }).items;
+    return Array.isArray(items) ? items : undefined;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return undefined;
+  }
 }
 
 const PAGE_PATH = new RegExp(`/${ARTICLES_PREFIX}([^/]+)\\.html$`);
