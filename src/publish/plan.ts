@@ -85,6 +85,15 @@ export interface PlannedPut {
 }
 
 /**
+ * Hash of an object's bytes and headers as written: the input of the index, the feeds and the
+ * site's other files, and the output of an archive document. A run compares it with the record
+ * to know an object it made again holds what it last wrote.
+ */
+export function writtenHash(contentType: string, cacheControl: string, body: Uint8Array): string {
+  return digest(contentType, cacheControl, body);
+}
+
+/**
  * The article as parsed, not as typed: whitespace or line-ending edits are not changes. The
  * manifest compares it with the last run's to date edits, so a change to what it covers or how
  * would stamp every article as edited: keep it stable (the first manifest version's hash is
@@ -666,7 +675,7 @@ export function planSite(input: SiteInput): SitePlan {
       ['json', CONTENT_TYPES.json],
     ] as const) {
       const body = Buffer.from(documents[format], 'utf8');
-      const output = digest(contentType, page.cacheControl, body);
+      const output = writtenHash(contentType, page.cacheControl, body);
       const before = previous.objects[keys[format]];
       const held = !force && intact && before?.output === output ? { heldAs: before.etag } : {};
       archivePuts.push({ key: keys[format], body, contentType, input, cacheControl: page.cacheControl, output, ...held });
@@ -690,7 +699,7 @@ export function planSite(input: SiteInput): SitePlan {
     const body = Buffer.from(object.text, 'utf8');
     // The index and feeds are small: always rendered, and written when their bytes or headers differ
     // from what the last run wrote (a listing shows no headers: a header edited in the bucket needs force).
-    const objectInput = digest(object.contentType, settings.cacheControl, body);
+    const objectInput = writtenHash(object.contentType, settings.cacheControl, body);
     const before = previous.objects[object.key];
     if (!force && before !== undefined && before.input === objectInput && objects.get(object.key)?.etag === before.etag) {
       unchanged.push(object.key);

@@ -16,7 +16,6 @@ import { PreconditionFailedError, type ListedObject, type PutOptions, type Stora
 import { mapWithConcurrency } from './concurrency.js';
 import { fullArchiveCacheControl } from './archive-pages.js';
 import {
-  digest,
   MANIFEST_KEY,
   parseManifest,
   readManifestHead,
@@ -51,6 +50,7 @@ import {
   type PlanSettings,
   type SeedListing,
   type SitePlan,
+  writtenHash,
 } from './plan.js';
 import { rankPublished } from './ranking.js';
 import {
@@ -972,7 +972,7 @@ function writtenAsRecorded(
   const hash = key.startsWith(ARCHIVE_PREFIX) ? record.output : record.input;
   if (hash === undefined) return listed?.etag === record.etag;
   return [settings.cacheControl, fullArchiveCacheControl(settings.cacheControl)].some(
-    (cacheControl) => digest(CONTENT_TYPES.json, cacheControl, body) === hash,
+    (cacheControl) => writtenHash(CONTENT_TYPES.json, cacheControl, body) === hash,
   );
 }
 
