@@ -78,7 +78,6 @@ export function publishedInstant(day: string, config: Pick<FeedConfig, 'publishT
  * when a published article's text last changed): that is the only way the clock reaches a feed.
  */
 export function publishedArticle(source: EntrySource, config: FeedConfig, published = publishedAt(source.day, config)): PublishedArticle {
-  const updated = source.updated === undefined ? undefined : new Date(source.updated);
   return {
     slug: source.slug,
     day: source.day,
@@ -88,13 +87,19 @@ export function publishedArticle(source: EntrySource, config: FeedConfig, publis
       url: articleUrl(config, source.slug),
       published,
       day: source.day,
-      updated: updated && updated > published ? updated : published,
+      updated: itemUpdated(source.updated, published),
       summary: source.text.lede,
       contentHtml: source.text.html,
       author: config.author,
       ...(source.text.language === undefined ? {} : { language: source.text.language }),
     },
   };
+}
+
+/** An item's `updated` (Atom) and `date_modified` (JSON Feed): its edit date when later than its publication, else that. */
+export function itemUpdated(updated: string | undefined, published: Date): Date {
+  const edited = updated === undefined ? undefined : new Date(updated);
+  return edited && edited > published ? edited : published;
 }
 
 export function feedChannel(config: FeedConfig): FeedChannel {

@@ -10,7 +10,7 @@ import { collisionReason, idCollisions } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
-import { articlePath, publishedInstant } from '../feed/items.js';
+import { articlePath, itemUpdated, publishedInstant } from '../feed/items.js';
 import { describeError } from '../errors.js';
 import { PreconditionFailedError, type ListedObject, type PutOptions, type Storage } from '../storage/storage.js';
 import { mapWithConcurrency } from './concurrency.js';
@@ -946,12 +946,9 @@ function summaryObjects(writtenKeys: readonly string[], deletedKeys: readonly st
   };
 }
 
-/** The `date_modified` of an article's JSON item as last published: its edit date, or its publication. */
+/** The `date_modified` of an article's JSON item as last published. */
 function publishedModified(record: ArticleRecord, settings: PlanSettings): string {
-  const published = publishedInstant(record.day!, settings.config);
-  return record.updated !== undefined && Date.parse(record.updated) > published
-    ? new Date(record.updated).toISOString()
-    : new Date(published).toISOString();
+  return itemUpdated(record.updated, new Date(publishedInstant(record.day!, settings.config))).toISOString();
 }
 
 /**
