@@ -1,28 +1,45 @@
 /**
- * ListObjectsV2 continuation tokens for the embedded s3rver. s3rver 3.7.1 makes and reads
- * them with single DES, which the OpenSSL 3 in Node 20 refuses without
- * `--openssl-legacy-provider`, so every LIST page after the first would answer 500.
+ * ListObjectsV2 pages of the embedded s3rver, as S3 gives them. s3rver 3.7.1 makes and reads
+ * its continuation tokens with single DES, which the OpenSSL 3 in Node 20 refuses without
+ * `--openssl-legacy-provider`, so every LIST page after the first would answer 500; and its
+ * listing is not in S3's order, so a page boundary could repeat or skip keys (listInKeyOrder).
  *
  * Why this route: s3rver's token functions are private to its bucket controller, but its
  * router looks up `getBucket` on the controller's exports on every request. Wrapping that one
  * export in the shared module cache needs no node flag, no edit inside node_modules (so it
- * survives `npm ci`), no global change to `crypto`, and no copy of s3rver's listing code: the
- * wrapper only swaps the token for a start-after key on the way in, and hides the truncation
- * from s3rver (the only case in which it would encrypt) to add its own token on the way out.
- */
+ * survives `npm ci`) and no global change to `crypto`: the wrapper swaps the token for a
+ * start-after key on the way in, lists the page itself (keys from s3rver's file names, each
+ * object's size and ETag from s3rver's own metadata reader), hides the truncation from s3rver
+ * (the only case in which it would encrypt) and adds its own token on the way out. */
+import type { Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 /** The part of s3rver's listing result that paging needs. */
 interface ListResult {
   objects: { key: string }[];
+  commonPrefixes: string[];
   isTruncated: boolean;
 }
 
-interface ListStore {
-  listObjects(bucket: string, options: { startAfter?: string }): Promise<ListResult>;
+interface ListOptions {
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly startAfter?: string;
+  readonly maxKeys?: number;
 }
+
+/** The parts of s3rver's FilesystemStore a listing uses. */
+interface ListStore {
+  listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
+  getBucketPath(bucket: string): string;
+  getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+}
+
+type S3ObjectClass = new (bucket: string, key: string, content: null, metadata: Record<string, string>) => { key: string };
 
 /** The part of a Koa context that s3rver's getBucket reads and writes. */
 interface BucketContext {
@@ -106,12 +123,11 @@ export function installListPagination(): void {
     let nextAfter: string | undefined;
     ctx.store = Object.create(store, {
       listObjects: {
-        value: async (bucket: string, options: { startAfter?: string }): Promise<ListResult> => {
-          const result = await store.listObjects(bucket, options);
+        value: async (bucket: string, options: ListOptions): Promise<ListResult> => {
+          const { result, lastEntry } = await listInKeyOrder(store, bucket, options);
           if (!result.isTruncated) return result;
-          // The next page starts after the last key of this one. If every key of a full page
-          // vanished while it was listed, asking again from the same place still moves on.
-          nextAfter = result.objects.at(-1)?.key ?? options.startAfter ?? '';
+          // The next page starts after the last key (or common prefix) of this one.
+          nextAfter = lastEntry;
           return { ...result, isTruncated: false };
         },
       },
@@ -138,4 +154,94 @@ export function installListPagination(): void {
   };
   getBucket[wrapped] = true;
   controller.getBucket = getBucket;
+}
+
+/** s3rver keeps an object's bytes in a file named after the key's last part with this suffix. */
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/** S3's listing order: UTF-8 bytes. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * One ListObjectsV2 page in S3's order. s3rver's own listing walks folders depth first and
+ * compares keys as JavaScript strings, which is not S3's order on two counts: the keys under
+ * `a/` come before `a-b` and `a.txt` (which S3 lists first, `-` and `.` being below `/`), and
+ * a name with a character above U+E000 sorts after one with an emoji in UTF-8 but before it in
+ * UTF-16. A page that ended in such a place made the next one list keys again, or skip keys
+ * (with photos kept under `articles/2024/`, every page `articles/2024-…` after the first 1,000
+ * keys), so a run took pages for missing and wrote them again. Here every key under the prefix
+ * is found from the file names alone, ordered as S3 orders them, and the metadata (size, ETag)
+ * is read for one page's objects only.
+ */
+async function listInKeyOrder(
+  store: ListStore,
+  bucket: string,
+  options: ListOptions,
+): Promise<{ result: ListResult; lastEntry: string | undefined }> {
+  const { prefix = '', delimiter = '', startAfter = '', maxKeys = 1000 } = options;
+  const S3Object = require('s3rver/lib/models/object.js') as S3ObjectClass;
+  const keys = await keysUnder(store.getBucketPath(bucket), prefix);
+  // With a delimiter, a key with one after the prefix is folded into its common prefix.
+  const entries = new Map<string, 'key' | 'prefix'>();
+  for (const key of keys) {
+    const at = delimiter === '' ? -1 : key.indexOf(delimiter, prefix.length);
+    if (at < 0) entries.set(key, 'key');
+    else entries.set(key.slice(0, at + delimiter.length), 'prefix');
+  }
+  const after = Buffer.from(startAfter, 'utf8');
+  const ordered = [...entries.keys()].filter((entry) => Buffer.compare(Buffer.from(entry, 'utf8'), after) > 0).sort(byteOrder);
+  const page = ordered.slice(0, maxKeys);
+  const objects = await Promise.all(
+    page
+      .filter((entry) => entries.get(entry) === 'key')
+      .map(async (key) => {
+        try {
+          return new S3Object(bucket, key, null, await store.getMetadata(bucket, key));
+        } catch (error) {
+          // Deleted since its name was read: not listed, as S3 would not list it.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw error;
+        }
+      }),
+  );
+  return {
+    result: {
+      objects: objects.filter((object) => object !== undefined),
+      commonPrefixes: page.filter((entry) => entries.get(entry) === 'prefix'),
+      isTruncated: ordered.length > page.length,
+    },
+    lastEntry: page.at(-1),
+  };
+}
+
+/** Every object key of the bucket folder that starts with `prefix`, from the names of its object files. */
+async function keysUnder(bucketPath: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  // Only the folders a key with the prefix can be in: those the prefix's folder part names.
+  const cut = prefix.lastIndexOf('/');
+  const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
+  const walk = async (relative: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(bucketPath, relative), { withFileTypes: true });
+    } catch (error) {
+      // A folder emptied and removed by a delete while it was walked.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = `${relative}${entry.name}`;
+      if (entry.isDirectory()) {
+        const folder = `${path}/`;
+        if (folder.startsWith(prefix) || prefix.startsWith(folder)) await walk(folder);
+      } else if (entry.isFile() && entry.name.endsWith(OBJECT_SUFFIX)) {
+        const key = path.slice(0, -OBJECT_SUFFIX.length);
+        if (key.startsWith(prefix)) keys.push(key);
+      }
+    }
+  };
+  await walk(base);
+  return keys;
 }
