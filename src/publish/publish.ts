@@ -730,11 +730,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
   } catch (thrown) {
     const error = stopped(thrown);
-    const message =
-      error instanceof PreconditionFailedError
-        ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
-        : failureMessage(error);
-    const saved = !(error instanceof PreconditionFailedError) && (await saveProgress());
+    // Only the manifest is written with a condition: a page or feed refused with 412 is that
+    // object's own failure (a proxy, another store), not another run's.
+    const lostRace = error instanceof PreconditionFailedError && error.key === MANIFEST_KEY;
+    const message = lostRace
+      ? `another publish run wrote ${MANIFEST_KEY} while this one ran; this run's pages and feeds are written, and the next run reconciles both`
+      : failureMessage(error);
+    const saved = !lostRace && (await saveProgress());
     const approvalWarnings = approvalLeft(saved);
     throw new PublishError(
       message,

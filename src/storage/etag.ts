@@ -14,3 +14,15 @@ import { createHash } from 'node:crypto';
 export function md5Etag(body: Uint8Array): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
 }
+
+/**
+ * An ETag in the one form S3 gives it: in double quotes, strong. Some S3-compatible servers list
+ * ETags without the quotes their PUT and GET answers carry (or the other way round), or mark them
+ * weak; compared as they come, every object would differ from its record and be written again
+ * on every run. The empty string (no ETag) stays empty.
+ */
+export function normalEtag(etag: string): string {
+  const bare = etag.trim().replace(/^W\//, '');
+  if (bare === '') return '';
+  return bare.length >= 2 && bare.startsWith('"') && bare.endsWith('"') ? bare : `"${bare.replace(/^"|"$/g, '')}"`;
+}

@@ -8,7 +8,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { md5Etag } from './etag.js';
+import { md5Etag, normalEtag } from './etag.js';
 import {
   compareKeys,
   PreconditionFailedError,
@@ -98,7 +98,7 @@ export class S3Storage implements Storage {
       return {
         key,
         body,
-        etag: out.ETag ?? '',
+        etag: normalEtag(out.ETag ?? ''),
         ...optionalHeaders(out.ContentType, out.CacheControl),
       };
     } catch (error) {
@@ -141,10 +141,12 @@ export class S3Storage implements Storage {
         options.signal ? { abortSignal: options.signal } : {},
       );
       // S3 always answers a PutObject with the ETag; a server that does not gets the MD5 it would have sent.
-      return { etag: out.ETag ?? md5Etag(body) };
+      return { etag: out.ETag === undefined ? md5Etag(body) : normalEtag(out.ETag) };
     } catch (error) {
-      // With If-Match, S3 answers 404 when the object is gone: that condition failed too.
-      if (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error))) {
+      // With If-Match, S3 answers 404 when the object is gone: that condition failed too. A 412
+      // or 409 to a put that sent no condition (a proxy, another store) is a plain failure.
+      const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+      if (conditional && (isFailedCondition(error) || (options.ifMatch !== undefined && isMissingKey(error)))) {
         const own = await this.ownEarlierAttempt(key, body, error, retried, options.signal);
         if (own !== undefined) return { etag: own };
         if (isConditionalConflict(error)) throw new ConditionalConflict(error);
@@ -178,7 +180,7 @@ export class S3Storage implements Storage {
         signal ? { abortSignal: signal } : {},
       );
       const stored = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-      return out.ETag !== undefined && Buffer.from(stored).equals(body) ? out.ETag : undefined;
+      return out.ETag !== undefined && Buffer.from(stored).equals(body) ? normalEtag(out.ETag) : undefined;
     } catch {
       return undefined;
     }
@@ -199,6 +201,8 @@ export class S3Storage implements Storage {
   async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
     const objects: ListedObject[] = [];
     let continuationToken: string | undefined;
+    // A server that hands back a token it was given would have the run read one page forever.
+    const tokensSent = new Set<string>();
     try {
       do {
         // A listing of many pages is a request each: one near the deadline is the last.
@@ -222,12 +226,34 @@ export class S3Storage implements Storage {
         if (page.IsTruncated && page.NextContinuationToken === undefined)
           throw new Error('a listing page says more objects follow but gives no continuation token');
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (continuationToken !== undefined) {
+          if (tokensSent.has(continuationToken)) throw new Error('a listing page gives back a continuation token already used');
+          tokensSent.add(continuationToken);
+        }
       } while (continuationToken !== undefined);
     } catch (error) {
       throw this.failure('list', prefix, error);
     }
     // S3 already returns UTF-8 byte order; sorting here keeps the result identical to FolderStorage's.
-    return objects.sort(compareKeys);
+    objects.sort(compareKeys);
+    return this.onceEach(objects, prefix);
+  }
+
+  /**
+   * A key listed twice (pages that overlap, on a server that pages by something else than the
+   * key) is one object: taken twice, a seed would collide with itself and be unpublished. Twice
+   * with different ETags, the listing cannot say which object is there, and the run stops.
+   */
+  private onceEach(sorted: readonly ListedObject[], prefix: string): ListedObject[] {
+    const objects: ListedObject[] = [];
+    for (const object of sorted) {
+      const before = objects.at(-1);
+      if (before?.key !== object.key) objects.push(object);
+      else if (before.etag !== object.etag || before.size !== object.size) {
+        throw this.failure('list', prefix, new Error(`the listing gives ${JSON.stringify(object.key)} twice, as two different objects`));
+      }
+    }
+    return objects;
   }
 
   /**
@@ -254,7 +280,7 @@ export class S3Storage implements Storage {
  * seed is read, and reported as one that cannot be read.
  */
 function listedEtag(object: { readonly ETag?: string; readonly StorageClass?: string }): string {
-  const etag = object.ETag ?? '';
+  const etag = normalEtag(object.ETag ?? '');
   return object.StorageClass === 'GLACIER' || object.StorageClass === 'DEEP_ARCHIVE' ? `${etag} (${object.StorageClass})` : etag;
 }
 
