@@ -64,6 +64,7 @@ export function feedId(idPrefix: string): string {
 }
 
 const SLUG_MAX_CHARS = 80;
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 /**
  * A page is stored as a file named `<slug>.html` by a folder and by the embedded S3, which adds
  * up to 22 bytes of its own, and file systems allow 255 bytes a name: 80 characters of Thai or
@@ -90,11 +91,20 @@ export function baseSlug(article: Pick<Article, 'date' | 'title'>): string {
     .replace(/(^|[^\p{L}\p{M}])\p{M}+/gu, '$1')
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
-  const kept = [...words].slice(0, SLUG_MAX_CHARS);
+  // Cut between graphemes, not inside one: a Thai consonant keeps its tone mark, an Arabic
+  // letter its vowel sign, or neither is kept.
   let bytes = utf8Length(article.date.iso) + 1;
-  let fits = 0;
-  while (fits < kept.length && bytes + utf8Length(kept[fits]!) <= SLUG_MAX_BYTES) bytes += utf8Length(kept[fits++]!);
-  const cut = kept.slice(0, fits).join('').replace(/-+$/, '');
+  let chars = 0;
+  let cut = '';
+  for (const { segment } of graphemes.segment(words)) {
+    const length = [...segment].length;
+    const size = utf8Length(segment);
+    if (chars + length > SLUG_MAX_CHARS || bytes + size > SLUG_MAX_BYTES) break;
+    chars += length;
+    bytes += size;
+    cut += segment;
+  }
+  cut = cut.replace(/-+$/, '');
   return cut === '' ? article.date.iso : `${article.date.iso}-${cut}`;
 }
 

@@ -221,7 +221,7 @@ function visible(text: string): string {
 }
 
 function classifyBlock(lines: readonly string[]): Block {
-  const text = collapseSpaces(lines.join(' '));
+  const text = collapseSpaces(joinLines(lines));
   // Told apart by what shows: a direction mark after a question mark (common in right-to-left
   // text) or a zero-width space before a quote does not change what the block is.
   const shown = trimInvisible(text);
@@ -266,6 +266,32 @@ function isHttpUrl(text: string): boolean {
 }
 
 /** Runs of spaces and tabs become one space; a lone space is left alone, which is most of them. */
+/**
+ * Characters written without spaces between words, whose East Asian Width is wide, fullwidth or
+ * halfwidth: Han, kana, bopomofo, CJK punctuation and fullwidth forms. Not Hangul, which Korean
+ * writes with spaces.
+ */
+const UNSPACED_WIDE =
+  /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Bopomofo}\u3000-\u303F\u30FC\uFF01-\uFF60\uFF61-\uFF9F\uFFE0-\uFFE6]$/u;
+
+/**
+ * A paragraph's lines (each trimmed) as one text: joined with a space, as a browser shows a
+ * line break in text, except between two characters of a script written without spaces
+ * (Chinese, Japanese), where the break is dropped, as CSS Text 3 does: a paragraph wrapped in
+ * the editor reads as one.
+ */
+function joinLines(lines: readonly string[]): string {
+  let text = lines[0] ?? '';
+  for (let i = 1; i < lines.length; i++) {
+    const before = lines[i - 1]!;
+    const line = lines[i]!;
+    const unspaced =
+      UNSPACED_WIDE.test(lastCodePoint(before, 0, before.length)) && UNSPACED_WIDE.test(String.fromCodePoint(line.codePointAt(0) ?? 32));
+    text += unspaced ? line : ` ${line}`;
+  }
+  return text;
+}
+
 function collapseSpaces(text: string): string {
   return text.replace(/[ \t]{2,}|\t/g, ' ').trim();
 }

@@ -28,7 +28,8 @@ const directions = new Map<string, 'ltr' | 'rtl'>();
 
 /**
  * `rtl` for a language tag whose text runs right to left (`ar`, `he`, `fa-IR`, `az-Arab`),
- * otherwise `ltr`: from the script the tag names, else from the language (a list, then Intl).
+ * otherwise `ltr`: from the script the tag names, else from the language (a list, then the
+ * likely script Intl gives it, then Intl's direction).
  * A tag Intl cannot read is taken as left to right, the direction of the project's own words.
  */
 export function textDirection(tag: string): 'ltr' | 'rtl' {
@@ -39,6 +40,9 @@ export function textDirection(tag: string): 'ltr' | 'rtl' {
       const locale = new Intl.Locale(tag);
       if (locale.script !== undefined) direction = RIGHT_TO_LEFT_SCRIPTS.has(locale.script) ? 'rtl' : 'ltr';
       else if (RIGHT_TO_LEFT_LANGUAGES.has(locale.language)) direction = 'rtl';
+      // The likely script of the language and region (`azb`, `bal`, `skr`, `pa-PK`: Arabic),
+      // which Intl's textInfo does not consult: it says ltr for those.
+      else if (RIGHT_TO_LEFT_SCRIPTS.has(locale.maximize().script ?? '')) direction = 'rtl';
       else direction = (locale as Intl.Locale & { textInfo?: { direction?: string } }).textInfo?.direction === 'rtl' ? 'rtl' : 'ltr';
     } catch {
       // Not a tag Intl can read: left to right.

@@ -944,7 +944,7 @@ interface HtmlTag {
 /** Every element and attribute the page templates (layout.ts, article-page.ts, index-page.ts, html.ts) write. */
 const PAGE_ELEMENTS = new Set([
   ...['html', 'head', 'meta', 'title', 'link', 'style', 'body', 'div', 'header', 'main', 'footer'],
-  ...['article', 'h1', 'h2', 'p', 'time', 'a', 'ol', 'li', 'blockquote', 'figure', 'figcaption', 'span'],
+  ...['article', 'h1', 'h2', 'p', 'time', 'a', 'ol', 'li', 'blockquote', 'figure', 'figcaption', 'span', 'bdi'],
 ]);
 const PAGE_ATTRIBUTES = new Set(['lang', 'dir', 'charset', 'name', 'content', 'rel', 'type', 'href', 'title', 'class', 'datetime']);
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster', 'data', 'cite', 'background', 'srcset']);

@@ -162,7 +162,7 @@ describe('article page from a stored entry', () => {
     expect(html).toContain('<h1>Late Night &lt;Session&gt;</h1>');
     expect(html).toContain('<title>Late Night &lt;Session&gt; · Example News</title>');
     expect(html).toContain('<meta name="description" content="The council sat past midnight.">');
-    expect(html).toContain(`<p class="meta"><time datetime="2026-02-02T22:30:00.000Z">2026-02-03</time> · ${DESK.name}</p>`);
+    expect(html).toContain(`<p class="meta"><time datetime="2026-02-02T22:30:00.000Z">2026-02-03</time> · <bdi>${DESK.name}</bdi></p>`);
     expect(html).toContain('\n<p>The council sat past midnight.</p>\n<p>Then it voted.</p>\n</article>');
     expect(links(html)).toContainEqual({ rel: 'canonical', href: `${SITE_URL}articles/2026-02-03-late-night-session.html` });
   });
