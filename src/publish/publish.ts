@@ -65,6 +65,7 @@ import {
   type RecoveredArticles,
 } from './recovered.js';
 import { listSeeds, readSeedIfReadable, type SkippedSeed } from './seeds.js';
+import { withRenamedSeeds } from './renamed-seeds.js';
 import { listingDigest, settledState, settledSummary } from './settled.js';
 import { changedFeedUrls, feedsToAnnounce, pingHub, type PingResult } from './websub.js';
 
@@ -255,13 +256,15 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // seed is gone, or whose seed now dates it later, is a published one leaving, as the lost
   // records would have said: guarded, and its page deleted. A look-alike newcomer does not take
   // its id. The archive is cut as the published archives show it.
-  const previous = recovered
+  const remembered = recovered
     ? {
         ...parsed,
         articles: recoveredRecords(recovered, seedFileNames, settings.config.idPrefix, lookAlikes),
         ...(recoveredLayout ? { archive: recoveredLayout } : {}),
       }
     : parsed;
+  // A seed saved again under a name with its id (NFD, `.TXT`) keeps its record: its page stays.
+  const previous = withRenamedSeeds(remembered, seedFileNames, settings.config.idPrefix);
   // Files whose ids collide: the one published before keeps its id (a newcomer named like it
   // does not take it over, even while the other is held), else the first in byte order; the
   // others are refused. Its slug says it was published: it is given at first publication.

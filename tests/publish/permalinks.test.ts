@@ -389,6 +389,69 @@ describe('look-alike file names (one item id)', () => {
   });
 });
 
+describe('a rename that keeps the item id', () => {
+  it.each([
+    ['dup.txt', 'dup.TXT'],
+    ['caf\u00e9.txt', 'cafe\u0301.txt'],
+    ['cafe\u0301.txt', 'caf\u00e9.txt'],
+  ])('%j renamed %j keeps its page, its edit date and its place; nothing is unpublished', async (before, after) => {
+    // Prepare: published, then edited (so it carries an edit date).
+    const site = memorySite({ ...fiveSeeds(), [before]: seed('2026-02-11', 'Council Vote', 'The first text.') }, { now: NOW });
+    await site.run();
+    site.now = new Date('2026-03-02T06:00:00Z');
+    await site.writeSeed(before, seed('2026-02-11', 'Council Vote', 'The text, corrected.'));
+    await site.run();
+    const updated = (JSON.parse(site.snapshot()['feed.json']!) as JsonFeed).items.find((item) => item.id === idOf(before))?.date_modified;
+
+    // Act
+    site.now = new Date('2026-03-03T06:00:00Z');
+    await site.deleteSeed(before);
+    await site.writeSeed(after, seed('2026-02-11', 'Council Vote', 'The text, corrected.'));
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.articles).toMatchObject({ unpublished: 0 });
+    expect(summary.rejected).toEqual([]);
+    expectPublishedAt(site, after, '2026-02-11-council-vote');
+    expect(pages(site.snapshot())).toHaveLength(6);
+    const item = (JSON.parse(site.snapshot()['feed.json']!) as JsonFeed).items.find((entry) => entry.id === idOf(after));
+    expect(updated).toBe('2026-03-02T06:00:00.000Z');
+    expect(item?.date_modified).toBe(updated);
+  });
+
+  it('gives a deleted seed put back under a look-alike name its page back, as under its own name', async () => {
+    // Prepare: published, then deleted (its slug kept for it).
+    const site = memorySite({ ...fiveSeeds(), 'dup.txt': seed('2026-02-11', 'Council Vote', 'The first text.') }, { now: NOW });
+    await site.run();
+    await site.deleteSeed('dup.txt');
+    await site.run();
+
+    // Act
+    await site.writeSeed('dup.TXT', seed('2026-02-11', 'Council Vote', 'The first text.'));
+    await site.run();
+
+    // Assess
+    expectPublishedAt(site, 'dup.TXT', '2026-02-11-council-vote');
+    expect(pages(site.snapshot()).some((key) => key.includes('council-vote-2'))).toBe(false);
+  });
+
+  it('leaves a changed id a new article: a renamed file gets a new page and the old one goes', async () => {
+    // Prepare
+    const site = memorySite({ ...fiveSeeds(), 'vote.txt': seed('2026-02-11', 'Council Vote', 'The first text.') }, { now: NOW });
+    await site.run();
+
+    // Act
+    await site.deleteSeed('vote.txt');
+    await site.writeSeed('council-vote.txt', seed('2026-02-11', 'Council Vote', 'The first text.'));
+    const summary = await site.run();
+
+    // Assess
+    expect(summary.articles).toMatchObject({ unpublished: 1 });
+    expectPublishedAt(site, 'council-vote.txt', '2026-02-11-council-vote-2');
+    expect(site.snapshot()['articles/2026-02-11-council-vote.html']).toBeUndefined();
+  });
+});
+
 describe('a seed that breaks', () => {
   it('keeps its link while broken and after it is fixed with a new title', async () => {
     // Prepare
