@@ -265,14 +265,14 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** Runs of spaces and tabs become one space; a lone space is left alone, which is most of them. */
 /**
  * Characters written without spaces between words, whose East Asian Width is wide, fullwidth or
- * halfwidth: Han, kana, bopomofo, CJK punctuation and fullwidth forms. Not Hangul, which Korean
- * writes with spaces.
+ * halfwidth: Han, kana, bopomofo (by Script_Extensions, so the marks they share, such as the
+ * prolonged sound mark ー and the middle dot ・, count), CJK punctuation and fullwidth forms. Not
+ * Hangul, which Korean writes with spaces.
  */
 const UNSPACED_WIDE =
-  /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Bopomofo}\u3000-\u303F\u30FC\uFF01-\uFF60\uFF61-\uFF9F\uFFE0-\uFFE6]$/u;
+  /^[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Bopomofo}\u3000-\u303F\uFF01-\uFF60\uFF61-\uFF9F\uFFE0-\uFFE6]$/u;
 
 /**
  * A paragraph's lines (each trimmed) as one text: joined with a space, as a browser shows a
@@ -292,6 +292,7 @@ function joinLines(lines: readonly string[]): string {
   return text;
 }
 
+/** Runs of spaces and tabs become one space; a lone space is left alone, which is most of them. */
 function collapseSpaces(text: string): string {
   return text.replace(/[ \t]{2,}|\t/g, ' ').trim();
 }

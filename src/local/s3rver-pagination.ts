@@ -222,6 +222,16 @@ async function keysUnder(bucketPath: string, prefix: string): Promise<string[]> 
   // Only the folders a key with the prefix can be in: those the prefix's folder part names.
   const cut = prefix.lastIndexOf('/');
   const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
+  // No key has an empty, `.` or `..` segment (s3rver could not store one), and a prefix with one
+  // must not walk out of the bucket's folder (`../other-bucket/`): nothing is listed, as by S3.
+  if (
+    base
+      .slice(0, -1)
+      .split('/')
+      .some((segment) => segment === '' || segment === '.' || segment === '..') &&
+    base !== ''
+  )
+    return [];
   const walk = async (relative: string): Promise<void> => {
     let entries: Dirent[];
     try {

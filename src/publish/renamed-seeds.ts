@@ -9,7 +9,7 @@
  */
 import { itemId } from '../article/identity.js';
 import { compareStrings } from '../text/order.js';
-import type { ArticleRecord, Manifest } from './manifest.js';
+import type { ArchiveEnd, ArchiveLayout, ArticleRecord, Manifest } from './manifest.js';
 
 /** A seed file's name, as the seeds listing takes them. */
 const SEED_NAME = /\.txt$/i;
@@ -47,7 +47,21 @@ export function withRenamedSeeds(manifest: Manifest, listedNames: readonly strin
   if (moves.size === 0) return manifest;
   const articles: Record<string, ArticleRecord> = {};
   for (const [name, record] of Object.entries(manifest.articles)) articles[moves.get(name) ?? name] = record;
-  return { ...manifest, articles };
+  return { ...manifest, articles, ...(manifest.archive ? { archive: withRenamedEnds(manifest.archive, moves) } : {}) };
+}
+
+/**
+ * A closed archive page that ends at a renamed article ends at its new name, so the article keeps
+ * its page (`dup.TXT` sorts before `dup.txt`: under the old end it would fall into the next page).
+ * Unless the new names would put two ends of one day out of order: the ends stay as they are then.
+ */
+function withRenamedEnds(layout: ArchiveLayout, moves: ReadonlyMap<string, string>): ArchiveLayout {
+  if (!layout.ends.some(([, fileName]) => moves.has(fileName))) return layout;
+  const ends = layout.ends.map(([day, fileName]): ArchiveEnd => [day, moves.get(fileName) ?? fileName]);
+  const ordered = ends.every(
+    ([day, fileName], i) => i === 0 || ends[i - 1]![0] < day || (ends[i - 1]![0] === day && compareStrings(ends[i - 1]![1], fileName) > 0),
+  );
+  return ordered ? { ...layout, ends } : layout;
 }
 
 /** Of two gone records of one id, the one a newcomer takes: the one whose seed was listed last, then the first in byte order. */

@@ -1,10 +1,44 @@
 /** Marking text with its language (`lang`, `xml:lang`) and its direction (`dir`) in the pages and the feeds' view. */
 import { escapeHtmlAttribute } from './html.js';
 
-/** Scripts written right to left, by their ISO 15924 code, for a tag that names its script (`az-Arab`). */
-const RIGHT_TO_LEFT_SCRIPTS = new Set(['Adlm', 'Arab', 'Hebr', 'Mand', 'Nkoo', 'Rohg', 'Samr', 'Syrc', 'Thaa', 'Yezi']);
+/** Scripts written right to left, by their ISO 15924 code: the one a tag names (`az-Arab`), or its language's likely one. */
+const RIGHT_TO_LEFT_SCRIPTS = new Set([
+  'Adlm',
+  'Arab',
+  'Armi',
+  'Avst',
+  'Chrs',
+  'Elym',
+  'Hatr',
+  'Hebr',
+  'Khar',
+  'Lydi',
+  'Mand',
+  'Mani',
+  'Mend',
+  'Merc',
+  'Mero',
+  'Narb',
+  'Nbat',
+  'Nkoo',
+  'Orkh',
+  'Ougr',
+  'Palm',
+  'Phli',
+  'Phlp',
+  'Phnx',
+  'Prti',
+  'Rohg',
+  'Samr',
+  'Sarb',
+  'Sogd',
+  'Sogo',
+  'Syrc',
+  'Thaa',
+  'Yezi',
+]);
 
-/** Languages written right to left, for the ones this Node's Intl data does not tell (Dhivehi, Syriac …). */
+/** Languages written right to left, for those whose likely script this Node's Intl data does not know. */
 const RIGHT_TO_LEFT_LANGUAGES = new Set([
   'ar',
   'arc',
@@ -28,8 +62,8 @@ const directions = new Map<string, 'ltr' | 'rtl'>();
 
 /**
  * `rtl` for a language tag whose text runs right to left (`ar`, `he`, `fa-IR`, `az-Arab`),
- * otherwise `ltr`: from the script the tag names, else from the language (a list, then the
- * likely script Intl gives it, then Intl's direction).
+ * otherwise `ltr`: from the script the tag names or the likely script of its language and
+ * region, else from the language (a list, then Intl's direction).
  * A tag Intl cannot read is taken as left to right, the direction of the project's own words.
  */
 export function textDirection(tag: string): 'ltr' | 'rtl' {
@@ -38,11 +72,12 @@ export function textDirection(tag: string): 'ltr' | 'rtl' {
     direction = 'ltr';
     try {
       const locale = new Intl.Locale(tag);
-      if (locale.script !== undefined) direction = RIGHT_TO_LEFT_SCRIPTS.has(locale.script) ? 'rtl' : 'ltr';
+      // The script the tag names, else the likely one for its language and region (`azb`, `bal`,
+      // `skr` and `pa-PK` are Arabic, `sd-IN` Devanagari, `ug-KZ` Cyrillic), which Intl's
+      // textInfo does not consult: it says ltr for the first four.
+      const script = locale.script ?? locale.maximize().script;
+      if (script !== undefined) direction = RIGHT_TO_LEFT_SCRIPTS.has(script) ? 'rtl' : 'ltr';
       else if (RIGHT_TO_LEFT_LANGUAGES.has(locale.language)) direction = 'rtl';
-      // The likely script of the language and region (`azb`, `bal`, `skr`, `pa-PK`: Arabic),
-      // which Intl's textInfo does not consult: it says ltr for those.
-      else if (RIGHT_TO_LEFT_SCRIPTS.has(locale.maximize().script ?? '')) direction = 'rtl';
       else direction = (locale as Intl.Locale & { textInfo?: { direction?: string } }).textInfo?.direction === 'rtl' ? 'rtl' : 'ltr';
     } catch {
       // Not a tag Intl can read: left to right.
