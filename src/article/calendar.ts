@@ -55,6 +55,21 @@ export function calendarDayOf(instant: number, timeZone: string): string {
   return wall.toISOString().slice(0, 10);
 }
 
+/**
+ * The calendar day published at `instant`: publishInstant's inverse. Mostly the day the instant
+ * falls on; but a publish time the clocks skip at midnight (23:30 on a night that goes from
+ * 23:00 to 00:00) goes out on the next day, and the day published then is the one before.
+ */
+export function publishedDayOf(instant: number, time: PublishTime): string {
+  const day = calendarDayOf(instant, time.timeZone);
+  const date = parseCalendarDate(day);
+  if (date === undefined || publishInstant(date, time).getTime() === instant) return day;
+  const before = new Date(0);
+  before.setUTCFullYear(date.year, date.month - 1, date.day - 1);
+  const earlier = parseCalendarDate(before.toISOString().slice(0, 10));
+  return earlier !== undefined && publishInstant(earlier, time).getTime() === instant ? earlier.iso : day;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function zoneOffsetMs(instant: number, timeZone: string): number {

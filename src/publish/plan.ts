@@ -19,7 +19,7 @@ import { decodeSeed, parseArticle } from '../article/parse.js';
 import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
 import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
-import { buildFeedModel } from '../feed/model.js';
+import { buildFeedModel, compareItems } from '../feed/model.js';
 import { renderWithinLimit } from '../feed/fit.js';
 import { type FormatUrls, withHistory } from '../feed/history.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
@@ -619,7 +619,15 @@ export function planSite(input: SiteInput): SitePlan {
       );
     }
     site.push(
-      { key: SITE_FILES.index, text: indexPage(items, config), contentType: CONTENT_TYPES.html },
+      // In the feeds' order (articles of one day by item id), so the index and the feeds agree.
+      {
+        key: SITE_FILES.index,
+        text: indexPage(
+          [...items].sort((a, b) => compareItems(a.item, b.item)),
+          config,
+        ),
+        contentType: CONTENT_TYPES.html,
+      },
       { key: SITE_FILES.rss, text: documents.rss, contentType: CONTENT_TYPES.rss },
       { key: SITE_FILES.atom, text: documents.atom, contentType: CONTENT_TYPES.atom },
       { key: SITE_FILES.json, text: documents.json, contentType: CONTENT_TYPES.json },

@@ -25,8 +25,8 @@ export interface Ranked extends RankKey {
  * The one order of published articles, newest first: later days first, then by file name.
  * Comparing days is comparing publish instants, since every day goes out at the same time of
  * day in the same zone; ties between equal instants go by file name, cheap for a whole archive
- * and the same on every run. Within each document the feed model orders its items by id as
- * always.
+ * and the same on every run. Within each document (the feeds, the index, an archive) the items
+ * of one day are in the feed model's order, by item id (compareItems).
  */
 export function newerFirst(a: RankKey, b: RankKey): number {
   if (a.day !== b.day) return a.day > b.day ? -1 : 1;

@@ -5,7 +5,7 @@
  * published under, instead of a slug made afresh from today's title, which would move an article
  * whose title was corrected and leave its old page online, linked from nowhere.
  */
-import { calendarDayOf } from '../article/calendar.js';
+import { publishedDayOf } from '../article/calendar.js';
 import { itemId } from '../article/identity.js';
 import type { FeedConfig } from '../config.js';
 import type { EntryText } from '../feed/items.js';
@@ -215,7 +215,7 @@ export function archiveLayout(
     for (const { id, published } of items) {
       const fileName = fileNames.get(id) ?? fileNameOf(id, prefix);
       if (fileName === undefined) return undefined;
-      const candidate: ArchiveEnd = [calendarDayOf(Date.parse(published), config.publishTime.timeZone), fileName];
+      const candidate: ArchiveEnd = [publishedDayOf(Date.parse(published), config.publishTime), fileName];
       if (end === undefined || newerFirst({ day: candidate[0], fileName: candidate[1] }, { day: end[0], fileName: end[1] }) < 0)
         end = candidate;
     }
