@@ -74,6 +74,7 @@ export function decodeSeed(fileName: string, bytes: Uint8Array): { ok: true; tex
   let encoding = 'utf-8';
   if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = 'utf-16le';
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) encoding = 'utf-16be';
+  else encoding = utf16WithoutBom(bytes) ?? encoding;
   try {
     // The BOM is kept here and removed by normalizeText, so every caller sees the same text.
     return { ok: true, text: new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes) };
@@ -82,6 +83,26 @@ export function decodeSeed(fileName: string, bytes: Uint8Array): { ok: true; tex
     return { ok: false, error: { fileName, line, reason: `the file is not valid ${encoding.toUpperCase()} text` } };
   }
 }
+
+/**
+ * UTF-16 without a byte order mark (`iconv -t UTF-16LE`, some Windows tools), told by line 1:
+ * it starts with `date`, after white space maybe, so every other byte of it is zero. As UTF-8
+ * those bytes are valid, and the text would come out with its NULs dropped and every other
+ * character wrong.
+ */
+function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  for (const [encoding, zero] of [
+    ['utf-16le', 1],
+    ['utf-16be', 0],
+  ] as const) {
+    let at = 0;
+    while (at + 1 < bytes.length && bytes[at + zero] === 0 && WHITE_SPACE_BYTES.has(bytes[at + 1 - zero]!)) at += 2;
+    const word = [0, 1, 2, 3].map((i) => (bytes[at + 2 * i + zero] === 0 ? String.fromCharCode(bytes[at + 2 * i + 1 - zero] ?? 0) : ''));
+    if (word.join('').toLowerCase() === 'date') return encoding;
+  }
+  return undefined;
+}
+const WHITE_SPACE_BYTES = new Set([0x09, 0x0a, 0x0d, 0x20, 0xa0]);
 
 /**
  * One text form for every input: no BOM, `\n` line ends, NFC (so the same title typed on two

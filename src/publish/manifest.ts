@@ -134,6 +134,13 @@ export interface Manifest {
   readonly settled?: SettledState;
   /** Where the archive's closed pages end; absent until a page is closed (archivePages). */
   readonly archive?: ArchiveLayout;
+  /**
+   * Saved by an upgrade from a first-version manifest that stopped before it read every seed
+   * (a site too large for one run): the first version's hash and edit date of each article not
+   * read yet, by item id, so the runs that carry on keep their edit dates. Dropped by the run
+   * that completes.
+   */
+  readonly legacyArticles?: Readonly<Record<string, { readonly hash: string; readonly updated?: string }>>;
 }
 
 /** The manifest without its records: what a run with nothing to do needs of it. */
@@ -193,11 +200,22 @@ export function parseManifest(bytes: Uint8Array | undefined, now: Date, etag?: s
     };
   }
   // The records' digest vouches for the bytes read, not for the manifest a run goes on to write.
-  const { records: recordsDigest, ...read } = result.output;
+  const { records: recordsDigest, legacyArticles: kept, ...read } = result.output;
   const { manifest, problem } = withoutLaterEdits(read, now);
   const text = recordLines(bytes, whole, read.articles, recordsDigest);
   if (text) recordSources.set(manifest, text);
-  return { manifest, ...withEtag, ...(problem === undefined ? {} : { problem }) };
+  // An upgrade from the first version carried on: the articles it has not read yet keep theirs.
+  const carried = kept === undefined ? undefined : legacyArticles(kept, now);
+  const problems = [
+    problem,
+    carried?.later && laterEditsDropped(`${MANIFEST_KEY} says`, carried.later.count, carried.later.first, carried.later.updated),
+  ].filter((line): line is string => typeof line === 'string');
+  return {
+    manifest,
+    ...withEtag,
+    ...(carried ? { legacy: carried.articles } : {}),
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+  };
 }
 
 /** A JSON object: valibot's object and record schemas also take arrays, which no manifest holds. */
@@ -284,6 +302,7 @@ const HEAD_ENTRIES = {
   approvedLeaving: v.optional(v.array(v.string())),
   settled: v.optional(SETTLED),
   archive: v.optional(ARCHIVE_LAYOUT),
+  legacyArticles: v.optional(v.pipe(v.custom<Record<string, unknown>>(isJsonObject), v.record(v.string(), LEGACY_ARTICLE))),
   // Written by serializeManifest, checked by readManifestHead; not part of the Manifest a run works with.
   records: v.optional(v.string()),
 };
@@ -608,9 +627,10 @@ export function serializeManifest(manifest: Manifest, basis?: Manifest): Uint8Ar
   const approved = manifest.approvedLeaving?.length ? `\n "approvedLeaving": ${JSON.stringify(manifest.approvedLeaving)},` : '';
   const settled = manifest.settled ? `\n "settled": ${JSON.stringify(manifest.settled)},` : '';
   const archive = manifest.archive ? `\n "archive": ${JSON.stringify(manifest.archive)},` : '';
+  const legacy = manifest.legacyArticles ? `\n "legacyArticles": ${JSON.stringify(manifest.legacyArticles)},` : '';
   // The head says what the records' bytes digest to, so that a run reading only the head knows
   // the rest of the file is what this version wrote after it (see readManifestHead).
   const records = Buffer.concat([RECORDS_START, ...articlesSection, Buffer.from(`,\n "objects": ${section(manifest.objects)}\n}\n`)]);
-  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${approved}${settled}${archive}\n "records": ${JSON.stringify(digest(RECORDS_LAYOUT, records))},`;
+  const head = `{\n "version": ${MANIFEST_VERSION},${settings}${pings}${approved}${settled}${archive}${legacy}\n "records": ${JSON.stringify(digest(RECORDS_LAYOUT, records))},`;
   return Buffer.concat([Buffer.from(head), records]);
 }

@@ -6,7 +6,8 @@
  * set, the WebSub notification of the feeds that changed. A run that lists the seeds and the
  * site exactly as the last complete run left them stops after the listings (settled.ts).
  */
-import { collisionReason, idCollisions } from '../article/identity.js';
+import { DEFAULT_LIMITS } from '../config/limits.js';
+import { collisionReason, idCollisions, itemId } from '../article/identity.js';
 import { ARCHIVE_PREFIX, ARTICLES_PREFIX, CONTENT_TYPES } from '../site-files.js';
 import { compareStrings } from '../text/order.js';
 import type { EntryText } from '../feed/items.js';
@@ -273,7 +274,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   for (const [fileName, first] of collisions)
     collided.push({ file: fileName, line: 1, reason: collisionReason(first, fileName), keptPublished: false });
   const seeds = collisions.size === 0 ? listedSeeds : listedSeeds.filter((seed) => !collisions.has(seed.fileName));
-  if (legacy) warnings.push(`${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`);
+  if (legacy)
+    warnings.push(
+      Object.keys(parsed.articles).length === 0
+        ? `${MANIFEST_KEY} is from an earlier version; every seed is read once to rebuild it (edit dates are kept)`
+        : `${MANIFEST_KEY} is being rebuilt from an earlier version: the seeds not read yet are read once (edit dates are kept)`,
+    );
 
   // With the records lost, every article the feeds name was published; after a run that recovered
   // them and stopped before it finished, the pages in the bucket tell how many were published:
@@ -293,6 +299,18 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   const rejections = new Map<string, { line: number; reason: string }>();
   /** Seeds that could not be read this run, and why (unreadableSeed). */
   const unreadable = new Map<string, string>();
+  /**
+   * Seeds whose version read is not the one listed (an editor saved between the listing and the
+   * read), with the ETag of the version read: that is what their records say they were made
+   * from, so a run that lists the listed version again (the edit undone) reads them again. And
+   * no settled state: that run's listing would match it without a record being compared.
+   */
+  const changedSinceListed = new Map<string, string>();
+  const readListing = (seed: SeedListing): SeedListing => {
+    const etag = changedSinceListed.get(seed.fileName);
+    return etag === undefined ? seed : { ...seed, signature: etag };
+  };
+  const seedBytesLimit = (settings.limits ?? DEFAULT_LIMITS).seedBytes;
   const usedSlugs = new Set<string>();
   for (const record of Object.values(previous.articles)) if (record.slug !== undefined) usedSlugs.add(record.slug);
   const writtenKeys: string[] = [];
@@ -408,8 +426,11 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       const bytes = await mapWithConcurrency(batch, concurrency, async (fileName, index) => {
         checkTime(step);
         if (oversize[index]) return undefined;
-        const result = await readSeedIfReadable(deps.seeds, fileName, request.signal);
-        if ('bytes' in result) return result.bytes;
+        const result = await readSeedIfReadable(deps.seeds, fileName, request.signal, seedBytesLimit);
+        if ('bytes' in result) {
+          if (result.etag !== listing.get(fileName)!.signature) changedSinceListed.set(fileName, result.etag);
+          return result.bytes;
+        }
         // The seed's own problem (no read permission): refused as a seed that does not parse is,
         // its last good version kept, and read again on the next run; the others are published.
         unreadable.set(fileName, `${result.unreadable}; it is read again on the next run`);
@@ -432,7 +453,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
                 { settings, force, listed },
                 { unreadable: true },
               )
-            : planArticle(listing.get(fileName)!, bytes[index]!, previousRecord, {
+            : planArticle(readListing(listing.get(fileName)!), bytes[index]!, previousRecord, {
                 settings,
                 now,
                 force,
@@ -514,8 +535,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
    * next run, which then does this run's work again.
    */
   const saveProgress = async (): Promise<boolean> => {
-    if (dryRun || legacy !== undefined) return false;
-    const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...previous, articles: Object.fromEntries(planned) };
+    if (dryRun) return false;
+    // Before the site is planned, the index and feeds are still made from the old records: the
+    // digest that says what they were made from goes, or the next run, finding the records it
+    // describes, would take them for current and never make them again.
+    const { siteInput: _siteInput, ...unplanned } = previous;
+    const next = sitePlanned ? site.manifest(etags, archivePuts) : { ...unplanned, articles: Object.fromEntries(planned) };
     const articles: Record<string, ArticleRecord> = { ...previous.articles, ...next.articles };
     let finished = 0;
     for (const [fileName, record] of Object.entries(next.articles)) {
@@ -539,6 +564,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
             articles,
             ...(pending.length > 0 ? { pendingPings: pending } : {}),
             ...(approvedLeaving.length > 0 ? { approvedLeaving } : {}),
+            ...legacyNotRead(articles),
           },
           previous,
         ),
@@ -549,6 +575,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       // The manifest stays as the run found it: the next run does this run's work again.
       return false;
     }
+  };
+  /** What a stopped upgrade from a first-version manifest keeps of it: the articles it has no record of yet. */
+  const legacyNotRead = (articles: Readonly<Record<string, ArticleRecord>>): Pick<Manifest, 'legacyArticles'> => {
+    if (legacy === undefined) return {};
+    const recorded = new Set(Object.keys(articles).map((fileName) => itemId(settings.config.idPrefix, fileName)));
+    const left = [...legacy].filter(([id]) => !recorded.has(id));
+    return left.length > 0 ? { legacyArticles: Object.fromEntries(left) } : {};
   };
   const deletedKeys: string[] = [];
   // Key and input only: the manifest needs no more, and keeping the bodies would hold every archive in memory.
@@ -647,7 +680,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
       const leftOut = new Set<string>();
       const lackingTexts = await mapWithConcurrency(lacking, concurrency, async (fileName) => {
         checkTime(`writing archive ${job.number}`);
-        const result = await readSeedIfReadable(deps.seeds, fileName, request.signal);
+        const read = await readSeedIfReadable(deps.seeds, fileName, request.signal, seedBytesLimit);
+        // Changed since it was listed: its record is the listed version's, which the text read
+        // is not; left out as a seed that cannot be read is, and read again by the next run.
+        const result =
+          'bytes' in read && read.etag !== records.get(fileName)?.seed
+            ? { unreadable: 'it changed while this run read it; it is read again on the next run' }
+            : read;
         if ('bytes' in result) return textFromSeed(fileName, result.bytes);
         const why = `${result.unreadable}; it is left out of archive ${job.number} until it can be read`;
         unreadable.set(fileName, why);
@@ -699,7 +738,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     }
     // The site as this run leaves it, and the report a run that finds it so will give without reading a record.
     settled =
-      unreadable.size > 0
+      unreadable.size > 0 || changedSinceListed.size > 0
         ? undefined
         : settledState(listingDigest(listedSeeds, objects.values()), settings, now, {
             seeds: summaryBase.articles.seeds,

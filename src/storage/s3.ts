@@ -100,6 +100,7 @@ export class S3Storage implements Storage {
         body,
         etag: normalEtag(out.ETag ?? ''),
         ...optionalHeaders(out.ContentType, out.CacheControl),
+        ...(out.ContentEncoding ? { contentEncoding: out.ContentEncoding } : {}),
       };
     } catch (error) {
       if (isMissingKey(error)) return undefined;

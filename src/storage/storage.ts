@@ -28,6 +28,8 @@ export interface StoredObject {
   readonly etag: string;
   readonly contentType?: string;
   readonly cacheControl?: string;
+  /** As stored (`gzip` for an object uploaded compressed); absent for plain bytes. */
+  readonly contentEncoding?: string;
 }
 
 /** One entry of a listing: enough to tell whether an object changed without reading it. */

@@ -494,6 +494,36 @@ describe('parseManifest with a first-version manifest edited after the clock', (
   });
 });
 
+describe('a manifest carrying on an upgrade from the first version (legacyArticles)', () => {
+  it("reads back the first version's hashes and edit dates of the articles not read yet, beside its records", () => {
+    // Prepare: one record made, two articles still to read, one of them edited after the clock.
+    const later = new Date(NOW.getTime() + 86_400_000).toISOString();
+    const manifest: Manifest = {
+      ...EMPTY_MANIFEST,
+      articles: { 'a.txt': { seed: '"s"', hash: 'h', day: '2026-02-01' } },
+      legacyArticles: {
+        'tag:news.example.org,2026:articles/b': { hash: 'h2', updated: '2026-02-20T10:00:00.000Z' },
+        'tag:news.example.org,2026:articles/c': { hash: 'h3', updated: later },
+      },
+    };
+    const written = serializeManifest(manifest);
+
+    // Act
+    const parsed = parseManifest(written, NOW);
+
+    // Assess
+    expect(parsed.manifest.articles).toEqual(manifest.articles);
+    expect(parsed.legacy).toEqual(
+      new Map([
+        ['tag:news.example.org,2026:articles/b', { hash: 'h2', updated: '2026-02-20T10:00:00.000Z' }],
+        ['tag:news.example.org,2026:articles/c', { hash: 'h3' }],
+      ]),
+    );
+    expect(parsed.problem).toContain('articles/c" was edited at');
+    expect(readManifestHead(written)?.legacyArticles).toEqual(manifest.legacyArticles);
+  });
+});
+
 describe('parseManifest and the entry text of an article with a `lang` line', () => {
   const TEXT = { title: 'Міст', lede: 'Новий міст.', html: '<p>Новий міст.</p>' };
 
