@@ -4,130 +4,26 @@
  * multipart ETags, objects the publisher did not write, and listings of more than one page.
  * The mock is used where request counts or a storage class matter.
  */
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPublishSettings, type Env } from '../../src/config.js';
-import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publish, type PublishSummary } from '../../src/publish/publish.js';
-import { createS3Client } from '../../src/storage/s3.js';
-import { bucketPublishDependencies } from '../../src/wiring.js';
-import {
-  bucketSeedsDependencies,
-  fakeBucket,
-  md5,
-  mockS3,
-  s3Requests,
-  seed,
-  tempDir,
-  testFeedConfig,
-  type S3Mock,
-  type TempDir,
-} from './support.js';
+import { bucketSeedsDependencies, fakeBucket, md5, mockS3, s3Requests, seed, type S3Mock } from './support.js';
+import { type EmbeddedSiteOptions, embeddedSite, expectedItemId, useEmbeddedS3 } from './support-embedded-bucket.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const ID_PREFIX = 'tag:news.example.org,2026:';
 const MANIFEST = '_publish/manifest.json';
 
-let dir: TempDir;
-let server: EmbeddedS3;
-let client: S3Client;
-
-beforeAll(async () => {
-  dir = await tempDir('bucket-names-');
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  server = await startEmbeddedS3({ directory: join(dir.path, 's3'), port: 0, bucket: 'unused', silent: true });
-  client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await dir?.remove();
-});
+const s3 = useEmbeddedS3('bucket-names-');
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** The item id the README promises: the prefix, `articles/`, the NFC file name without `.txt`, RFC 3986 encoded. */
-function expectedId(fileName: string): string {
-  const stem = fileName.normalize('NFC').replace(/\.txt$/i, '');
-  const encoded = encodeURIComponent(stem).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${ID_PREFIX}articles/${encoded}`;
-}
-
 let bucketCount = 0;
 
-/** A bucket of its own on s3rver, published through the production wiring with seeds under `prefix`. */
-async function site(options: { prefix?: string; env?: Env; itemLimit?: number } = {}) {
-  const bucket = `names-${++bucketCount}`;
-  const prefix = options.prefix ?? 'seeds/';
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  const url = `${server.endpoint}/${bucket}/`;
-  const deps = () =>
-    bucketPublishDependencies({
-      client,
-      feed: testFeedConfig({ itemLimit: options.itemLimit ?? 50 }, url),
-      publish: loadPublishSettings({
-        FEED_BUCKET: bucket,
-        SEEDS_SOURCE: 'bucket',
-        SEEDS_PREFIX: prefix,
-        S3_ENDPOINT: server.endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        ...options.env,
-      }),
-      defaultSeedsDir: '/nonexistent',
-      now: () => NOW,
-    });
-  const s = {
-    bucket,
-    url,
-    prefix,
-    async put(key: string, body: string | Uint8Array) {
-      await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: typeof body === 'string' ? utf8(body) : body, ContentType: 'text/plain' }),
-      );
-    },
-    async seeds(files: Readonly<Record<string, string | Uint8Array>>) {
-      for (const [name, body] of Object.entries(files)) await s.put(`${prefix}${name}`, body);
-    },
-    async delete(key: string) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    },
-    async get(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return { body: await out.Body!.transformToByteArray(), etag: out.ETag ?? '' };
-      } catch {
-        return undefined;
-      }
-    },
-    /** Every object in the bucket, key → ETag, over as many pages as it takes. */
-    async objects(): Promise<Map<string, string>> {
-      const found = new Map<string, string>();
-      let token: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        for (const object of page.Contents ?? []) found.set(object.Key!, object.ETag!);
-        token = page.NextContinuationToken;
-      } while (token);
-      return found;
-    },
-    run(request: { force?: boolean } = {}): Promise<PublishSummary> {
-      return publish(deps(), request);
-    },
-    async json(): Promise<{ items: { id: string; url: string; title: string }[] }> {
-      return JSON.parse(text((await s.get('feed.json'))!.body));
-    },
-  };
-  return s;
-}
+/** A bucket of its own on the embedded S3, published through the production wiring. */
+const site = (options: Omit<EmbeddedSiteOptions, 'bucket' | 'now'> = {}) =>
+  embeddedSite(s3, { now: NOW, ...options, bucket: `names-${++bucketCount}` });
 
 describe('seed keys that need encoding on the wire', () => {
   // Each name is a seed an editor could upload with the console or `aws s3 cp`.
@@ -159,11 +55,15 @@ describe('seed keys that need encoding on the wire', () => {
   it('publishes every one of them under the id its NFC, RFC 3986 encoded name gives', () => {
     expect(first.rejected).toEqual([]);
     expect(first.articles).toMatchObject({ seeds: 12, read: 12, published: 12 });
-    expect(firstItems.map((item) => item.id).sort()).toEqual(Object.keys(AWKWARD).map(expectedId).sort());
+    expect(firstItems.map((item) => item.id).sort()).toEqual(
+      Object.keys(AWKWARD)
+        .map((name) => expectedItemId(name, ID_PREFIX))
+        .sort(),
+    );
   });
 
   it('serves a page for each, with the title of the seed it came from', async () => {
-    const byId = new Map(Object.entries(AWKWARD).map(([name, body]) => [expectedId(name), body.split('\n')[0]!.slice(16)]));
+    const byId = new Map(Object.entries(AWKWARD).map(([name, body]) => [expectedItemId(name, ID_PREFIX), body.split('\n')[0]!.slice(16)]));
     for (const item of firstItems) {
       expect(item.title, item.id).toBe(byId.get(item.id));
       const page = await fetch(item.url);
@@ -173,8 +73,8 @@ describe('seed keys that need encoding on the wire', () => {
   });
 
   it('keeps names that differ only in letter case as two articles with two pages', () => {
-    const upper = firstItems.find((item) => item.id === expectedId('2026-03-09-Report.txt'));
-    const lower = firstItems.find((item) => item.id === expectedId('2026-03-09-report.txt'));
+    const upper = firstItems.find((item) => item.id === expectedItemId('2026-03-09-Report.txt', ID_PREFIX));
+    const lower = firstItems.find((item) => item.id === expectedItemId('2026-03-09-report.txt', ID_PREFIX));
     expect(upper?.title).toBe('Report Upper');
     expect(lower?.title).toBe('Report Lower');
     expect(upper!.url).not.toBe(lower!.url);
@@ -201,7 +101,7 @@ describe('seed keys that need encoding on the wire', () => {
   });
 
   it('unpublishes one of them whose seed is deleted: its page, and only its page, goes', async () => {
-    const gone = firstItems.find((item) => item.id === expectedId('2026-03-01-q&a #3.txt'))!;
+    const gone = firstItems.find((item) => item.id === expectedItemId('2026-03-01-q&a #3.txt', ID_PREFIX))!;
     const pageKey = decodeURIComponent(new URL(gone.url).pathname.split('/').slice(2).join('/'));
     await s.delete(`seeds/2026-03-01-q&a #3.txt`);
     const run = await s.run();
@@ -222,7 +122,7 @@ describe('look-alike and long seed names', () => {
     expect(run.articles).toMatchObject({ seeds: 2, published: 1, rejected: 1 });
     expect(run.rejected[0]!.reason).toContain('same item id');
     const items = (await s.json()).items;
-    expect(items.map((item) => item.id)).toEqual([expectedId('2026-03-01-café.txt')]);
+    expect(items.map((item) => item.id)).toEqual([expectedItemId('2026-03-01-café.txt', ID_PREFIX)]);
     expect((await s.run()).articles).toMatchObject({ read: 0, published: 1, rejected: 1 });
   });
 
@@ -234,7 +134,7 @@ describe('look-alike and long seed names', () => {
     const first = await s.run();
     expect(first.rejected).toEqual([]);
     const items = (await s.json()).items;
-    expect(items.map((item) => item.id)).toEqual([expectedId(name)]);
+    expect(items.map((item) => item.id)).toEqual([expectedItemId(name, ID_PREFIX)]);
     expect((await fetch(items[0]!.url)).status).toBe(200);
     expect((await s.run()).objects).toMatchObject({ written: 0, deleted: 0 });
   });
@@ -257,7 +157,7 @@ describe('the seeds prefix', () => {
     const run = await s.run();
     expect(run.articles).toMatchObject({ seeds: 2, published: 2, rejected: 0 });
     expect((await s.json()).items.map((item) => item.id).sort()).toEqual(
-      [expectedId('2026-03-10-one.txt'), expectedId('Нотатка.txt')].sort(),
+      [expectedItemId('2026-03-10-one.txt', ID_PREFIX), expectedItemId('Нотатка.txt', ID_PREFIX)].sort(),
     );
     expect(run.objects.writtenKeys.filter((key) => key.startsWith('Редакція/'))).toEqual([]);
     expect((await s.run()).articles.read).toBe(0);
@@ -450,7 +350,7 @@ describe('storage classes and request counts (mock)', () => {
     const first = await publish(deps());
     expect(first.rejected).toEqual([]);
     const items = JSON.parse(text(objects.get('feed.json')!.body)).items as { id: string }[];
-    expect(items.map((item) => item.id)).toEqual([expectedId(name)]);
+    expect(items.map((item) => item.id)).toEqual([expectedItemId(name, ID_PREFIX)]);
     s3.resetHistory();
     const second = await publish(deps());
     expect(second.articles.read).toBe(0);

@@ -6,141 +6,30 @@
  * the production wiring against the embedded S3 (s3rver); the mock only where a storage class
  * or an S3 answer s3rver cannot give is needed. Fixed clock throughout.
  */
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPublishSettings, type Env } from '../../src/config.js';
-import { localS3Credentials, localS3Region, startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { publish, type PublishSummary } from '../../src/publish/publish.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadPublishSettings } from '../../src/config.js';
+import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
+import { publish } from '../../src/publish/publish.js';
 import { createS3Client } from '../../src/storage/s3.js';
-import { bucketPublishDependencies } from '../../src/wiring.js';
-import {
-  bucketSeedsDependencies,
-  fakeBucket,
-  mockS3,
-  s3Requests,
-  seed,
-  tempDir,
-  testFeedConfig,
-  type S3Mock,
-  type TempDir,
-} from './support.js';
+import { bucketSeedsDependencies, fakeBucket, mockS3, type S3Mock, s3Requests, seed } from './support.js';
+import { type EmbeddedSiteOptions, embeddedSite, expectedItemId, useEmbeddedS3 } from './support-embedded-bucket.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
 const LATER = new Date('2026-06-02T06:00:00.000Z');
 const ID_PREFIX = 'tag:news.example.org,2026:';
 const MANIFEST = '_publish/manifest.json';
 
-let dir: TempDir;
-let server: EmbeddedS3;
-let client: S3Client;
-
-beforeAll(async () => {
-  dir = await tempDir('bucket-seeds-uploads-');
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  server = await startEmbeddedS3({ directory: join(dir.path, 's3'), port: 0, bucket: 'unused', silent: true });
-  client = createS3Client({ region: localS3Region, endpoint: server.endpoint, forcePathStyle: true, credentials: localS3Credentials });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await dir?.remove();
-});
+const s3 = useEmbeddedS3('bucket-seeds-uploads-');
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-function expectedId(fileName: string): string {
-  const stem = fileName.normalize('NFC').replace(/\.txt$/i, '');
-  const encoded = encodeURIComponent(stem).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${ID_PREFIX}articles/${encoded}`;
-}
-
-type Item = { id: string; url: string; title: string; content_html: string; date_published: string; date_modified?: string };
 
 let bucketCount = 0;
 
-/** A bucket of its own on s3rver, published through the production wiring with seeds under `seeds/`. */
-async function site(options: { env?: Env; client?: S3Client } = {}) {
-  const bucket = `uploads-${++bucketCount}`;
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  const url = `${server.endpoint}/${bucket}/`;
-  let now = NOW;
-  const deps = () =>
-    bucketPublishDependencies({
-      client: options.client ?? client,
-      feed: testFeedConfig({}, url),
-      publish: loadPublishSettings({
-        FEED_BUCKET: bucket,
-        SEEDS_SOURCE: 'bucket',
-        SEEDS_PREFIX: 'seeds/',
-        S3_ENDPOINT: server.endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        ...options.env,
-      }),
-      defaultSeedsDir: '/nonexistent',
-      now: () => now,
-    });
-  const s = {
-    bucket,
-    url,
-    setNow(at: Date) {
-      now = at;
-    },
-    async put(key: string, body: string | Uint8Array, headers: Partial<PutObjectCommandInput> = {}) {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: typeof body === 'string' ? utf8(body) : body,
-          ContentType: 'text/plain',
-          ...headers,
-        }),
-      );
-    },
-    async seed(name: string, body: string | Uint8Array, headers: Partial<PutObjectCommandInput> = {}) {
-      await s.put(`seeds/${name}`, body, headers);
-    },
-    async delete(key: string) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    },
-    async get(key: string): Promise<Uint8Array | undefined> {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return await out.Body!.transformToByteArray();
-      } catch {
-        return undefined;
-      }
-    },
-    /** Every object in the bucket, key → ETag. */
-    async objects(): Promise<Map<string, string>> {
-      const found = new Map<string, string>();
-      let token: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        for (const object of page.Contents ?? []) found.set(object.Key!, object.ETag!);
-        token = page.NextContinuationToken;
-      } while (token);
-      return found;
-    },
-    run(request: { force?: boolean } = {}): Promise<PublishSummary> {
-      return publish(deps(), request);
-    },
-    async items(): Promise<Item[]> {
-      return (JSON.parse(text((await s.get('feed.json'))!)) as { items: Item[] }).items;
-    },
-  };
-  return s;
-}
+/** A bucket of its own on the embedded S3, published through the production wiring. */
+const site = (options: Omit<EmbeddedSiteOptions, 'bucket' | 'now'> = {}) =>
+  embeddedSite(s3, { now: NOW, ...options, bucket: `uploads-${++bucketCount}` });
 
 /** Keys written or deleted between two listings, the manifest left out. */
 function changed(before: Map<string, string>, after: Map<string, string>): string[] {
@@ -196,7 +85,7 @@ describe('headers an upload tool sets on a seed', () => {
     const run = await s.run();
     expect(run.rejected).toEqual([]);
     expect(run.articles).toMatchObject({ published: 6 });
-    const item = (await s.items()).find((entry) => entry.id === expectedId('2026-05-10-gzipped.txt'));
+    const item = (await s.items()).find((entry) => entry.id === expectedItemId('2026-05-10-gzipped.txt', ID_PREFIX));
     expect(item?.title).toBe('Compressed On Upload');
   });
 
@@ -317,7 +206,7 @@ describe('an editor saving while a run reads', () => {
     // A client of its own: the editor's upload lands just before the run's GET of that seed.
     const racing = createS3Client({
       region: localS3Region,
-      endpoint: server.endpoint,
+      endpoint: s3.server.endpoint,
       forcePathStyle: true,
       credentials: localS3Credentials,
     });
@@ -328,7 +217,7 @@ describe('an editor saving while a run reads', () => {
         const input = args.input as { Key?: string };
         if (!landed && context.commandName === 'GetObjectCommand' && input.Key === key) {
           landed = true;
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: utf8(mistaken), ContentType: 'text/plain' }));
+          await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: utf8(mistaken), ContentType: 'text/plain' }));
         }
         return next(args);
       },
@@ -344,7 +233,7 @@ describe('an editor saving while a run reads', () => {
     await s.put(key, original);
     s.setNow(LATER);
     await s.run();
-    const item = (await s.items()).find((entry) => entry.id === expectedId('2026-05-10-race.txt'))!;
+    const item = (await s.items()).find((entry) => entry.id === expectedItemId('2026-05-10-race.txt', ID_PREFIX))!;
     expect(item.content_html).toContain('The text as first written.');
     expect(item.content_html).not.toContain('MISTAKEN');
   });
