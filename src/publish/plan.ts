@@ -416,6 +416,12 @@ export interface ArticleContext {
   /** Slugs given out so far, by earlier runs and earlier in this one; a new slug is added by the caller. */
   readonly usedSlugs: ReadonlySet<string>;
   readonly legacy?: LegacyArticles;
+  /**
+   * The digest of the page settings (the publish time and zone among them) the last run
+   * recorded, if it did (a manifest whose later edit dates were dropped, its clock set back,
+   * records none).
+   */
+  readonly recordedPageSettings?: string;
 }
 
 /**
@@ -455,7 +461,10 @@ export function planArticle(
   const text = entryText(article);
   // Published on this same day before: a clock set back behind its publish time does not take
   // it off the site (an edit or a re-save made it read again), as no unread article leaves either.
-  const due = publishedAt(day, settings.config) <= now || (previous?.page !== undefined && previous.day === day);
+  // Not when the publish time or zone changed since (a zone further west, a later time): the day
+  // is then not out yet, as a fresh publish would say, and no feed may date it after the clock.
+  const sameSchedule = context.recordedPageSettings === undefined || context.recordedPageSettings === pageSettingsDigest(settings);
+  const due = publishedAt(day, settings.config) <= now || (sameSchedule && previous?.page !== undefined && previous.day === day);
   const { page: _page, text: _text, rejected: _rejected, ...kept } = previous ?? {};
   const base: ArticleRecord = {
     ...kept,

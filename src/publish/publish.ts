@@ -460,6 +460,7 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
                 listed,
                 usedSlugs,
                 ...(legacy ? { legacy } : {}),
+                ...(previous.pageSettings === undefined ? {} : { recordedPageSettings: previous.pageSettings }),
               });
         if (plan.rejection && previousRecord !== undefined && previousRecord.rejected === undefined && needsTextKept(previousRecord)) {
           textless.push({ fileName, record: previousRecord, plan });

@@ -398,6 +398,39 @@ describe('timeZone and publishTime changed between runs', () => {
     expect(times(s.snapshot()['articles/2026-03-01-a.html']!)).toEqual([{ datetime: '2026-02-28T15:00:00.000Z', shown: '2026-03-01' }]);
     expect(s.snapshot({ withManifest: false })).toEqual(fresh.snapshot({ withManifest: false }));
   });
+
+  it.each([
+    // March 8th begins at 10:00 UTC on the 7th in Kiritimati (UTC+14), at 11:00 UTC on the 8th in Pago Pago (UTC−11).
+    ['a zone further west', '2026-03-07T12:00:00.000Z', { timeZone: 'Pacific/Kiritimati' }, { timeZone: 'Pacific/Pago_Pago' }],
+    ['a later publish time', '2026-03-08T12:00:00.000Z', { publishTime: '06:00' }, { publishTime: '18:00' }],
+  ])(
+    '%s after today’s article went out holds it again, as a fresh publish would: no feed dates it after the clock',
+    async (_change, now, before, after) => {
+      // Prepare: today's article out under the first schedule, six older ones beside it (so the
+      // unpublish guard lets one of seven go).
+      const files: Record<string, string> = { 'b.txt': seed('2026-03-08', 'Today', 'y.') };
+      for (let day = 1; day <= 6; day++) files[`a${day}.txt`] = seed(`2026-03-0${day}`, `Older ${day}`, 'x.');
+      const s = site(files, now, testFeedConfig(before));
+      await s.run();
+      const wasOut = titles(s);
+      const later = testFeedConfig(after);
+
+      // Act
+      s.settings = { ...s.settings, config: later };
+      const summary = await s.run();
+      const fresh = site(files, now, later);
+      await fresh.run();
+
+      // Assess
+      expect(wasOut).toContain('Today');
+      expect(heldFiles(summary)).toEqual(['b.txt']);
+      for (const date of Object.values(feedDates(s)).flat()) {
+        const instant = date.includes('GMT') ? rfc822Instant(date) : date;
+        expect(Date.parse(instant), date).toBeLessThanOrEqual(Date.parse(now));
+      }
+      expect(s.snapshot({ withManifest: false })).toEqual(fresh.snapshot({ withManifest: false }));
+    },
+  );
 });
 
 describe('a lost manifest, read back from the published archives', () => {
