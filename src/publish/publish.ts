@@ -306,6 +306,8 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
    * no settled state: that run's listing would match it without a record being compared.
    */
   const changedSinceListed = new Map<string, string>();
+  /** Seeds read and refused as they are, and why (over MAX_SEED_BYTES once decompressed). */
+  const refusedAsRead = new Map<string, string>();
   const readListing = (seed: SeedListing): SeedListing => {
     const etag = changedSinceListed.get(seed.fileName);
     return etag === undefined ? seed : { ...seed, signature: etag };
@@ -431,6 +433,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
           if (result.etag !== listing.get(fileName)!.signature) changedSinceListed.set(fileName, result.etag);
           return result.bytes;
         }
+        if ('refused' in result) {
+          // Refused as it is (too large once decompressed): as a seed that does not parse, read
+          // again once its listing changes, not on every run.
+          refusedAsRead.set(fileName, result.refused);
+          return undefined;
+        }
         // The seed's own problem (no read permission): refused as a seed that does not parse is,
         // its last good version kept, and read again on the next run; the others are published.
         unreadable.set(fileName, `${result.unreadable}; it is read again on the next run`);
@@ -442,26 +450,29 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         const previousRecord = planned.get(fileName) ?? previous.articles[fileName];
         const tooLarge = oversize[index];
         const cannotRead = unreadable.get(fileName);
+        const refused = refusedAsRead.get(fileName);
         const listed = previousRecord?.slug === undefined ? undefined : objects.get(articlePath(previousRecord.slug));
         const plan = tooLarge
           ? rejectedArticle(listing.get(fileName)!, previousRecord, tooLarge, { settings, force, listed }, { tooLarge: true })
-          : cannotRead !== undefined
-            ? rejectedArticle(
-                listing.get(fileName)!,
-                previousRecord,
-                { fileName, line: 1, reason: cannotRead },
-                { settings, force, listed },
-                { unreadable: true },
-              )
-            : planArticle(readListing(listing.get(fileName)!), bytes[index]!, previousRecord, {
-                settings,
-                now,
-                force,
-                listed,
-                usedSlugs,
-                ...(legacy ? { legacy } : {}),
-                ...(previous.pageSettings === undefined ? {} : { recordedPageSettings: previous.pageSettings }),
-              });
+          : refused !== undefined
+            ? rejectedArticle(listing.get(fileName)!, previousRecord, { fileName, line: 1, reason: refused }, { settings, force, listed })
+            : cannotRead !== undefined
+              ? rejectedArticle(
+                  listing.get(fileName)!,
+                  previousRecord,
+                  { fileName, line: 1, reason: cannotRead },
+                  { settings, force, listed },
+                  { unreadable: true },
+                )
+              : planArticle(readListing(listing.get(fileName)!), bytes[index]!, previousRecord, {
+                  settings,
+                  now,
+                  force,
+                  listed,
+                  usedSlugs,
+                  ...(legacy ? { legacy } : {}),
+                  ...(previous.pageSettings === undefined ? {} : { recordedPageSettings: previous.pageSettings }),
+                });
         if (plan.rejection && previousRecord !== undefined && previousRecord.rejected === undefined && needsTextKept(previousRecord)) {
           textless.push({ fileName, record: previousRecord, plan });
         } else apply(fileName, plan, pages);
@@ -687,7 +698,9 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
         const result =
           'bytes' in read && read.etag !== records.get(fileName)?.seed
             ? { unreadable: 'it changed while this run read it; it is read again on the next run' }
-            : read;
+            : 'refused' in read
+              ? { unreadable: read.refused }
+              : read;
         if ('bytes' in result) return textFromSeed(fileName, result.bytes);
         const why = `${result.unreadable}; it is left out of archive ${job.number} until it can be read`;
         unreadable.set(fileName, why);

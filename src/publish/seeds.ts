@@ -62,8 +62,10 @@ export interface ReadSeed {
 }
 
 /**
- * The seed's bytes, or why it cannot be read where that is its own problem (unreadableSeed).
- * Anything else throws, as does a stop (`signal` fired): the run fails or stops, not the seed.
+ * The seed's bytes; or why it cannot be read where that is its own problem (unreadableSeed),
+ * read again on every run; or why it is refused as it is (over MAX_SEED_BYTES once
+ * decompressed), as a seed that does not parse is. Anything else throws, as does a stop
+ * (`signal` fired): the run fails or stops, not the seed.
  * `maxBytes`: the most a compressed seed may hold once decompressed (MAX_SEED_BYTES).
  */
 export async function readSeedIfReadable(
@@ -71,7 +73,7 @@ export async function readSeedIfReadable(
   fileName: string,
   signal?: AbortSignal,
   maxBytes: number = DEFAULT_LIMITS.seedBytes,
-): Promise<ReadSeed | { readonly unreadable: string }> {
+): Promise<ReadSeed | { readonly unreadable: string } | { readonly refused: string }> {
   let object: StoredObject;
   try {
     object = await readSeed(storage, fileName, signal);
@@ -81,7 +83,7 @@ export async function readSeedIfReadable(
     return { unreadable: reason };
   }
   const bytes = decoded(object, maxBytes);
-  return typeof bytes === 'string' ? { unreadable: bytes } : { bytes, etag: object.etag };
+  return typeof bytes === 'string' ? { refused: bytes } : { bytes, etag: object.etag };
 }
 
 /** The seed as stored; a seed deleted since the listing fails the run, and the next run sees it gone. */
@@ -102,13 +104,13 @@ function decoded(object: StoredObject, maxBytes: number): Uint8Array | string {
   const decompress = encoding === undefined ? undefined : DECOMPRESSORS[encoding];
   if (decompress === undefined) return object.body;
   if ((encoding === 'gzip' || encoding === 'x-gzip') && !(object.body[0] === 0x1f && object.body[1] === 0x8b)) return object.body;
+  const over = `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${encoding}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
   try {
     // One byte over the limit is enough to say it is over.
-    return new Uint8Array(decompress(object.body, { maxOutputLength: maxBytes + 1 }));
+    const bytes = decompress(object.body, { maxOutputLength: maxBytes + 1 });
+    return bytes.byteLength > maxBytes ? over : new Uint8Array(bytes);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      return `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${encoding}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return over;
     return object.body;
   }
 }

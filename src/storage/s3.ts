@@ -98,7 +98,8 @@ export class S3Storage implements Storage {
       return {
         key,
         body,
-        etag: normalEtag(out.ETag ?? ''),
+        // As listed: an object restored from an archive class keeps that class, which its listed ETag names.
+        etag: listedEtag(out),
         ...optionalHeaders(out.ContentType, out.CacheControl),
         ...(out.ContentEncoding ? { contentEncoding: out.ContentEncoding } : {}),
       };
