@@ -510,7 +510,9 @@ describe('serverless package (offline, no credentials)', () => {
         TargetOriginId: config.Origins[0].Id,
         ViewerProtocolPolicy: 'redirect-to-https',
         Compress: true,
-        AllowedMethods: ['GET', 'HEAD'],
+        // OPTIONS for browser-based readers' CORS preflights, which are not cached.
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+        CachedMethods: ['GET', 'HEAD'],
       });
       expect(config.CacheBehaviors ?? []).toEqual([]);
     });
@@ -584,6 +586,14 @@ describe('serverless package (offline, no credentials)', () => {
           AccessControlAllowOrigins: { Items: ['*'] },
           AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
           AccessControlAllowCredentials: false,
+        });
+      });
+
+      it('let a preflight through to the bucket, whose CORS rules answer it (S3 answers OPTIONS 403 without them)', () => {
+        // Assess
+        expect(template.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior.AllowedMethods).toContain('OPTIONS');
+        expect(template.Resources.FeedBucket!.Properties.CorsConfiguration).toEqual({
+          CorsRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], MaxAge: 86_400 }],
         });
       });
     });
