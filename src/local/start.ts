@@ -253,7 +253,8 @@ export const QUIET_MS = 300;
 export function republishOnChange(started: Started, io: Pick<StartIo, 'stdout' | 'stderr'>, options: { quietMs?: number } = {}) {
   const configName = basename(started.configFile);
   // What the last report said of seeds that are not published as they are: said again only when it changes.
-  let problemsSaid = problemLines(started.summary).join('\n');
+  // Undefined after a run that failed: the next one that goes through says so, even with nothing to write.
+  let problemsSaid: string | undefined = problemLines(started.summary).join('\n');
   // The first held article is published at its hour, as the schedule would on the Lambda.
   const wakeForHeld = (summary: PublishSummary, feed: FeedConfig) => {
     const first = firstHeldInstant(summary.held, feed);
@@ -285,8 +286,8 @@ export function republishOnChange(started: Started, io: Pick<StartIo, 'stdout' |
           `${time} republished: ${written} objects written, ${deleted} deleted (${summary.articles.published} articles, ${summary.feedItems} in the feeds).`,
         );
       } catch (error) {
-        // Said again by the next run that goes through.
-        problemsSaid = '';
+        // The next run that goes through reports, so the failure is not the last word.
+        problemsSaid = undefined;
         io.stderr(`${time} not republished; the site stays as it was:`);
         reportFailure(error, io, 'stop npm start and run npm start -- --force');
       }
