@@ -97,8 +97,10 @@ function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined
   ] as const) {
     let at = 0;
     while (at + 1 < bytes.length && bytes[at + zero] === 0 && WHITE_SPACE_BYTES.has(bytes[at + 1 - zero]!)) at += 2;
-    const word = [0, 1, 2, 3].map((i) => (bytes[at + 2 * i + zero] === 0 ? String.fromCharCode(bytes[at + 2 * i + 1 - zero] ?? 0) : ''));
-    if (word.join('').toLowerCase() === 'date') return encoding;
+    // `date` and the white space after it, every other byte zero: a UTF-8 file with NULs in
+    // its first word (dropped as XML forbids them) has no zero byte where the space is.
+    const word = [0, 1, 2, 3, 4].map((i) => (bytes[at + 2 * i + zero] === 0 ? String.fromCharCode(bytes[at + 2 * i + 1 - zero] ?? 0) : ''));
+    if (word.slice(0, 4).join('').toLowerCase() === 'date' && WHITE_SPACE_BYTES.has(word[4]!.charCodeAt(0))) return encoding;
   }
   return undefined;
 }
@@ -119,7 +121,8 @@ export function normalizeText(text: string): string {
  * A BCP 47 language tag, loosely: a 2–3 letter language, then subtags (`uk`, `pt-BR`,
  * `sr-Latn-RS`). The site's `language` setting is checked with it too, so the two agree.
  */
-export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+// At most 64 characters: ample for any registered tag, and a bound on what Intl is given.
+export const LANGUAGE_TAG = /^(?=.{2,64}$)[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /**
  * The optional `lang TAG` line: the first non-blank line after the header, if it starts with the
@@ -295,6 +298,11 @@ function isHttpUrl(text: string): boolean {
 const UNSPACED_WIDE =
   /^[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Bopomofo}\u3000-\u303F\uFF01-\uFF60\uFF61-\uFF9F\uFFE0-\uFFE6]$/u;
 
+/** Wide as well: Script_Extensions also give Han and kana to marks that are not (the Latin middle dot, some combining marks). */
+function isUnspacedWide(char: string): boolean {
+  return char.codePointAt(0)! >= 0x2e80 && UNSPACED_WIDE.test(char);
+}
+
 /**
  * A paragraph's lines (each trimmed) as one text: joined with a space, as a browser shows a
  * line break in text, except between two characters of a script written without spaces
@@ -307,7 +315,7 @@ function joinLines(lines: readonly string[]): string {
     const before = lines[i - 1]!;
     const line = lines[i]!;
     const unspaced =
-      UNSPACED_WIDE.test(lastCodePoint(before, 0, before.length)) && UNSPACED_WIDE.test(String.fromCodePoint(line.codePointAt(0) ?? 32));
+      isUnspacedWide(lastCodePoint(before, 0, before.length)) && isUnspacedWide(String.fromCodePoint(line.codePointAt(0) ?? 32));
     text += unspaced ? line : ` ${line}`;
   }
   return text;

@@ -238,7 +238,10 @@ async function keysUnder(bucketPath: string, prefix: string): Promise<string[]> 
       entries = await readdir(join(bucketPath, relative), { withFileTypes: true });
     } catch (error) {
       // A folder emptied and removed by a delete while it was walked.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      // A name too long for a file (S3 takes keys of up to 1,024 bytes) or with a NUL in it: no
+      // object is stored under it, as S3 would list none.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ERR_INVALID_ARG_VALUE') return;
       throw error;
     }
     for (const entry of entries) {

@@ -226,7 +226,19 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 /** The first version kept each item's hash and edit date; the rest of it is rebuilt. */
 const LEGACY_MANIFEST = v.object({ version: v.literal(1), articles: v.custom<Record<string, unknown>>(isJsonObject) });
 // A record without a hash says nothing to keep; an `updated` that is no string is dropped alone.
-const LEGACY_ARTICLE = v.object({ hash: v.string(), updated: v.fallback(v.optional(v.string()), undefined) });
+const LEGACY_ARTICLE = v.object({
+  hash: v.string(),
+  // An edit date no clock can read is dropped alone, as from a record of this version.
+  updated: v.fallback(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.check((text) => !Number.isNaN(Date.parse(text))),
+      ),
+    ),
+    undefined,
+  ),
+});
 
 /** The kept records of a first-version manifest; an edit date after the run's clock is dropped, as from a manifest of this version. */
 function legacyArticles(

@@ -1,7 +1,8 @@
 /** Seed files in a storage (a folder, or a bucket under a prefix): listed with their signatures, read one by one. */
 import { isSeedFileName } from '../article/corpus.js';
 import { describeError } from '../errors.js';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { constants } from 'node:buffer';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { DEFAULT_LIMITS } from '../config/limits.js';
 import type { Storage, StoredObject } from '../storage/storage.js';
 import { formatBytes, type SeedListing } from './plan.js';
@@ -100,24 +101,47 @@ async function readSeed(storage: Storage, fileName: string, signal?: AbortSignal
  * leaves them as they are: the text check that follows says what is wrong with them, if anything.
  */
 function decoded(object: StoredObject, maxBytes: number): Uint8Array | string {
-  const encoding = object.contentEncoding?.trim().toLowerCase();
-  const decompress = encoding === undefined ? undefined : DECOMPRESSORS[encoding];
-  if (decompress === undefined) return object.body;
-  if ((encoding === 'gzip' || encoding === 'x-gzip') && !(object.body[0] === 0x1f && object.body[1] === 0x8b)) return object.body;
-  const over = `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${encoding}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
+  const header = object.contentEncoding?.trim().toLowerCase();
+  if (!header) return object.body;
+  // The codings in the order they were applied (`gzip, br`): undone from the last.
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0 || !codings.every((coding) => Object.hasOwn(DECOMPRESSORS, coding))) return object.body;
+  // One byte over the limit is enough to say it is over; zlib takes no cap above a Buffer's largest.
+  const cap = Math.min(maxBytes + 1, constants.MAX_LENGTH);
+  let bytes: Uint8Array = object.body;
+  for (const coding of codings.reverse()) {
+    if ((coding === 'gzip' || coding === 'x-gzip') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return object.body;
+    try {
+      bytes = DECOMPRESSORS[coding]!(bytes, cap);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
+      }
+      return object.body;
+    }
+    if (bytes.byteLength > maxBytes) {
+      return `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
+    }
+  }
+  return new Uint8Array(bytes);
+}
+
+/** `deflate` as browsers take it: zlib-wrapped, as the standard says, or raw, as some servers send it. */
+function inflateEither(body: Uint8Array, cap: number): Buffer {
   try {
-    // One byte over the limit is enough to say it is over.
-    const bytes = decompress(object.body, { maxOutputLength: maxBytes + 1 });
-    return bytes.byteLength > maxBytes ? over : new Uint8Array(bytes);
+    return inflateSync(body, { maxOutputLength: cap });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return over;
-    return object.body;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+    return inflateRawSync(body, { maxOutputLength: cap });
   }
 }
 
-const DECOMPRESSORS: Readonly<Record<string, (body: Uint8Array, options: { maxOutputLength: number }) => Buffer>> = {
-  gzip: gunzipSync,
-  'x-gzip': gunzipSync,
-  deflate: inflateSync,
-  br: brotliDecompressSync,
+const DECOMPRESSORS: Readonly<Record<string, (body: Uint8Array, cap: number) => Buffer>> = {
+  gzip: (body, cap) => gunzipSync(body, { maxOutputLength: cap }),
+  'x-gzip': (body, cap) => gunzipSync(body, { maxOutputLength: cap }),
+  deflate: inflateEither,
+  br: (body, cap) => brotliDecompressSync(body, { maxOutputLength: cap }),
 };
