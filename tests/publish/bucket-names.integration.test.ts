@@ -4,10 +4,9 @@
  * multipart ETags, objects the publisher did not write, and listings of more than one page.
  * The mock is used where request counts or a storage class matter.
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publish, type PublishSummary } from '../../src/publish/publish.js';
-import { bucketSeedsDependencies, fakeBucket, md5, mockS3, s3Requests, seed, type S3Mock } from './support.js';
+import { archiveInBucket, bucketSeedsDependencies, fakeBucket, md5, mockS3, s3Requests, seed, type S3Mock } from './support.js';
 import { type EmbeddedSiteOptions, embeddedSite, expectedItemId, useEmbeddedS3 } from './support-embedded-bucket.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
@@ -291,28 +290,8 @@ describe('storage classes and request counts (mock)', () => {
     await publish(deps());
     const feedBefore = objects.get('feed.json')!.body;
     // Listed as GLACIER from now on; its GET fails as S3's does until it is restored.
-    s3.on(GetObjectCommand, { Key: 'seeds/2026-03-01-a.txt' }).rejects(
-      Object.assign(new Error('The operation is not valid for the object storage class'), {
-        name: 'InvalidObjectState',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
+    archiveInBucket(s3, objects, 'seeds/2026-03-01-a.txt', 'GLACIER');
     s3.resetHistory();
-    s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
-      const prefix = input.Prefix ?? '';
-      const keys = [...objects.keys()]
-        .filter((key) => key.startsWith(prefix) && !(input.Delimiter && key.slice(prefix.length).includes(input.Delimiter)))
-        .sort();
-      return {
-        Contents: keys.map((Key) => ({
-          Key,
-          ETag: objects.get(Key)!.etag,
-          Size: objects.get(Key)!.body.byteLength,
-          ...(Key === 'seeds/2026-03-01-a.txt' ? { StorageClass: 'GLACIER' } : {}),
-        })),
-        IsTruncated: false,
-      };
-    });
     const run = await publish(deps());
     expect(run.rejected).toEqual([expect.objectContaining({ file: '2026-03-01-a.txt', keptPublished: true })]);
     expect(run.articles).toMatchObject({ published: 2, unpublished: 0 });

@@ -6,14 +6,14 @@
  * the production wiring against the embedded S3 (s3rver); the mock only where a storage class
  * or an S3 answer s3rver cannot give is needed. Fixed clock throughout.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPublishSettings } from '../../src/config.js';
 import { localS3Credentials, localS3Region } from '../../src/local/embedded-s3.js';
 import { publish } from '../../src/publish/publish.js';
 import { createS3Client } from '../../src/storage/s3.js';
-import { bucketSeedsDependencies, fakeBucket, mockS3, type S3Mock, s3Requests, seed } from './support.js';
+import { archiveInBucket, bucketSeedsDependencies, fakeBucket, mockS3, type S3Mock, s3Requests, seed } from './support.js';
 import { type EmbeddedSiteOptions, embeddedSite, expectedItemId, useEmbeddedS3 } from './support-embedded-bucket.js';
 
 const NOW = new Date('2026-06-01T06:00:00.000Z');
@@ -261,27 +261,7 @@ describe('storage classes of seeds (mock)', () => {
         ...Object.fromEntries(Object.entries(OTHERS).map(([name, body]) => [`seeds/${name}`, utf8(body)])),
         [archived]: utf8(seed('2026-05-10', 'Cold Storage', 'Archived on upload.')),
       });
-      s3.on(GetObjectCommand, { Key: archived }).rejects(
-        Object.assign(new Error('The operation is not valid for the object storage class'), {
-          name: 'InvalidObjectState',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
-      s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
-        const prefix = input.Prefix ?? '';
-        const keys = [...objects.keys()]
-          .filter((key) => key.startsWith(prefix) && !(input.Delimiter && key.slice(prefix.length).includes(input.Delimiter)))
-          .sort();
-        return {
-          Contents: keys.map((Key) => ({
-            Key,
-            ETag: objects.get(Key)!.etag,
-            Size: objects.get(Key)!.body.byteLength,
-            ...(Key === archived ? { StorageClass: storageClass } : {}),
-          })),
-          IsTruncated: false,
-        };
-      });
+      archiveInBucket(s3, objects, archived, storageClass);
       const deps = () => bucketSeedsDependencies({ itemLimit: 50, now: NOW, seedsPrefix: 'seeds/' });
       const first = await publish(deps());
       expect(first.articles).toMatchObject({ published: 5, rejected: 1 });

@@ -5,7 +5,6 @@
  * (legacyArticles), the index in the feeds' order, and publishedDayOf in zones whose clocks
  * change at midnight. Memory storages, a mocked S3 client and a temp folder; fixed clocks.
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +19,12 @@ import { md5Etag } from '../../src/storage/etag.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { folderPublishDependencies } from '../../src/wiring.js';
 import {
+  archiveInBucket,
   bucketSeedsDependencies,
   fakeBucket,
   mockS3,
   type S3Mock,
   s3Requests,
-  sdkBody,
   seed,
   tempDir,
   type TempDir,
@@ -229,27 +228,7 @@ describe('a seed that changed between the listing and the read', () => {
     const deps = () => bucketSeedsDependencies({ itemLimit: 50, now: NOW, seedsPrefix: 'seeds/' });
     await publish(deps());
     // Listed as GLACIER from now on; restored, so a GET of it answers (with its storage class), as S3's does.
-    s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
-      const prefix = input.Prefix ?? '';
-      const keys = [...objects.keys()]
-        .filter((name) => name.startsWith(prefix) && !(input.Delimiter && name.slice(prefix.length).includes(input.Delimiter)))
-        .sort();
-      return {
-        Contents: keys.map((Key) => ({
-          Key,
-          ETag: objects.get(Key)!.etag,
-          Size: objects.get(Key)!.body.byteLength,
-          ...(Key === key ? { StorageClass: 'GLACIER' } : {}),
-        })),
-        IsTruncated: false,
-      };
-    });
-    s3.on(GetObjectCommand, { Key: key }).callsFake(() => ({
-      Body: sdkBody(objects.get(key)!.body),
-      ContentType: 'text/plain',
-      ETag: objects.get(key)!.etag,
-      StorageClass: 'GLACIER',
-    }));
+    archiveInBucket(s3, objects, key, 'GLACIER', { restored: true });
     const second = await publish(deps());
     expect(second.rejected).toEqual([]);
     s3.resetHistory();

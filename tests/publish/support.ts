@@ -125,6 +125,8 @@ export function putCalls(s3: S3Mock): PutRecord[] {
 
 export interface BucketObject extends PutRecord {
   readonly etag: string;
+  /** Listed and answered with it; absent for the default class. A PUT writes the default class. */
+  readonly storageClass?: string;
 }
 
 /** S3's ETag for a single-part upload, computed here independently of the code under test. */
@@ -164,7 +166,13 @@ export function fakeBucket(
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const object = objects.get(input.Key);
     if (!object) throw noSuchKey();
-    return { Body: sdkBody(object.body), ContentType: object.contentType, CacheControl: object.cacheControl, ETag: object.etag };
+    return {
+      Body: sdkBody(object.body),
+      ContentType: object.contentType,
+      CacheControl: object.cacheControl,
+      ETag: object.etag,
+      ...(object.storageClass === undefined ? {} : { StorageClass: object.storageClass }),
+    };
   });
   s3.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
     const failure = failures.get(input.Key);
@@ -181,12 +189,37 @@ export function fakeBucket(
     const page = keys.slice(start, start + pageSize);
     const truncated = start + pageSize < keys.length;
     return {
-      Contents: page.map((Key) => ({ Key, ETag: objects.get(Key)!.etag, Size: objects.get(Key)!.body.byteLength })),
+      Contents: page.map((Key) => {
+        const { etag, body, storageClass } = objects.get(Key)!;
+        return { Key, ETag: etag, Size: body.byteLength, ...(storageClass === undefined ? {} : { StorageClass: storageClass }) };
+      }),
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: String(start + pageSize) } : {}),
     };
   });
   return objects;
+}
+
+/**
+ * Moves an object of the fake bucket to an archive storage class, as a lifecycle rule or an
+ * upload straight to it does: listed with that class from then on. Not `restored`, its GET fails
+ * as S3's does (InvalidObjectState, 403); restored, it answers, naming the class.
+ */
+export function archiveInBucket(
+  s3: S3Mock,
+  objects: Map<string, BucketObject>,
+  key: string,
+  storageClass: 'GLACIER' | 'DEEP_ARCHIVE',
+  { restored = false }: { restored?: boolean } = {},
+): void {
+  objects.set(key, { ...objects.get(key)!, storageClass });
+  if (restored) return;
+  s3.on(GetObjectCommand, { Key: key }).rejects(
+    Object.assign(new Error('The operation is not valid for the object storage class'), {
+      name: 'InvalidObjectState',
+      $metadata: { httpStatusCode: 403 },
+    }),
+  );
 }
 
 export const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
