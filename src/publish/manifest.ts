@@ -288,19 +288,19 @@ const SETTLED = v.strictObject({
   }),
 }) satisfies v.GenericSchema<unknown, SettledState>;
 
+/** Oldest first, each after the one before; of one day, file names in the ranking's order (newerFirst), reversed. */
+export function endsInOrder(ends: readonly ArchiveEnd[]): boolean {
+  return ends.every(
+    ([day, fileName], i) => i === 0 || ends[i - 1]![0] < day || (ends[i - 1]![0] === day && compareStrings(ends[i - 1]![1], fileName) > 0),
+  );
+}
+
 const ARCHIVE_LAYOUT = v.strictObject({
   pageSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
   ends: v.pipe(
     v.array(v.tuple([v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)), v.string()])),
     // Oldest first, each after the one before: otherwise the pages would not be where they were.
-    v.check(
-      // Same day: file names in the ranking's order (newerFirst), reversed.
-      (ends) =>
-        ends.every(
-          (end, i) => i === 0 || ends[i - 1]![0] < end[0] || (ends[i - 1]![0] === end[0] && compareStrings(ends[i - 1]![1], end[1]) > 0),
-        ),
-      'ends out of order',
-    ),
+    v.check((ends) => endsInOrder(ends), 'ends out of order'),
   ),
 }) satisfies v.GenericSchema<unknown, ArchiveLayout>;
 

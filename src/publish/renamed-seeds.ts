@@ -9,7 +9,7 @@
  */
 import { itemId } from '../article/identity.js';
 import { compareStrings } from '../text/order.js';
-import type { ArchiveEnd, ArchiveLayout, ArticleRecord, Manifest } from './manifest.js';
+import { type ArchiveEnd, type ArchiveLayout, type ArticleRecord, endsInOrder, type Manifest } from './manifest.js';
 
 /** A seed file's name, as the seeds listing takes them. */
 const SEED_NAME = /\.txt$/i;
@@ -58,10 +58,7 @@ export function withRenamedSeeds(manifest: Manifest, listedNames: readonly strin
 function withRenamedEnds(layout: ArchiveLayout, moves: ReadonlyMap<string, string>): ArchiveLayout {
   if (!layout.ends.some(([, fileName]) => moves.has(fileName))) return layout;
   const ends = layout.ends.map(([day, fileName]): ArchiveEnd => [day, moves.get(fileName) ?? fileName]);
-  const ordered = ends.every(
-    ([day, fileName], i) => i === 0 || ends[i - 1]![0] < day || (ends[i - 1]![0] === day && compareStrings(ends[i - 1]![1], fileName) > 0),
-  );
-  return ordered ? { ...layout, ends } : layout;
+  return endsInOrder(ends) ? { ...layout, ends } : layout;
 }
 
 /** Of two gone records of one id, the one a newcomer takes: the one whose seed was listed last, then the first in byte order. */

@@ -111,20 +111,16 @@ function decoded(object: StoredObject, maxBytes: number): Uint8Array | string {
   if (codings.length === 0 || !codings.every((coding) => Object.hasOwn(DECOMPRESSORS, coding))) return object.body;
   // One byte over the limit is enough to say it is over; zlib takes no cap above a Buffer's largest.
   const cap = Math.min(maxBytes + 1, constants.MAX_LENGTH);
+  const over = `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
   let bytes: Uint8Array = object.body;
   for (const coding of codings.reverse()) {
     if ((coding === 'gzip' || coding === 'x-gzip') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return object.body;
     try {
       bytes = DECOMPRESSORS[coding]!(bytes, cap);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        return `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
-      }
-      return object.body;
+      return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? over : object.body;
     }
-    if (bytes.byteLength > maxBytes) {
-      return `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
-    }
+    if (bytes.byteLength > maxBytes) return over;
   }
   return new Uint8Array(bytes);
 }

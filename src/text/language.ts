@@ -38,32 +38,12 @@ const RIGHT_TO_LEFT_SCRIPTS = new Set([
   'Yezi',
 ]);
 
-/** Languages written right to left, for those whose likely script this Node's Intl data does not know. */
-const RIGHT_TO_LEFT_LANGUAGES = new Set([
-  'ar',
-  'arc',
-  'ckb',
-  'dv',
-  'fa',
-  'he',
-  'iw',
-  'ji',
-  'mzn',
-  'nqo',
-  'ps',
-  'sd',
-  'syr',
-  'ug',
-  'ur',
-  'yi',
-]);
-
 const directions = new Map<string, 'ltr' | 'rtl'>();
 
 /**
  * `rtl` for a language tag whose text runs right to left (`ar`, `he`, `fa-IR`, `az-Arab`),
  * otherwise `ltr`: from the script the tag names or the likely script of its language and
- * region, else from the language (a list, then Intl's direction).
+ * region (which Intl knows for Arabic, Hebrew, Dhivehi, Syriac, N'Ko …), else Intl's direction.
  * A tag Intl cannot read is taken as left to right, the direction of the project's own words.
  */
 export function textDirection(tag: string): 'ltr' | 'rtl' {
@@ -77,7 +57,7 @@ export function textDirection(tag: string): 'ltr' | 'rtl' {
       // textInfo does not consult: it says ltr for the first four.
       const script = locale.script ?? locale.maximize().script;
       if (script !== undefined) direction = RIGHT_TO_LEFT_SCRIPTS.has(script) ? 'rtl' : 'ltr';
-      else if (RIGHT_TO_LEFT_LANGUAGES.has(locale.language)) direction = 'rtl';
+      // A language Intl knows no likely script for: its own word on the direction, if any.
       else direction = (locale as Intl.Locale & { textInfo?: { direction?: string } }).textInfo?.direction === 'rtl' ? 'rtl' : 'ltr';
     } catch {
       // Not a tag Intl can read: left to right.
