@@ -15,6 +15,7 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { compareStrings } from '../text/order.js';
 
 const require = createRequire(import.meta.url);
 
@@ -159,11 +160,6 @@ export function installListPagination(): void {
 /** s3rver keeps an object's bytes in a file named after the key's last part with this suffix. */
 const OBJECT_SUFFIX = '._S3rver_object';
 
-/** S3's listing order: UTF-8 bytes. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /**
  * One ListObjectsV2 page in S3's order. s3rver's own listing walks folders depth first and
  * compares keys as JavaScript strings, which is not S3's order on two counts: the keys under
@@ -190,8 +186,8 @@ async function listInKeyOrder(
     if (at < 0) entries.set(key, 'key');
     else entries.set(key.slice(0, at + delimiter.length), 'prefix');
   }
-  const after = Buffer.from(startAfter, 'utf8');
-  const ordered = [...entries.keys()].filter((entry) => Buffer.compare(Buffer.from(entry, 'utf8'), after) > 0).sort(byteOrder);
+  // compareStrings is code point order, which is S3's: UTF-8 bytes.
+  const ordered = [...entries.keys()].filter((entry) => compareStrings(entry, startAfter) > 0).sort(compareStrings);
   const page = ordered.slice(0, maxKeys);
   const objects = await Promise.all(
     page
