@@ -177,11 +177,19 @@ describe("a writer's working day with npm start (the bundle, a child process)", 
     const child = launch(port, [], env);
     await serving(child);
     const edited = seed('2026-11-02', 'Accented Article 0', 'The text of accented article 0, with a correction.');
+    const saidBeforeEdit = child.stdout.length;
     await saveWhole(join(seedsDir(), accented[0]!), edited);
     const feed = await eventually(
       () => jsonFeed(site),
       (json) => json.items.some((item) => item.summary?.includes('correction') === true),
       'the edit in feed.json',
+    );
+    // The run says what it wrote after its last write, so a reader can see the edit before the
+    // terminal does: wait for the line, so that it is not taken for one of the renames' runs.
+    await eventually(
+      async () => child.stdout.slice(saidBeforeEdit),
+      (said) => /republished: [1-9]\d* objects written/.test(said),
+      'the edit run reported',
     );
     const before = feed.items.find((item) => item.title === 'Accented Article 0')!;
     expect(before.date_modified).not.toBe(before.date_published);
