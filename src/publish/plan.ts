@@ -237,6 +237,27 @@ export function leavingArticles(previous: Manifest, records: ReadonlyMap<string,
 }
 
 /**
+ * Those of `names` (leaving) that leave because the schedule changed, not their seeds: still
+ * listed, dated the day they were published, and held again because the publish time or zone
+ * moved later (planArticle). They are back at that day's publish time, within a day, so the
+ * guard does not count them: a small site whose publish time moved would be refused otherwise.
+ */
+export function heldAgainBySchedule(
+  names: readonly string[],
+  seeds: readonly SeedListing[],
+  previous: Manifest,
+  records: ReadonlyMap<string, ArticleRecord>,
+): Set<string> {
+  const listed = new Set(seeds.map((seed) => seed.fileName));
+  return new Set(
+    names.filter((name) => {
+      const day = records.get(name)?.day;
+      return listed.has(name) && day !== undefined && day === previous.articles[name]?.day;
+    }),
+  );
+}
+
+/**
  * The guard again, once the changed seeds are read and before the feeds change: an article also
  * leaves the site when its seed moves it to a later day, so a batch edit of dates gone wrong is
  * refused as a seeds folder emptied by mistake is. The message, or undefined.

@@ -31,6 +31,7 @@ import {
 import {
   goneArticleNames,
   isPublished,
+  heldAgainBySchedule,
   leavingArticles,
   MissingText,
   needsTextKept,
@@ -633,9 +634,13 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
   const leaving = leavingArticles(previous, records, publishedBefore);
   leavingAfterReads = leaving.leaving;
+  const heldAgain = heldAgainBySchedule(leaving.leaving, seeds, previous, records);
   const refused = force
     ? undefined
-    : unpublishAfterReadsGuard({ ...leaving, leaving: notApproved(leaving.leaving, previous) }, settings.maxUnpublishShare);
+    : unpublishAfterReadsGuard(
+        { ...leaving, leaving: notApproved(leaving.leaving, previous).filter((name) => !heldAgain.has(name)) },
+        settings.maxUnpublishShare,
+      );
   if (refused) {
     // What it saves is the pages it wrote, not the refused plan: no archive, index or feed of it
     // was written, and its records of them would make the next run rewrite what the bucket holds.

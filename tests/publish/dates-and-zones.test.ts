@@ -433,6 +433,49 @@ describe('timeZone and publishTime changed between runs', () => {
   );
 });
 
+describe('the unpublish guard and a schedule change', () => {
+  it('does not count today’s article held again by a later publish time: a site of three goes through, and it is back at the new time', async () => {
+    // Prepare: one of three leaving is over the default 20 %
+    const files: Record<string, string> = {
+      'a1.txt': seed('2026-03-06', 'Older 1', 'x.'),
+      'a2.txt': seed('2026-03-07', 'Older 2', 'x.'),
+      'b.txt': seed('2026-03-08', 'Today', 'y.'),
+    };
+    const s = site(files, '2026-03-08T12:00:00.000Z', testFeedConfig({ publishTime: '06:00' }));
+    await s.run();
+
+    // Act
+    s.settings = { ...s.settings, config: testFeedConfig({ publishTime: '18:00' }) };
+    const held = await s.run();
+    const afterHold = titles(s);
+    s.now = new Date('2026-03-08T18:00:00.000Z');
+    await s.run();
+
+    // Assess
+    expect(heldFiles(held)).toEqual(['b.txt']);
+    expect(afterHold).toEqual(['Older 2', 'Older 1']);
+    expect(titles(s)).toEqual(['Today', 'Older 2', 'Older 1']);
+  });
+
+  it('still counts an article whose seed moved it to a later day, on the same small site', async () => {
+    // Prepare
+    const files: Record<string, string> = {
+      'a1.txt': seed('2026-03-06', 'Older 1', 'x.'),
+      'a2.txt': seed('2026-03-07', 'Older 2', 'x.'),
+      'b.txt': seed('2026-03-08', 'Today', 'y.'),
+    };
+    const s = site(files, '2026-03-08T12:00:00.000Z', testFeedConfig({ publishTime: '06:00' }));
+    await s.run();
+
+    // Act
+    await s.writeSeed('b.txt', seed('2026-03-09', 'Today', 'y.'));
+
+    // Assess
+    await expect(s.run()).rejects.toThrow(/would unpublish 1 of 3 published articles.*b\.txt/s);
+    expect(titles(s)).toContain('Today');
+  });
+});
+
 describe('a lost manifest, read back from the published archives', () => {
   it('keeps every archive as it was when a day’s publish time is skipped past midnight (America/Nuuk at 23:30, its clocks going 23:00 → 00:00)', async () => {
     // Prepare: itemLimit 2, so archive 1 ends with x.txt, the spring-forward Saturday (2026-03-28),
