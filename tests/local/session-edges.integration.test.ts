@@ -242,6 +242,15 @@ describe('file names on CLI lines', () => {
     expect(printableName('plain.txt')).toBe('plain.txt');
   });
 
+  it('quotes names holding bidirectional formatting characters, which make a name read as another, and leaves right-to-left names alone', () => {
+    expect(printableName('report\u202Etxt.exe')).toBe('"report\\u202etxt.exe"');
+    expect(printableName('a\u2066b\u2069.txt')).toBe('"a\\u2066b\\u2069.txt"');
+    expect(printableName('a\u200Fb.txt')).toBe('"a\\u200fb.txt"');
+    expect(printableName('a\u061Cb.txt')).toBe('"a\\u061cb.txt"');
+    expect(printableName('מאמר.txt')).toBe('מאמר.txt');
+    expect(printableName('مقالة.txt')).toBe('مقالة.txt');
+  });
+
   it('prints two different names differently: a name holding a newline and one spelled like its quoted form', () => {
     const withNewline = 'a\nb.txt';
     const spelledQuoted = '"a\\nb.txt"';
