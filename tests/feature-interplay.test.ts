@@ -213,7 +213,6 @@ describe('an unreadable seed on a site whose manifest was lost', () => {
       list: (prefix, options) => s.seeds.list(prefix, options),
       put: (key, body, options) => s.seeds.put(key, body, options),
       delete: (key) => s.seeds.delete(key),
-      contentEtag: (body) => s.seeds.contentEtag(body),
     };
     await publish({ storage: s.site, seeds, settings: s.settings, now: () => s.now });
     failing = false;

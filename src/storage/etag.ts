@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
  * object with one PutObject. A run does not depend on it: it compares a LIST entry's ETag with
  * the one the PUT answered and the manifest recorded, which any ETag allows, and it tells its
  * own earlier manifest write by reading the bytes back. The MD5 stands in where a server answers
- * a PutObject without an ETag, and Storage.contentEtag gives it so that a bucket's ETags can be
- * checked against the bytes.
+ * a PutObject without an ETag.
  */
 export function md5Etag(body: Uint8Array): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;

@@ -147,10 +147,6 @@ export class FolderStorage implements Storage {
     return listed.sort(compareKeys);
   }
 
-  contentEtag(): undefined {
-    return undefined;
-  }
-
   /**
    * A file the run would write with the bytes it already holds is kept: a folder copied,
    * restored from a cache or a backup, or kept by an earlier version lists under signatures no

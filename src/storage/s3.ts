@@ -269,10 +269,6 @@ export class S3Storage implements Storage {
         : error;
     return new StorageError(operation, key, { cause, shown: this.prefix + key });
   }
-
-  contentEtag(body: Uint8Array): string {
-    return md5Etag(body);
-  }
 }
 
 /**

@@ -71,11 +71,6 @@ export interface Storage {
   /** Every object under the prefix, sorted by key in byte order, however many pages that takes. */
   list(prefix: string, options?: ListOptions): Promise<ListedObject[]>;
   /**
-   * The ETag this storage gives an object with these bytes, where that follows from the bytes
-   * alone; undefined where it does not (a folder's ETags come from file times).
-   */
-  contentEtag(body: Uint8Array): string | undefined;
-  /**
    * The ETag of the object when it already holds exactly these bytes and nothing else a put
    * would change, else undefined. Only a storage that keeps bytes alone (a folder) can tell
    * that from the bytes: a bucket's object also has headers a listing does not show, so a

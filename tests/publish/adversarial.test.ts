@@ -45,7 +45,6 @@ function logged(storage: Storage): { storage: Storage; log: string[] } {
     storage: {
       get: (key, options) => storage.get(key, options),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       put: (key, body, options) => {
         log.push(`put ${key}`);
         return storage.put(key, body, options);

@@ -250,7 +250,6 @@ describe('a forced run that stops or fails early', () => {
       const failingOnce: Storage = {
         get: (key) => attempt.get(key),
         list: (prefix, options) => attempt.list(prefix, options),
-        contentEtag: (body) => attempt.contentEtag(body),
         put: async (key, body, options) => {
           if (key !== MANIFEST && ++count === n) {
             failedOn = key;

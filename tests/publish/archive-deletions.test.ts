@@ -110,7 +110,6 @@ function recording(storage: Storage): { storage: Storage; writes: string[] } {
     storage: {
       get: (key, options) => storage.get(key, options),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       put: (key, body, options) => {
         writes.push(`put ${key}`);
         return storage.put(key, body, options);
@@ -132,7 +131,6 @@ function failingOnly(storage: Storage, n: number): Storage {
   return {
     get: (key, options) => storage.get(key, options),
     list: (prefix, options) => storage.list(prefix, options),
-    contentEtag: (body) => storage.contentEtag(body),
     put: async (key, body, options) => {
       fail(`put ${key}`);
       return storage.put(key, body, options);
@@ -510,7 +508,6 @@ function pauseAfter(storage: Storage, n: number) {
     put: (key, body, options) => hold(() => storage.put(key, body, options)),
     delete: (key) => hold(() => storage.delete(key)),
     list: (prefix, options) => hold(() => storage.list(prefix, options)),
-    contentEtag: (body) => storage.contentEtag(body),
   };
   return { storage: held, paused, resume };
 }

@@ -893,7 +893,6 @@ describe('a dry run stopped by its deadline', () => {
         put: (key, body, options) => bucket.put(key, body, options),
         delete: (key) => bucket.delete(key),
         list: (prefix, options) => bucket.list(prefix, options),
-        contentEtag: (body) => bucket.contentEtag(body),
       },
     };
   }

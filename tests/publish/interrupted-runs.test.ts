@@ -508,7 +508,6 @@ describe('overlapping runs', () => {
       put: (key, body, options) => hold(`put ${key}`, () => storage.put(key, body, options)),
       delete: (key) => hold(`delete ${key}`, () => storage.delete(key)),
       list: (prefix, options) => hold(`list ${prefix}`, () => storage.list(prefix, options)),
-      contentEtag: (body) => storage.contentEtag(body),
     };
     return { storage: held, paused, resume, before };
   }

@@ -98,7 +98,6 @@ describe('a site folder that already holds the bytes a run would write', () => {
       get: (key) => folder.get(key),
       list: (prefix, options) => folder.list(prefix, options),
       delete: (key) => folder.delete(key),
-      contentEtag: () => folder.contentEtag(),
       heldAs: (key, body) => folder.heldAs(key, body),
       put: async (key, body, options) => {
         if (key === MANIFEST) throw new Error('no space left on device');
@@ -174,7 +173,6 @@ describe('a site folder that already holds the bytes a run would write', () => {
       get: (key) => folder.get(key),
       put: (key, body, options) => folder.put(key, body, options),
       delete: (key) => folder.delete(key),
-      contentEtag: () => folder.contentEtag(),
       list: async (prefix, options) => {
         const listed = await folder.list(prefix, options);
         if (!altered && prefix === '') {

@@ -36,7 +36,6 @@ function counted(storage: Storage): { storage: Storage; gets: string[]; puts: st
         return storage.get(key, options);
       },
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       ...(storage.heldAs ? { heldAs: (key: string, body: Uint8Array) => storage.heldAs!(key, body) } : {}),
       put: (key, body, options) => {
         puts.push(key);
@@ -57,7 +56,6 @@ function stoppingAfterPut(storage: Storage, key: string): { storage: Storage; si
     storage: {
       get: (k, options) => storage.get(k, options),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       put: async (k, body, options) => {
         const result = await storage.put(k, body, options);
         if (k === key) controller.abort(new Error('the deadline came'));
@@ -310,7 +308,6 @@ describe('archive documents not written again when their output is as recorded',
     const late: Storage = {
       get: (key) => seen.get(key),
       list: (prefix, options) => seen.list(prefix, options),
-      contentEtag: (body) => seen.contentEtag(body),
       put: (key, body, options) => s.site.put(key, body, options),
       delete: (key) => s.site.delete(key),
     };

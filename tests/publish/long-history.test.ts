@@ -390,7 +390,6 @@ function watchingDeletes(site: MemoryStorage, problems: string[]): Storage {
   return {
     get: (key) => site.get(key),
     list: (prefix, options) => site.list(prefix, options),
-    contentEtag: (body) => site.contentEtag(body),
     put: (key, body, options) => site.put(key, body, options),
     delete: async (key) => {
       const from = linking(site.objects, key);

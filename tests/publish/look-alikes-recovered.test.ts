@@ -77,7 +77,6 @@ function counting(bucket: MemoryStorage, fault: (key: string, n: number) => Erro
     list: (prefix, options) => bucket.list(prefix, options),
     put: (key, body, options) => bucket.put(key, body, options),
     delete: (key) => bucket.delete(key),
-    contentEtag: (body) => bucket.contentEtag(body),
   };
   return { storage, gets };
 }

@@ -80,7 +80,6 @@ function counting(storage: Storage): { storage: Storage; calls: () => number } {
       put: (key, body, options) => count(() => storage.put(key, body, options)),
       delete: (key) => count(() => storage.delete(key)),
       list: (prefix, options) => count(() => storage.list(prefix, options)),
-      contentEtag: (body) => storage.contentEtag(body),
     },
   };
 }
@@ -104,7 +103,6 @@ function stoppedAfter(storage: Storage, limit: number): { storage: Storage; sign
       put: (key, body, options) => count(() => storage.put(key, body, options)),
       delete: (key) => count(() => storage.delete(key)),
       list: (prefix, options) => count(() => storage.list(prefix, options)),
-      contentEtag: (body) => storage.contentEtag(body),
     },
   };
 }

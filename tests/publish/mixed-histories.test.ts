@@ -50,7 +50,6 @@ function hooked(storage: Storage, hook: Hook): Storage {
     put: (key, body, options) => hook('put', key, () => storage.put(key, body, options)),
     delete: (key, options) => hook('delete', key, () => storage.delete(key, options)),
     list: (prefix, options) => hook('list', prefix, () => storage.list(prefix, options)),
-    contentEtag: (body) => storage.contentEtag(body),
   };
 }
 
@@ -115,7 +114,6 @@ class Site {
         put: (key, body, options) => this.seeds.put(key, body, options),
         delete: (key) => this.seeds.delete(key),
         list: (prefix, options) => this.seeds.list(prefix, options),
-        contentEtag: (body) => this.seeds.contentEtag(body),
       },
       hook,
     );

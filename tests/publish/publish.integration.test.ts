@@ -76,7 +76,6 @@ function recording(storage: Storage): { storage: Storage; puts: PutRecord[] } {
       get: (key) => storage.get(key),
       list: (prefix, options) => storage.list(prefix, options),
       delete: (key) => storage.delete(key),
-      contentEtag: (body) => storage.contentEtag(body),
       put: async (key, body, options) => {
         const result = await storage.put(key, body, options);
         puts.push({ key, body: Uint8Array.from(body), contentType: options.contentType, cacheControl: options.cacheControl });

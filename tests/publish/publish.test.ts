@@ -40,7 +40,6 @@ function recorder(storage: Storage) {
         return storage.get(key);
       },
       list: storage.list.bind(storage),
-      contentEtag: storage.contentEtag.bind(storage),
       put: (key: string, body: Uint8Array, options: Parameters<Storage['put']>[2]) => {
         log.push(`put ${key}`);
         return storage.put(key, body, options);
@@ -796,7 +795,6 @@ describe('publish: the manifest', () => {
     const slow: Storage = {
       get: (key) => storage.get(key),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       delete: (key) => storage.delete(key),
       put: async (key, body, options) => {
         if (key === MANIFEST) await gate;
@@ -826,7 +824,6 @@ describe('publish: asked to stop', () => {
     const storage: Storage = {
       get: (key) => site.site.get(key),
       list: (prefix, options) => site.site.list(prefix, options),
-      contentEtag: (body) => site.site.contentEtag(body),
       delete: (key) => site.site.delete(key),
       put: (key, body, options) => {
         controller.abort(new Error('the Lambda has 5 s left'));

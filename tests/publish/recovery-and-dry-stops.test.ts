@@ -72,7 +72,6 @@ function abandoning(bucket: MemoryStorage, op: 'get' | 'list', key: string, cont
     list: (prefix, options) => (op === 'list' && prefix === key ? hang(options?.signal) : bucket.list(prefix, options)),
     put: (k, body, options) => bucket.put(k, body, options),
     delete: (k) => bucket.delete(k),
-    contentEtag: (body) => bucket.contentEtag(body),
   };
 }
 

@@ -70,7 +70,6 @@ function recording(storage: Storage): Recorded {
     storage: {
       get: (key, options) => storage.get(key, options),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       ...(storage.heldAs ? { heldAs: (key: string, body: Uint8Array) => storage.heldAs!(key, body) } : {}),
       put: (key, body, options) => {
         puts.push(key);

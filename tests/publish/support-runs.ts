@@ -87,7 +87,6 @@ export function budget(limit: number) {
       put: (key, body, options) => count({ op: 'put', key: prefix + key }, () => storage.put(key, body, options)),
       delete: (key, options) => count({ op: 'delete', key: prefix + key }, () => storage.delete(key, options)),
       list: (sub, options) => count({ op: 'list', key: prefix + sub }, () => storage.list(sub, options)),
-      contentEtag: (body) => storage.contentEtag(body),
     }),
     puts: () => calls.filter(({ op }) => op === 'put').map(({ key }) => key),
     deletes: () => calls.filter(({ op }) => op === 'delete').map(({ key }) => key),

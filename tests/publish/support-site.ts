@@ -66,7 +66,6 @@ export function under(storage: Storage, prefix: string): Storage {
     delete: (key) => storage.delete(prefix + key),
     list: async (sub, options) =>
       (await storage.list(prefix + sub, options)).map((object) => ({ ...object, key: object.key.slice(prefix.length) })),
-    contentEtag: (body) => storage.contentEtag(body),
   };
 }
 
@@ -85,7 +84,6 @@ export function refusingRead(site: Site, fileName: string, error: () => Error): 
       list: (prefix, options) => site.seeds.list(prefix, options),
       put: (key, body, options) => site.seeds.put(key, body, options),
       delete: (key) => site.seeds.delete(key),
-      contentEtag: (body) => site.seeds.contentEtag(body),
     },
   };
 }
@@ -162,7 +160,6 @@ export async function stoppedAtRead(site: Site, atRead: number, request: Publish
     list: (prefix, options) => site.seeds.list(prefix, options),
     put: (key, body, options) => site.seeds.put(key, body, options),
     delete: (key) => site.seeds.delete(key),
-    contentEtag: (body) => site.seeds.contentEtag(body),
   };
   const run = publish(
     { storage: site.site, seeds, settings: site.settings, now: () => site.now },
@@ -193,7 +190,6 @@ export function failingFrom(storage: Storage, n: number): { storage: Storage; wr
     storage: {
       get: (key) => storage.get(key),
       list: (prefix, options) => storage.list(prefix, options),
-      contentEtag: (body) => storage.contentEtag(body),
       ...(storage.heldAs ? { heldAs: (key: string, body: Uint8Array) => storage.heldAs!(key, body) } : {}),
       put: async (key, body, options) => {
         fail('put', key);

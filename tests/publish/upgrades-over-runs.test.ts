@@ -439,7 +439,6 @@ describe('the Lambda handler through a multi-run upgrade', () => {
         put: (key, body, options) => count(() => storage.put(key, body, options)),
         delete: (key, options) => count(() => storage.delete(key, options)),
         list: (prefix, options) => count(() => storage.list(prefix, options)),
-        contentEtag: (body) => storage.contentEtag(body),
       };
     };
     const handler = createHandler(ENV, { storage: counted(bucket), seeds: counted(under(bucket, SEEDS)), now: () => now });

@@ -129,7 +129,6 @@ function manifestPutsThrough(site: Site, manifestPut: Storage['put']): Storage {
   return {
     get: (key) => site.site.get(key),
     list: (prefix, options) => site.site.list(prefix, options),
-    contentEtag: (body) => site.site.contentEtag(body),
     delete: (key) => site.site.delete(key),
     put: (key, body, options) => (key === MANIFEST_KEY ? manifestPut(key, body, options) : site.site.put(key, body, options)),
   };

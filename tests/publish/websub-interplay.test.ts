@@ -89,7 +89,6 @@ function afterPut(site: Site, after: (key: string) => void): Storage {
   return {
     get: (key) => site.site.get(key),
     list: (prefix, options) => site.site.list(prefix, options),
-    contentEtag: (body) => site.site.contentEtag(body),
     delete: (key) => site.site.delete(key),
     put: async (key, body, options) => {
       const written = await site.site.put(key, body, options);
@@ -104,7 +103,6 @@ function refusingPut(site: Site, key: string, deletes = false): Storage {
   return {
     get: (k) => site.site.get(k),
     list: (prefix, options) => site.site.list(prefix, options),
-    contentEtag: (body) => site.site.contentEtag(body),
     delete: async (k) => {
       if (deletes) throw new Error(`injected failure of delete ${k}`);
       return site.site.delete(k);

@@ -383,7 +383,6 @@ describe('WebSub: what the manifest remembers', () => {
     const stopAtManifest: Storage = {
       get: (key) => site.site.get(key),
       list: (prefix, options) => site.site.list(prefix, options),
-      contentEtag: (body) => site.site.contentEtag(body),
       delete: (key) => site.site.delete(key),
       put: async (key, body, options) => {
         const written = await site.site.put(key, body, options);
@@ -419,7 +418,6 @@ describe('WebSub: what the manifest remembers', () => {
     const secondManifestFails: Storage = {
       get: (key) => site.site.get(key),
       list: (prefix, options) => site.site.list(prefix, options),
-      contentEtag: (body) => site.site.contentEtag(body),
       delete: (key) => site.site.delete(key),
       put: async (key, body, options) => {
         if (key === MANIFEST_KEY && ++manifestWrites === 2) throw new Error('injected failure');

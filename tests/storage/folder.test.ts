@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FolderStorage } from '../../src/storage/folder.js';
-import { StorageError, type Storage } from '../../src/storage/storage.js';
+import { StorageError } from '../../src/storage/storage.js';
 import { storageContract } from './contract.js';
 
 // renameSync is wrapped so a test can look at the files at the moment a put swaps them in, or make it fail.
@@ -98,17 +98,6 @@ describe('FolderStorage round trip', () => {
       ['articles/b\\c.html', 'its name cannot be a key: the key contains a backslash'],
       ['articles/deeper/d\\e.html', 'its name cannot be a key: the key contains a backslash'],
     ]);
-  });
-
-  it('gives no content ETag, since its ETags come from file times', () => {
-    // Prepare
-    const asStorage: Storage = storage;
-
-    // Act
-    const etag = asStorage.contentEtag(utf8('<p>hi</p>'));
-
-    // Assess
-    expect(etag).toBeUndefined();
   });
 });
 
