@@ -236,23 +236,37 @@ export function leavingArticles(previous: Manifest, records: ReadonlyMap<string,
   };
 }
 
+/** The most a zone is ahead of UTC (Pacific/Kiritimati, UTC+14). */
+const FURTHEST_AHEAD_MS = 14 * 3_600_000;
+
 /**
- * Those of `names` (leaving) that leave because the schedule changed, not their seeds: still
- * listed, dated the day they were published, and held again because the publish time or zone
- * moved later (planArticle). They are back at that day's publish time, within a day, so the
- * guard does not count them: a small site whose publish time moved would be refused otherwise.
+ * Those of `names` (leaving) that are held again, not taken down: still listed, dated the day
+ * they were published, their day begun somewhere by this run's clock (so not an article kept out
+ * only because the clock is set back days behind it), and not out yet under the current
+ * publishTime and timeZone, which moved later since. They are back at that instant, within two
+ * days, so the guard does not count them: a small site whose publish time moved would be
+ * refused otherwise.
  */
 export function heldAgainBySchedule(
   names: readonly string[],
   seeds: readonly SeedListing[],
   previous: Manifest,
   records: ReadonlyMap<string, ArticleRecord>,
+  settings: PlanSettings,
+  now: Date,
 ): Set<string> {
   const listed = new Set(seeds.map((seed) => seed.fileName));
+  const begunUntil = new Date(now.getTime() + FURTHEST_AHEAD_MS).toISOString().slice(0, 10);
   return new Set(
     names.filter((name) => {
       const day = records.get(name)?.day;
-      return listed.has(name) && day !== undefined && day === previous.articles[name]?.day;
+      return (
+        listed.has(name) &&
+        day !== undefined &&
+        day === previous.articles[name]?.day &&
+        day <= begunUntil &&
+        publishedInstant(day, settings.config) > now.getTime()
+      );
     }),
   );
 }
@@ -260,20 +274,34 @@ export function heldAgainBySchedule(
 /**
  * The guard again, once the changed seeds are read and before the feeds change: an article also
  * leaves the site when its seed moves it to a later day, so a batch edit of dates gone wrong is
- * refused as a seeds folder emptied by mistake is. The message, or undefined.
+ * refused as a seeds folder emptied by mistake is. The message, or undefined. `notCounted`: those
+ * leaving that the share leaves out (heldAgainBySchedule); the message still names them.
  */
-export function unpublishAfterReadsGuard(leaving: Leaving, maxShare: number): string | undefined {
+export function unpublishAfterReadsGuard(
+  leaving: Leaving,
+  maxShare: number,
+  notCounted: ReadonlySet<string> = new Set(),
+): string | undefined {
   return refusal(
     leaving,
     maxShare,
     (names) => `: ${names}, whose seeds are gone or now dated later. Nothing was unpublished and the feeds are as they were.`,
+    leaving.leaving.filter((name) => !notCounted.has(name)).length,
   );
 }
 
-/** Both guards' message when more than the share leaves; `why` names the articles (a preview) and what was left undone. */
-function refusal({ published, leaving }: Leaving, maxShare: number, why: (names: string) => string): string | undefined {
+/**
+ * Both guards' message when more than the share leaves (`counted` of them, all by default; the
+ * message names them all); `why` names the articles (a preview) and what was left undone.
+ */
+function refusal(
+  { published, leaving }: Leaving,
+  maxShare: number,
+  why: (names: string) => string,
+  counted = leaving.length,
+): string | undefined {
   // Rounded first: 50 × 0.58 is 28.999999999999996 in floating point, and 29 of 50 is not more than 58 %.
-  if (leaving.length <= Math.floor(Math.round(published * maxShare * 1e9) / 1e9)) return undefined;
+  if (counted <= Math.floor(Math.round(published * maxShare * 1e9) / 1e9)) return undefined;
   return (
     `this run would unpublish ${leaving.length} of ${published} published articles, more than the ` +
     `${Math.round(maxShare * 100)} % allowed (UNPUBLISH_MAX_SHARE)${why(preview(leaving))} If that is intended, run again with force.`

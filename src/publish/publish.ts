@@ -566,7 +566,12 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
     if (finished === 0 && archivePuts.length === 0 && writtenKeys.length === 0 && sameList(approvedLeaving, previous.approvedLeaving)) {
       return false;
     }
-    const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, ...head } = next;
+    // The page settings recorded stay those of the last run that completed: a record kept as it
+    // was (its page not deleted yet) was made with them, and the next run must see that the
+    // settings changed since, to read again what they change (an article due later under a
+    // publish time moved later).
+    const { settled: _settled, pendingPings: _pending, approvedLeaving: _approved, pageSettings: _pageSettings, ...rest } = next;
+    const head = previous.pageSettings === undefined ? rest : { ...rest, pageSettings: previous.pageSettings };
     const pending = settings.config.websubHub === undefined ? [] : dueToAnnounce();
     try {
       await storage.put(
@@ -634,19 +639,22 @@ export async function publish(deps: PublishDependencies, request: PublishRequest
   // Pages written so far are new or changed ones, linked from nothing yet; nothing has left the site.
   const leaving = leavingArticles(previous, records, publishedBefore);
   leavingAfterReads = leaving.leaving;
-  const heldAgain = heldAgainBySchedule(leaving.leaving, seeds, previous, records);
+  const heldAgain = heldAgainBySchedule(leaving.leaving, seeds, previous, records, settings, now);
   const refused = force
     ? undefined
-    : unpublishAfterReadsGuard(
-        { ...leaving, leaving: notApproved(leaving.leaving, previous).filter((name) => !heldAgain.has(name)) },
-        settings.maxUnpublishShare,
-      );
+    : unpublishAfterReadsGuard({ ...leaving, leaving: notApproved(leaving.leaving, previous) }, settings.maxUnpublishShare, heldAgain);
   if (refused) {
     // What it saves is the pages it wrote, not the refused plan: no archive, index or feed of it
     // was written, and its records of them would make the next run rewrite what the bucket holds.
     sitePlanned = false;
     await saveProgress();
     throw new PublishError(refused, { dryRun, force, objects: summaryObjects(writtenKeys, [], 0), warnings }, { refused: true });
+  }
+  if (heldAgain.size > 0) {
+    const back = Math.min(...[...heldAgain].map((name) => publishedInstant(records.get(name)!.day!, settings.config)));
+    warnings.push(
+      `${heldAgain.size} published articles leave until their day is out under the current publishTime and timeZone (the first at ${new Date(back).toISOString()}), and are back then with the same address: ${preview([...heldAgain].sort(compareStrings))}`,
+    );
   }
   // Said, since the guard let them through without this run being forced.
   const approvedBefore = new Set(force ? [] : (previous.approvedLeaving ?? []));
