@@ -82,7 +82,11 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Whether something accepts a connection on 127.0.0.1:`port` within a second. */
+/**
+ * Whether something accepts a connection on 127.0.0.1:`port`. A closed port refuses at once, so
+ * the wait only bounds a port that drops connections; it is long because a busy machine can
+ * stall this process past a short one while the holder is alive and answering.
+ */
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
@@ -90,7 +94,7 @@ function answers(port: number): Promise<boolean> {
       socket.destroy();
       resolve(open);
     };
-    socket.setTimeout(1000, () => done(false));
+    socket.setTimeout(5000, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });

@@ -488,6 +488,11 @@ describe('npm start republishing what is saved (in-process)', () => {
 
     // Assess: the new title, in one run that unpublished nothing
     await eventually(s.titles, (titles) => titles.includes('Vim Second Draft') && !titles.includes('Vim First Draft'), 'the second draft');
+    await eventually(
+      async () => reports(s).length,
+      (n) => n >= 2,
+      'the second report',
+    );
     await sleep(ONE_SAVE_QUIET_MS * 2);
     expect(reports(s)).toHaveLength(2);
     expect(reports(s)[1]).toMatch(/republished: \d+ objects written, 0 deleted/);
@@ -537,6 +542,11 @@ describe('npm start republishing what is saved (in-process)', () => {
       s.titles,
       (titles) => titles.filter((title) => title?.startsWith('Branch Article')).length === 30,
       'the 30 new articles',
+    );
+    await eventually(
+      async () => reports(s).length,
+      (n) => n >= 1,
+      'the report',
     );
     await sleep(ONE_SAVE_QUIET_MS * 2);
     expect(reports(s)).toHaveLength(1);
@@ -720,7 +730,8 @@ describe('npm start republishing what is saved (in-process)', () => {
 // The process: what its entry point wires, and stopping while a republish runs
 // ---------------------------------------------------------------------------------------------
 
-describe('npm start watching, as the bundle runs it, and stopped while it republishes (child process)', () => {
+// Its first publish of 300 long articles can take a good part of a minute on a loaded machine.
+describe('npm start watching, as the bundle runs it, and stopped while it republishes (child process)', { timeout: 120_000 }, () => {
   let bundle: StartBundle;
   let dir: TempDir;
   let child: Launched | undefined;
@@ -803,7 +814,7 @@ describe('npm start watching, as the bundle runs it, and stopped while it republ
     }
     const launched = launchProcess(process.execPath, ['--enable-source-maps', bundle.script, '--port', '0'], { cwd: dir.path });
     child = launched;
-    await serving(launched);
+    await serving(launched, 90_000);
     return { child: launched, rss: /RSS 2\.0\s+(\S+)/.exec(launched.stdout)![1]!, data: join(dir.path, '.local-s3') };
   }
 

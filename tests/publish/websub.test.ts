@@ -365,12 +365,12 @@ describe('WebSub: a hub that fails', () => {
     const started = performance.now();
 
     // Act
-    const result = await pingHub(hub.url, FEED_URLS, { fetch, timeoutMs: 200 });
+    const result = await pingHub(hub.url, FEED_URLS, { fetch, timeoutMs: 1000 });
 
     // Assess
-    expect(result.failed).toEqual(FEED_URLS.map((url) => ({ url, reason: 'no answer within 0.2 s' })));
+    expect(result.failed).toEqual(FEED_URLS.map((url) => ({ url, reason: 'no answer within 1 s' })));
     expect(hub.requests).toHaveLength(3);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 
