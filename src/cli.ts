@@ -108,6 +108,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   const outDir = resolve(io.cwd, values.out);
+  const outUnusable = await notAFolder(outDir);
+  if (outUnusable) {
+    io.stderr(`--out: ${outDir} ${outUnusable}: give the folder the site is written to (it is made if missing)`);
+    return 1;
+  }
   if (await isWithin(seedsDir, outDir)) {
     io.stderr(
       `--seeds ${seedsDir} is ${seedsDir === outDir ? 'the same folder as' : 'inside'} --out ${outDir}: the seed files, held articles included, would be served as they are; keep them apart`,
@@ -119,6 +124,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       seedsDir,
       outDir,
       configFile: resolve(io.cwd, values.config as string),
+      configNamed: rest.some((arg) => arg === '--config' || arg.startsWith('--config=')),
       nowText: values.now as string | undefined,
       force: values.force === true,
       dryRun: values['dry-run'] === true,
@@ -141,6 +147,15 @@ export const BUILD_OPTIONS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
+/** Why no folder can be at `path` (a file there, or on the way to it), following links as a write into it would; undefined if one can. */
+async function notAFolder(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).isDirectory() ? undefined : 'is a file, not a folder';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'goes through a file, not a folder' : undefined;
+  }
+}
+
 /** Whether `inner` is `outer` or inside it, as written and as the file system resolves links. */
 async function isWithin(inner: string, outer: string): Promise<boolean> {
   const within = (a: string, b: string) => {
@@ -158,7 +173,8 @@ async function isWithin(inner: string, outer: string): Promise<boolean> {
  * 9999 that the manifest cannot record, and a time without a zone in the machine's zone.
  */
 export function parseNow(text: string): Date | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):(\d{2})))?$/.exec(text);
+  // Any number of fraction digits (Python's isoformat() writes microseconds); milliseconds are kept.
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2})))?$/.exec(text);
   if (!match || parseCalendarDate(match[1]!) === undefined) return undefined;
   const [hours, minutes, seconds, offsetHours, offsetMinutes] = [match[2], match[3], match[4], match[6], match[7]].map(Number);
   if (match[2] !== undefined && (hours! > 23 || minutes! > 59 || (match[4] !== undefined && seconds! > 59))) return undefined;
@@ -203,10 +219,37 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   return refused.length > 0 || total === 0 ? 1 : 0;
 }
 
+/**
+ * feed.config.json as JSON, or what is wrong with it, said so that the other settings' problems
+ * can be reported with it: where a syntax error is (line and column: Node 20 gives only a
+ * position), and for a missing file, where it was looked for and how to name another.
+ */
+async function readConfigFile(configFile: string, named: boolean): Promise<{ readonly json: unknown } | string> {
+  let text: string;
+  try {
+    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
+    text = (await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '');
+  } catch (error) {
+    const missing = !named && (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return `cannot read ${configFile}: ${describeError(error)}${missing ? '; run the command in the folder that holds feed.config.json, or name the file with --config FILE' : ''}`;
+  }
+  try {
+    return { json: JSON.parse(text) };
+  } catch (error) {
+    const message = describeError(error);
+    const position = /at position (\d+)/.exec(message);
+    if (!position || /\bline \d+/.test(message)) return `cannot read ${configFile}: not JSON: ${message}`;
+    const before = text.slice(0, Number(position[1])).split('\n');
+    return `cannot read ${configFile}: not JSON: ${message} (line ${before.length}, column ${before.at(-1)!.length + 1})`;
+  }
+}
+
 interface BuildArgs {
   readonly seedsDir: string;
   readonly outDir: string;
   readonly configFile: string;
+  /** Whether --config named the file (else feed.config.json in the working folder). */
+  readonly configNamed: boolean;
   readonly nowText: string | undefined;
   readonly force: boolean;
   readonly dryRun: boolean;
@@ -216,21 +259,22 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   const { seedsDir, outDir, configFile, nowText } = args;
   let config: FeedConfig | undefined;
   const problems: string[] = [];
-  try {
-    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
-    config = loadFeedConfig(JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '')), io.env, configFile);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) {
-      io.stderr(`cannot read ${configFile}: ${describeError(error)}`);
-      return 2;
+  const read = await readConfigFile(configFile, args.configNamed);
+  if (typeof read === 'string') problems.push(read);
+  else {
+    try {
+      config = loadFeedConfig(read.json, io.env, configFile);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
     }
-    problems.push(...error.problems);
   }
   const maxUnpublishShare = loadUnpublishShare(io.env, problems);
   const limits = loadLimits(io.env, problems);
   const cacheControl = loadCacheControl(io.env, problems);
   if (problems.length > 0 || !config) {
-    io.stderr(new ConfigError(problems).message);
+    // The file alone: its one line, as any file that cannot be read is said.
+    io.stderr(problems.length === 1 && typeof read === 'string' ? read : new ConfigError(problems).message);
     return 2;
   }
   for (const warning of configWarnings(config, io.env)) io.stderr(warning);
@@ -249,8 +293,17 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   } catch (error) {
     if (!(error instanceof PublishError)) throw error;
     for (const bad of error.summary?.rejected ?? []) io.stderr(`${printableName(bad.file)}:${bad.line}: ${bad.reason}`);
+    for (const entry of error.summary?.held ?? []) io.stderr(`${printableName(entry.file)}: held until ${entry.date}`);
+    for (const entry of error.summary?.skipped ?? []) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
     io.stderr(error.message);
-    if (error.refused) io.stderr('To publish it anyway: the same build with --force');
+    if (error.summary?.articles?.seeds === 0) io.stderr(`--seeds ${seedsDir} holds no seed: a seed is a file named *.txt there`);
+    if (error.refused) {
+      io.stderr(
+        args.dryRun
+          ? 'To see every page it would delete: the same build with --dry-run --force; to publish it anyway: with --force'
+          : 'To publish it anyway: the same build with --force',
+      );
+    }
     return 1;
   }
   for (const bad of summary.rejected)
@@ -278,12 +331,20 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * The folder relative paths are taken from: where `npm run cli` was typed, which npm says in
+ * INIT_CWD (it runs the script in the package's folder), else the working folder.
+ */
+export function typedIn(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  return env.npm_lifecycle_event === 'cli' && env.INIT_CWD ? env.INIT_CWD : cwd;
+}
+
 if (isEntryPoint(import.meta.url)) {
   runCli(process.argv.slice(2), {
     stdout: (line) => console.log(line),
     stderr: (line) => console.error(line),
     env: process.env,
-    cwd: process.cwd(),
+    cwd: typedIn(process.env),
     now: () => new Date(),
   }).then(
     (code) => exitWhenWritten(code),

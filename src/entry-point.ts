@@ -1,11 +1,23 @@
 /** Whether a module runs as the program (`node dist/cli/index.mjs`) rather than being imported. */
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Whether the module at `moduleUrl` is the script node was asked to run (not an import). */
+/**
+ * Whether the module at `moduleUrl` is the script node was asked to run (not an import). Node
+ * gives the module's real path; the script's is as typed, so through a linked folder (macOS's
+ * /tmp, a linked projects folder) it is compared once its links are resolved.
+ */
 export function isEntryPoint(moduleUrl: string): boolean {
   const script = process.argv[1];
-  return script !== undefined && moduleUrl === pathToFileURL(resolve(script)).href;
+  if (script === undefined) return false;
+  const typed = resolve(script);
+  if (moduleUrl === pathToFileURL(typed).href) return true;
+  try {
+    return moduleUrl === pathToFileURL(realpathSync(typed)).href;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -616,7 +616,7 @@ describe('cli build into an output folder it cannot use', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(lines(io.err)).toEqual([expect.stringMatching(new RegExp(`ENOTDIR.*${join(dir, out)}`))]);
+    expect(lines(io.err)).toEqual([expect.stringMatching(new RegExp(`^--out: ${join(dir, out)} (is|goes through) a file, not a folder`))]);
     expect(io.out).toEqual([]);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -659,8 +659,15 @@ describe('cli as a process', () => {
     ['a validate that finds every seed valid', 0, 'stderr', ['validate'], [/^2 of 2 articles are valid$/]],
     ['a missing seeds folder', 2, 'stderr', ['build', '--seeds', 'nope', '--out', 'out'], [/^--seeds: .*nope does not exist$/]],
     ['a bad --now', 2, 'stderr', ['build', '--out', 'out', '--now', 'soon'], [/^--now: "soon" is not a date and time: /]],
-    ['an output folder that is a file', 1, 'stderr', ['build', '--out', 'feed.config.json', '--now', NOW], [/ENOTDIR/]],
-    ['nothing publishable', 1, 'stderr', ['build', '--out', 'out', '--now', '2020-01-01T00:00:00Z'], [/nothing was written$/]],
+    ['an output folder that is a file', 1, 'stderr', ['build', '--out', 'feed.config.json', '--now', NOW], [/is a file, not a folder/]],
+    // Each seed says why: both are held.
+    [
+      'nothing publishable',
+      1,
+      'stderr',
+      ['build', '--out', 'out', '--now', '2020-01-01T00:00:00Z'],
+      [/: held until \d{4}-\d{2}-\d{2}$/, /: held until \d{4}-\d{2}-\d{2}$/, /nothing was written$/],
+    ],
     // Every config problem at once (README, "Configuration"): a heading, then one line each.
     [
       'a bad config value',

@@ -285,7 +285,7 @@ describe('the unpublish guard on a dry run', () => {
     expect(dry.out).toEqual([]);
     expect(lines(dry.err)).toEqual([
       expect.stringMatching(/would unpublish 3 of 6 published articles.*UNPUBLISH_MAX_SHARE/),
-      'To publish it anyway: the same build with --force',
+      'To see every page it would delete: the same build with --dry-run --force; to publish it anyway: with --force',
     ]);
     expect(forcedDryCode).toBe(0);
     expect(lines(forcedDry.out).filter((line) => line.startsWith('would delete '))).toEqual([
