@@ -96,6 +96,7 @@ let first: Packaged;
 let second: Packaged;
 let every15: Packaged;
 let prod: Packaged;
+let daily: Packaged;
 let template: Template;
 
 beforeAll(async () => {
@@ -104,12 +105,13 @@ beforeAll(async () => {
   if (service.buildOutput.code !== 0) {
     throw new Error(`build failed:\n${service.buildOutput.stdout}\n${service.buildOutput.stderr}`);
   }
-  // Act: package it four times: twice with the defaults (to prove the template is stable once
-  // normalised), once with another publishing interval and once for another stage.
+  // Act: package it five times: twice with the defaults (to prove the template is stable once
+  // normalised), with two other publishing intervals and once for another stage.
   first = await packageService('package-a');
   second = await packageService('package-b');
   every15 = await packageService('package-15', ['--param=publishIntervalMinutes=15']);
   prod = await packageService('package-prod', ['--stage', 'prod']);
+  daily = await packageService('package-daily', ['--param=publishIntervalMinutes=1440']);
   template = first.template;
 }, PACKAGE_TIMEOUT);
 
@@ -160,6 +162,7 @@ describe('serverless package (offline, no credentials)', () => {
       AlarmEmailSubscription: 'AWS::SNS::Subscription',
       PublishErrorsAlarm: 'AWS::CloudWatch::Alarm',
       DeadLetterQueueAlarm: 'AWS::CloudWatch::Alarm',
+      MissedRunsAlarm: 'AWS::CloudWatch::Alarm',
     });
   });
 
@@ -644,6 +647,33 @@ describe('serverless package (offline, no credentials)', () => {
     expect(template.Resources.AlarmEmailSubscription!.Condition).toBe('HasAlarmEmail');
     expect(template.Conditions!.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }] });
     expect(template.Parameters!.AlarmEmail).toMatchObject({ Type: 'String', Default: '' });
+  });
+
+  it('alarms when no run started in two schedule intervals: a schedule that stopped fails nothing else', () => {
+    // Assess
+    const alarm = (packaged: Packaged) => packaged.template.Resources.MissedRunsAlarm!.Properties;
+    expect(alarm(first)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'PublishLambdaFunction' } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      // A period without a run has no data point: that is the breach.
+      TreatMissingData: 'breaching',
+      ActionsEnabled: true,
+    });
+    expect(alarm(first).AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    // Two intervals of the schedule (60 and 15 minutes) in 5-minute periods, every one of them empty.
+    const window = (packaged: Packaged) => {
+      const { Period, EvaluationPeriods, DatapointsToAlarm } = alarm(packaged) as Record<string, number>;
+      expect(DatapointsToAlarm).toBe(EvaluationPeriods);
+      return Period! * EvaluationPeriods!;
+    };
+    expect([window(first), window(every15)]).toEqual([2 * 60 * 60, 2 * 15 * 60]);
+    // CloudWatch looks back one day at most: a daily schedule cannot be told from a stopped one.
+    expect(window(daily)).toBe(86_400);
+    expect(alarm(daily).ActionsEnabled).toBe(false);
   });
 
   it('outputs the bucket name, the distribution domain and the public feed URLs', () => {
