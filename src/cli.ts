@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readConfigFile } from './config-file.js';
 import { exitWhenWritten, isEntryPoint } from './entry-point.js';
 import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
@@ -11,6 +12,7 @@ import { printableName } from './text/printable.js';
 import { ConfigError, configWarnings, loadCacheControl, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { oversizeSeed, type PlanSettings } from './publish/plan.js';
+import { problemLines } from './publish/problems.js';
 import { publish, PublishError, type PublishSummary } from './publish/publish.js';
 import { compareStrings } from './text/order.js';
 import { loadLimits } from './config/limits.js';
@@ -152,7 +154,18 @@ async function notAFolder(path: string): Promise<string | undefined> {
   try {
     return (await stat(path)).isDirectory() ? undefined : 'is a file, not a folder';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'goes through a file, not a folder' : undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return 'goes through a file, not a folder';
+    // A link to nothing: the folder it names is not made through it.
+    if (
+      code === 'ENOENT' &&
+      (await lstat(path).then(
+        (found) => found.isSymbolicLink(),
+        () => false,
+      ))
+    )
+      return 'is a symbolic link to nothing';
+    return undefined;
   }
 }
 
@@ -180,7 +193,8 @@ export function parseNow(text: string): Date | undefined {
   if (match[2] !== undefined && (hours! > 23 || minutes! > 59 || (match[4] !== undefined && seconds! > 59))) return undefined;
   if (match[6] !== undefined && (offsetHours! > 23 || offsetMinutes! > 59)) return undefined;
   const date = new Date(match[2] === undefined ? `${match[1]}T00:00:00Z` : text);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  // A year the manifest can record, at the instant too: 9999-12-31T23:00-02:00 is in year 10000.
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? undefined : date;
 }
 
 /** Whether the seeds folder is there; if not, says so. Checked up front, so a wrong --seeds is a usage error and not an empty site. */
@@ -217,31 +231,6 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   const total = files.length + tooLarge.length + unreadable.length;
   io.stderr(`${corpus.articles.length} of ${total} articles are valid`);
   return refused.length > 0 || total === 0 ? 1 : 0;
-}
-
-/**
- * feed.config.json as JSON, or what is wrong with it, said so that the other settings' problems
- * can be reported with it: where a syntax error is (line and column: Node 20 gives only a
- * position), and for a missing file, where it was looked for and how to name another.
- */
-async function readConfigFile(configFile: string, named: boolean): Promise<{ readonly json: unknown } | string> {
-  let text: string;
-  try {
-    // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
-    text = (await readFile(configFile, 'utf8')).replace(/^\uFEFF/, '');
-  } catch (error) {
-    const missing = !named && (error as NodeJS.ErrnoException).code === 'ENOENT';
-    return `cannot read ${configFile}: ${describeError(error)}${missing ? '; run the command in the folder that holds feed.config.json, or name the file with --config FILE' : ''}`;
-  }
-  try {
-    return { json: JSON.parse(text) };
-  } catch (error) {
-    const message = describeError(error);
-    const position = /at position (\d+)/.exec(message);
-    if (!position || /\bline \d+/.test(message)) return `cannot read ${configFile}: not JSON: ${message}`;
-    const before = text.slice(0, Number(position[1])).split('\n');
-    return `cannot read ${configFile}: not JSON: ${message} (line ${before.length}, column ${before.at(-1)!.length + 1})`;
-  }
 }
 
 interface BuildArgs {
@@ -292,9 +281,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     summary = await publish(deps, { force: args.force, dryRun: args.dryRun });
   } catch (error) {
     if (!(error instanceof PublishError)) throw error;
-    for (const bad of error.summary?.rejected ?? []) io.stderr(`${printableName(bad.file)}:${bad.line}: ${bad.reason}`);
-    for (const entry of error.summary?.held ?? []) io.stderr(`${printableName(entry.file)}: held until ${entry.date}`);
-    for (const entry of error.summary?.skipped ?? []) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
+    for (const line of problemLines(error.summary ?? {})) io.stderr(line);
     io.stderr(error.message);
     if (error.summary?.articles?.seeds === 0) io.stderr(`--seeds ${seedsDir} holds no seed: a seed is a file named *.txt there`);
     if (error.refused) {
@@ -306,13 +293,7 @@ async function build(args: BuildArgs, io: CliIo): Promise<number> {
     }
     return 1;
   }
-  for (const bad of summary.rejected)
-    io.stderr(
-      `${printableName(bad.file)}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
-    );
-  for (const entry of summary.held) io.stderr(`${printableName(entry.file)}: held until ${entry.date}`);
-  for (const entry of summary.skipped) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
-  for (const warning of summary.warnings) io.stderr(warning);
+  for (const line of problemLines(summary)) io.stderr(line);
   if (args.dryRun) {
     for (const key of summary.objects.writtenKeys) io.stdout(`would write ${key}`);
     for (const key of summary.objects.deletedKeys) io.stdout(`would delete ${key}`);

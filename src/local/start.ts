@@ -4,15 +4,15 @@
  * seeds folder or feed.config.json while it serves. `--once` publishes and exits.
  */
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { exitWhenWritten, isEntryPoint } from '../entry-point.js';
-import { printableName } from '../text/printable.js';
 import { describeError } from '../errors.js';
 import { ConfigError, configWarnings, loadRuntimeConfig, type Env, type FeedConfig } from '../config.js';
+import { readConfigFile } from '../config-file.js';
+import { problemLines } from '../publish/problems.js';
 import { publish, PublishError, type PublishSummary } from '../publish/publish.js';
 import { firstHeldInstant } from '../publish/settled.js';
 import { bucketClient, bucketPublishDependencies } from '../wiring.js';
@@ -188,13 +188,9 @@ function localPublisher(options: {
   return {
     async publish(request) {
       // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
-      let file: unknown;
-      try {
-        file = JSON.parse((await readFile(configFile, 'utf8')).replace(/^\uFEFF/, ''));
-      } catch (error) {
-        throw new ConfigError([`cannot read ${configFile}: ${describeError(error)}`]);
-      }
-      const config = loadRuntimeConfig(file, env, configFile);
+      const file = await readConfigFile(configFile);
+      if (typeof file === 'string') throw new ConfigError([file]);
+      const config = loadRuntimeConfig(file.json, env, configFile);
       const warnings = configWarnings(config.feed, env);
       if (warnings.join('\n') !== warned) for (const warning of warnings) options.stderr(warning);
       warned = warnings.join('\n');
@@ -208,9 +204,7 @@ function localPublisher(options: {
 
 /** What a run that could not publish says: the seeds it refused, the reason, and how to force a refused run. */
 function reportFailure(error: unknown, io: Pick<StartIo, 'stderr'>, forceCommand: string): void {
-  if (error instanceof PublishError && error.summary?.rejected) {
-    for (const bad of error.summary.rejected) io.stderr(`${printableName(bad.file)}:${bad.line}: ${bad.reason}`);
-  }
+  if (error instanceof PublishError) for (const line of problemLines(error.summary ?? {})) io.stderr(line);
   io.stderr(error instanceof ConfigError || error instanceof PublishError ? error.message : String((error as Error).stack ?? error));
   if (error instanceof PublishError && error.refused) io.stderr(`To publish it anyway: ${forceCommand}`);
 }
@@ -230,18 +224,6 @@ function reportProblems(summary: PublishSummary, io: Pick<StartIo, 'stderr'>): v
 }
 
 /** A line for each seed that is not published as it is (refused, held, skipped), and each warning. */
-function problemLines(summary: PublishSummary): string[] {
-  return [
-    ...summary.rejected.map(
-      (bad) =>
-        `${printableName(bad.file)}:${bad.line}: ${bad.reason}${bad.keptPublished ? ' (its last good version stays published)' : ''}`,
-    ),
-    ...summary.held.map((held) => `${printableName(held.file)}: held until ${held.date}`),
-    ...summary.skipped.map((entry) => `${printableName(entry.file)}: skipped: ${entry.reason}`),
-    ...summary.warnings,
-  ];
-}
-
 /** How long the seeds folder and the config must be quiet before a change is republished. */
 export const QUIET_MS = 300;
 
