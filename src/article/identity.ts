@@ -2,6 +2,7 @@
 import { compareStrings, inOrder } from '../text/order.js';
 import { printableName } from '../text/printable.js';
 import type { Article } from './types.js';
+import { graphemes } from '../text/graphemes.js';
 
 /**
  * The permanent id of an article: the configured `tag:` prefix, `articles/`, and the seed's
@@ -64,13 +65,6 @@ export function feedId(idPrefix: string): string {
 }
 
 const SLUG_MAX_CHARS = 80;
-// Made on first use: creating one takes about 10 ms, which every process start (the Lambda's
-// cold start, a run with nothing to do) would pay for a slug it does not make.
-let graphemeSegmenter: Intl.Segmenter | undefined;
-const graphemes = (): Intl.Segmenter => {
-  graphemeSegmenter ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
-  return graphemeSegmenter;
-};
 /**
  * A page is stored as a file named `<slug>.html` by a folder and by the embedded S3, which adds
  * up to 22 bytes of its own, and file systems allow 255 bytes a name: 80 characters of Thai or

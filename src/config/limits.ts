@@ -20,7 +20,11 @@ function size(fallback: number, minimum: number) {
     }),
     // One line per mistake: a value that is no size (1GiB, 1K) is not told it is too small.
     v.check((bytes) => !Number.isNaN(bytes), `must be a size in bytes, ${examples} (units: B, kB, KiB, MB, MiB)`),
-    v.check((bytes) => bytes >= minimum && Number.isSafeInteger(bytes), `must be a size of at least ${minimum} bytes, ${examples}`),
+    v.check((bytes) => bytes >= minimum, `must be a size of at least ${minimum} bytes, ${examples}`),
+    v.check(
+      (bytes) => bytes < minimum || Number.isSafeInteger(bytes),
+      `must be a size of at most ${Number.MAX_SAFE_INTEGER} bytes (a whole number), ${examples}`,
+    ),
   );
 }
 

@@ -1,16 +1,36 @@
 /** Feeds kept under a size limit: readers and validators refuse, or choke on, very large documents. */
+import { cutWithEllipsis } from '../text/graphemes.js';
 import type { FeedItem, FeedModel } from './model.js';
 import { renderFeeds, type FeedDocuments } from './render.js';
 
 export type FittedFeeds = {
   readonly documents: FeedDocuments;
-  /** How many of the oldest items lost their full text (keeping summary and link). */
+  /**
+   * How many items lost their full text (keeping summary and link): any whose full text alone is
+   * over half the limit first, then the oldest.
+   */
   readonly withoutText: number;
+  /** The length titles and summaries were cut to (an ellipsis ends a cut one), and the URLs of the items cut; none when nothing was cut. */
+  readonly cut?: { readonly length: number; readonly items: readonly string[] };
 } & (
   | { readonly stillOver: false }
-  /** Even without any full text, a document is over the limit: the largest is this many bytes. */
-  | { readonly stillOver: true; readonly largestBytes: number }
+  /**
+   * Nothing that may be left out makes them fit (the channel's own text is over, or titles and
+   * summaries cut to SHORTEST_CUT with no full text are): they are as they would be without a
+   * limit, full text and all, since leaving it out would not make them fit. `largestItem`: the
+   * URL of the item whose title, summary and full text are the longest, the likely cause.
+   */
+  | { readonly stillOver: true; readonly largestBytes: number; readonly largestItem: string }
 );
+
+/**
+ * Titles and summaries longer than this are cut before any item loses its full text: readers
+ * show a few lines of a summary, and one article's lede of many kilobytes (a seed whose first
+ * paragraph is the whole text) should not cost every other article its full text.
+ */
+export const LONG_CUT = 1000;
+/** Titles and summaries are never cut shorter than this: about two lines, still telling what an item is. */
+export const SHORTEST_CUT = 140;
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const largest = (documents: FeedDocuments) => Math.max(bytes(documents.rss), bytes(documents.atom), bytes(documents.json));
@@ -24,9 +44,35 @@ const surelyWithin = (documents: FeedDocuments, maxBytes: number) =>
   3 * Math.max(documents.rss.length, documents.atom.length, documents.json.length) <= maxBytes;
 
 /**
- * The three documents, each at most `maxBytes` where that can be done by leaving out full text:
- * the oldest items lose theirs first, as many at a time as the excess suggests, until all three
- * fit. The newest items, the ones readers have not seen yet, keep theirs longest.
+ * The smallest `n` in [low, high] for which `fits(n)` gives documents, with them, given that it
+ * does for `high` (`atHigh`). Each try renders three documents, so the count is searched by
+ * halves, not tried one by one: a few hundred items take a few renders, not hundreds.
+ */
+function smallestThatFits<T>(low: number, high: number, atHigh: T, fits: (n: number) => T | undefined): { n: number; made: T } {
+  let best = { n: high, made: atHigh };
+  let from = low;
+  let to = high;
+  while (from < to) {
+    const middle = Math.floor((from + to) / 2);
+    const made = fits(middle);
+    if (made === undefined) from = middle + 1;
+    else {
+      best = { n: middle, made };
+      to = middle;
+    }
+  }
+  return best;
+}
+
+/**
+ * The three documents, each at most `maxBytes` where that can be done by leaving out what
+ * readers can best do without, least needed first, each step only as far as needed:
+ * 1. titles and summaries over a length, down to LONG_CUT, are cut to it (with an ellipsis);
+ * 2. full texts: first of any item whose full text alone is over half the limit (it would leave
+ *    little room for any other), then of the oldest items (the newest, the ones readers have not
+ *    seen yet, keep theirs longest);
+ * 3. with no full text left, titles and summaries are cut further, never under SHORTEST_CUT.
+ * When not even that fits, nothing is left out (see FittedFeeds).
  */
 export function renderWithinLimit(
   model: FeedModel,
@@ -34,22 +80,64 @@ export function renderWithinLimit(
   // What is added to the rendered documents before they are written (history links): measured with them.
   finish: (documents: FeedDocuments) => FeedDocuments = (documents) => documents,
 ): FittedFeeds {
-  let documents = finish(renderFeeds(model));
+  const render = (items: readonly FeedItem[]) => finish(renderFeeds({ ...model, items: items as [FeedItem, ...FeedItem[]] }));
+  const documents = finish(renderFeeds(model));
   if (surelyWithin(documents, maxBytes)) return { documents, withoutText: 0, stillOver: false };
-  let size = largest(documents);
-  const items: FeedItem[] = [...model.items];
-  let withoutText = 0;
-  while (size > maxBytes && withoutText < items.length) {
-    let freed = 0;
-    while (freed < size - maxBytes && withoutText < items.length) {
-      const index = items.length - 1 - withoutText;
-      const { contentHtml, ...rest } = items[index]!;
-      freed += bytes(contentHtml ?? '');
-      items[index] = rest;
-      withoutText++;
-    }
-    documents = finish(renderFeeds({ ...model, items: items as [FeedItem, ...FeedItem[]] }));
-    size = largest(documents);
+  const size = largest(documents);
+  if (size <= maxBytes) return { documents, withoutText: 0, stillOver: false };
+
+  const fitting = (items: readonly FeedItem[]) => {
+    const rendered = render(items);
+    return largest(rendered) <= maxBytes ? rendered : undefined;
+  };
+  const longest = Math.max(...model.items.map((item) => Math.max(item.title.length, item.summary.length)));
+  const cutTo = (items: readonly FeedItem[], length: number) =>
+    length >= longest
+      ? items
+      : items.map((item) => ({ ...item, title: cutWithEllipsis(item.title, length), summary: cutWithEllipsis(item.summary, length) }));
+  const cutItems = (length: number) =>
+    model.items.filter((item) => item.title.length > length || item.summary.length > length).map((item) => item.url);
+  /** The longest cut in [shortest, longest] of `items` that fits, if even the shortest does. */
+  const longestCut = (items: readonly FeedItem[], shortest: number) => {
+    if (shortest >= longest) return undefined;
+    const atShortest = fitting(cutTo(items, shortest));
+    if (!atShortest) return undefined;
+    const { n: cutOff, made } = smallestThatFits(1, longest - shortest, atShortest, (cutOff) => fitting(cutTo(items, longest - cutOff)));
+    return { length: longest - cutOff, made };
+  };
+
+  // 1. Long titles and summaries cut, every full text kept.
+  const long = longestCut(model.items, LONG_CUT);
+  if (long) return { documents: long.made, withoutText: 0, cut: { length: long.length, items: cutItems(long.length) }, stillOver: false };
+
+  // 2. Full texts left out, the ones over half the limit, then the oldest, with long titles and
+  //    summaries cut to LONG_CUT.
+  const count = model.items.length;
+  const shortened = cutTo(model.items, LONG_CUT);
+  const longCut = longest > LONG_CUT ? { length: LONG_CUT, items: cutItems(LONG_CUT) } : undefined;
+  const hogs = new Set(model.items.flatMap((item, index) => (bytes(item.contentHtml ?? '') > maxBytes / 2 ? [index] : [])));
+  // Items in the order they lose their full text.
+  const order = [...hogs, ...model.items.map((_item, index) => count - 1 - index).filter((index) => !hogs.has(index))];
+  const withoutText = (n: number) => {
+    const left = new Set(order.slice(0, n));
+    return shortened.map((item, index) => {
+      if (!left.has(index)) return item;
+      const { contentHtml: _left, ...rest } = item;
+      return rest;
+    });
+  };
+  const bare = withoutText(count);
+  const noText = fitting(bare);
+  if (noText) {
+    const { n, made } = smallestThatFits(1, count, noText, (n) => fitting(withoutText(n)));
+    return { documents: made, withoutText: n, ...(longCut ? { cut: longCut } : {}), stillOver: false };
   }
-  return size > maxBytes ? { documents, withoutText, stillOver: true, largestBytes: size } : { documents, withoutText, stillOver: false };
+
+  // 3. No full text, and titles and summaries cut further.
+  const short = longestCut(bare, SHORTEST_CUT);
+  if (short)
+    return { documents: short.made, withoutText: count, cut: { length: short.length, items: cutItems(short.length) }, stillOver: false };
+  const weight = (item: FeedItem) => item.title.length + item.summary.length + (item.contentHtml?.length ?? 0);
+  const heaviest = model.items.reduce((a, b) => (weight(b) > weight(a) ? b : a));
+  return { documents, withoutText: 0, stillOver: true, largestBytes: size, largestItem: heaviest.url };
 }

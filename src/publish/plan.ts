@@ -20,7 +20,7 @@ import type { Article, ArticleError } from '../article/types.js';
 import type { FeedConfig } from '../config.js';
 import { articlePath, entryText, feedChannel, publishedArticle, publishedAt, publishedInstant, type EntryText } from '../feed/items.js';
 import { buildFeedModel, compareItems } from '../feed/model.js';
-import { renderWithinLimit } from '../feed/fit.js';
+import { type FittedFeeds, renderWithinLimit, SHORTEST_CUT } from '../feed/fit.js';
 import { type FormatUrls, withHistory } from '../feed/history.js';
 import { articlePage, PAGE_TEMPLATE_VERSION, pageSettings } from '../site/article-page.js';
 import { indexPage } from '../site/index-page.js';
@@ -646,6 +646,8 @@ export function planSite(input: SiteInput): SitePlan {
     publishedArticle({ fileName: entry.fileName, day: entry.day, slug: entry.record.slug!, updated: entry.record.updated, text }, config);
   const limit = feedBytesLimit(settings);
   const warnings: string[] = [];
+  /** Archives rendered this run that had to leave something out, or are over still: said together, in one warning. */
+  const archivesFitted = new Map<number, FittedFeeds>();
 
   const items = window.map((entry) => publishedEntry(entry));
   // Everything the index, the feeds and the 404 page are made from; unchanged and all in the bucket as
@@ -667,15 +669,9 @@ export function planSite(input: SiteInput): SitePlan {
   if (model) {
     const newest = pages.length > 0 ? archiveUrls(config, pages.length) : undefined;
     const fitted = renderWithinLimit(model, limit, (rendered) => withHistory(rendered, newest ? { older: newest } : {}));
-    const { withoutText, documents } = fitted;
-    if (withoutText > 0) {
-      warnings.push(
-        `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES): the full text of the ${withoutText} oldest of their ${model.items.length} items is left out; their summary and link remain` +
-          (fitted.stillOver
-            ? `; even so the largest is ${formatBytes(fitted.largestBytes)}: lower itemLimit, or shorten what every document carries (the feed's title, description or copyright)`
-            : ''),
-      );
-    }
+    const { documents } = fitted;
+    const fitWarning = fittingSaid(fitted, model.items.length, limit, 'the feeds');
+    if (fitWarning) warnings.push(fitWarning);
     site.push(
       // In the feeds' order (articles of one day by item id), so the index and the feeds agree.
       {
@@ -718,13 +714,15 @@ export function planSite(input: SiteInput): SitePlan {
       // Every article of the page: a closed page that took backdated articles holds more than the feeds do.
       entries.length,
     )!;
-    const { documents } = renderWithinLimit(model, limit, (rendered) =>
+    const fitted = renderWithinLimit(model, limit, (rendered) =>
       withHistory(rendered, {
         current: config.feedUrls,
         ...(page.number > 1 ? { older: archiveUrls(config, page.number - 1) } : {}),
         ...(page.number < pages.length ? { newer: archiveUrls(config, page.number + 1) } : {}),
       }),
     );
+    const { documents } = fitted;
+    if (fitted.stillOver || fitted.withoutText > 0 || fitted.cut) archivesFitted.set(page.number, fitted);
     const keys = archiveKeys(page.number);
     // A document made again with the bytes and headers its record says it was written with is
     // not written again (a setting that changes another format's documents only, as
@@ -804,7 +802,11 @@ export function planSite(input: SiteInput): SitePlan {
     unchanged,
     deletes,
     itemCount: items.length,
-    warnings,
+    // Read once the archives are rendered (renderArchive adds to what they say).
+    get warnings() {
+      const archives = archivesSaid(archivesFitted, limit);
+      return archives === undefined ? warnings : [...warnings, archives];
+    },
     digestsChanged:
       previous.siteInput !== siteInput ||
       previous.pageSettings !== pageSettingsDigest(settings) ||
@@ -849,6 +851,52 @@ export function planSite(input: SiteInput): SitePlan {
       };
     },
   };
+}
+
+/** What a run says of documents fitted under MAX_FEED_BYTES (`what`: the feeds, or an archive), or undefined when nothing was left out or over. */
+function fittingSaid(fitted: FittedFeeds, items: number, limit: number, what: string): string | undefined {
+  const over = `${what} would be over ${formatBytes(limit)} (MAX_FEED_BYTES)`;
+  if (fitted.stillOver) {
+    return (
+      `${over}, and are published at ${formatBytes(fitted.largestBytes)}, full text and all: leaving out full text and cutting titles and summaries to ${SHORTEST_CUT} characters would not make them fit. ` +
+      `The longest item is ${fitted.largestItem}; shorten it, or what every document carries (the feed's title, description or copyright), or raise MAX_FEED_BYTES`
+    );
+  }
+  const done = [
+    ...(fitted.cut
+      ? [
+          `titles and summaries over ${fitted.cut.length} characters are cut to it, in ${fitted.cut.items.length} items: ${preview(fitted.cut.items)}`,
+        ]
+      : []),
+    ...(fitted.withoutText > 0
+      ? [
+          `the full text of ${fitted.withoutText} of their ${items} items is left out (any over half the limit, then the oldest); their summary and link remain`,
+        ]
+      : []),
+  ];
+  return done.length === 0 ? undefined : `${over}: ${done.join('; ')}`;
+}
+
+/** One warning for every archive rendered this run that had to leave something out or is over still, or undefined. */
+function archivesSaid(fitted: ReadonlyMap<number, FittedFeeds>, limit: number): string | undefined {
+  if (fitted.size === 0) return undefined;
+  const numbers = [...fitted.keys()].sort((a, b) => a - b);
+  const all = [...fitted.values()];
+  const withoutText = all.reduce((sum, one) => sum + one.withoutText, 0);
+  const cut = all.flatMap((one) => one.cut?.items ?? []);
+  const over = numbers.filter((number) => fitted.get(number)!.stillOver);
+  const done = [
+    ...(cut.length > 0 ? [`titles and summaries cut in ${cut.length} items: ${preview(cut)}`] : []),
+    ...(withoutText > 0 ? [`the full text of ${withoutText} items left out (their summary and link remain)`] : []),
+    ...over.map((number) => {
+      const one = fitted.get(number)!;
+      return one.stillOver
+        ? `archive ${number} is published at ${formatBytes(one.largestBytes)}, full text and all, since nothing left out would make it fit (its longest item: ${one.largestItem})`
+        : '';
+    }),
+  ];
+  const which = numbers.length === 1 ? `archive ${numbers[0]}` : `archives ${numbers.join(', ')}`;
+  return `${which} would be over ${formatBytes(limit)} (MAX_FEED_BYTES): ${done.join('; ')}`;
 }
 
 /** Digest of everything the index, the feeds and the archives are made from beside their articles. */

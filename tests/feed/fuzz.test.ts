@@ -1304,6 +1304,11 @@ describe('fuzz: generated hostile seeds through whole publish runs', () => {
       const compare = (where: string, article: Expected, field: 'title' | 'lede', got: string) => {
         if (got !== article[field]) fail(`${article.fileName}: ${where} ${field} ${quote(got)} ≠ ${quote(article[field])}`);
       };
+      // In a feed over MAX_FEED_BYTES a long title or summary may be cut (fit.ts): its start, then an ellipsis.
+      const compareInFeed = (where: string, article: Expected, field: 'title' | 'lede', got: string) => {
+        const cut = got.endsWith('…') && article[field].startsWith(got.slice(0, -1)) && got.length < article[field].length;
+        if (!cut) compare(where, article, field, got);
+      };
       const urls = new Map<string, Expected>();
       for (const format of ['rss', 'atom', 'json'] as const) {
         for (const { key, view } of itemsOf(phase, format)) {
@@ -1314,8 +1319,8 @@ describe('fuzz: generated hostile seeds through whole publish runs', () => {
               continue;
             }
             urls.set(item.url, article);
-            compare(key, article, 'title', item.title);
-            compare(key, article, 'lede', item.summary);
+            compareInFeed(key, article, 'title', item.title);
+            compareInFeed(key, article, 'lede', item.summary);
             if (item.language !== article.language) fail(`${article.fileName}: ${key} language ${item.language} ≠ ${article.language}`);
           }
           const inDocument = new Map(view.items.map((item) => [item.url, byId.get(item.id)]));
@@ -1327,8 +1332,8 @@ describe('fuzz: generated hostile seeds through whole publish runs', () => {
               fail(`${key}: the browser view links ${shown.url}, which is no item`);
               continue;
             }
-            compare(`${key} browser view`, article, 'title', shown.title);
-            compare(`${key} browser view`, article, 'lede', shown.summary);
+            compareInFeed(`${key} browser view`, article, 'title', shown.title);
+            compareInFeed(`${key} browser view`, article, 'lede', shown.summary);
           }
         }
       }
