@@ -495,7 +495,7 @@ describe('numbers', () => {
 
     // Assess
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(new RegExp(`${variable}: must be a size (of at least|in bytes)`));
+    expect(load).toThrow(new RegExp(`${variable}: must be a size (of at least|of at most|in bytes)`));
     expect(load).toThrow(JSON.stringify(value));
   });
 });

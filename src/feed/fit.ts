@@ -1,5 +1,5 @@
 /** Feeds kept under a size limit: readers and validators refuse, or choke on, very large documents. */
-import { cutWithEllipsis } from '../text/graphemes.js';
+import { characterCount, cutWithEllipsis } from '../text/graphemes.js';
 import type { FeedItem, FeedModel } from './model.js';
 import { renderFeeds, type FeedDocuments } from './render.js';
 
@@ -90,13 +90,16 @@ export function renderWithinLimit(
     const rendered = render(items);
     return largest(rendered) <= maxBytes ? rendered : undefined;
   };
-  const longest = Math.max(...model.items.map((item) => Math.max(item.title.length, item.summary.length)));
+  const longest = Math.max(...model.items.map((item) => Math.max(characterCount(item.title), characterCount(item.summary))));
   const cutTo = (items: readonly FeedItem[], length: number) =>
     length >= longest
       ? items
       : items.map((item) => ({ ...item, title: cutWithEllipsis(item.title, length), summary: cutWithEllipsis(item.summary, length) }));
+  /** The items a cut to `length` changes (one just over it may be kept whole: cut, it would not be shorter). */
   const cutItems = (length: number) =>
-    model.items.filter((item) => item.title.length > length || item.summary.length > length).map((item) => item.url);
+    model.items
+      .filter((item) => cutWithEllipsis(item.title, length) !== item.title || cutWithEllipsis(item.summary, length) !== item.summary)
+      .map((item) => item.url);
   /** The longest cut in [shortest, longest] of `items` that fits, if even the shortest does. */
   const longestCut = (items: readonly FeedItem[], shortest: number) => {
     if (shortest >= longest) return undefined;
@@ -116,9 +119,9 @@ export function renderWithinLimit(
   const shortened = cutTo(model.items, LONG_CUT);
   const longCut = longest > LONG_CUT ? { length: LONG_CUT, items: cutItems(LONG_CUT) } : undefined;
   const hogs = new Set(model.items.flatMap((item, index) => (bytes(item.contentHtml ?? '') > maxBytes / 2 ? [index] : [])));
-  // Items in the order they lose their full text.
-  const order = [...hogs, ...model.items.map((_item, index) => count - 1 - index).filter((index) => !hogs.has(index))];
-  const withoutText = (n: number) => {
+  const oldestFirst = model.items.map((_item, index) => count - 1 - index);
+  /** The items in `order` lose their full text, the first `n` of them. */
+  const withoutText = (order: readonly number[], n: number) => {
     const left = new Set(order.slice(0, n));
     return shortened.map((item, index) => {
       if (!left.has(index)) return item;
@@ -126,18 +129,25 @@ export function renderWithinLimit(
       return rest;
     });
   };
-  const bare = withoutText(count);
-  const noText = fitting(bare);
-  if (noText) {
-    const { n, made } = smallestThatFits(1, count, noText, (n) => fitting(withoutText(n)));
-    return { documents: made, withoutText: n, ...(longCut ? { cut: longCut } : {}), stillOver: false };
-  }
+  const leaveOut = (order: readonly number[]) => {
+    const all = fitting(withoutText(order, order.length));
+    if (!all) return undefined;
+    const { n, made } = smallestThatFits(1, order.length, all, (n) => fitting(withoutText(order, n)));
+    return { documents: made, withoutText: n, ...(longCut ? { cut: longCut } : {}), stillOver: false as const };
+  };
+  // The oldest first, while that can be enough with the full texts over half the limit kept;
+  // else those go first: one article's very long text should not cost every other article its own.
+  const oldFirst = hogs.size > 0 ? leaveOut(oldestFirst.filter((index) => !hogs.has(index))) : undefined;
+  if (oldFirst) return oldFirst;
+  const fitted = leaveOut([...hogs, ...oldestFirst.filter((index) => !hogs.has(index))]);
+  if (fitted) return fitted;
+  const bare = withoutText(oldestFirst, count);
 
   // 3. No full text, and titles and summaries cut further.
   const short = longestCut(bare, SHORTEST_CUT);
   if (short)
     return { documents: short.made, withoutText: count, cut: { length: short.length, items: cutItems(short.length) }, stillOver: false };
-  const weight = (item: FeedItem) => item.title.length + item.summary.length + (item.contentHtml?.length ?? 0);
+  const weight = (item: FeedItem) => bytes(item.title) + bytes(item.summary) + bytes(item.contentHtml ?? '');
   const heaviest = model.items.reduce((a, b) => (weight(b) > weight(a) ? b : a));
   return { documents, withoutText: 0, stillOver: true, largestBytes: size, largestItem: heaviest.url };
 }

@@ -46,7 +46,7 @@ import {
  * the next run renders them again. Between such changes, a run whose feed items and settings are
  * unchanged does not render them at all.
  */
-export const SITE_RENDER_VERSION = 4;
+export const SITE_RENDER_VERSION = 5;
 
 /** A seed as a listing shows it. */
 export interface SeedListing {

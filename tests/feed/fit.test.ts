@@ -1,6 +1,7 @@
 /** Feeds fitted under MAX_FEED_BYTES: measured as they are written, the oldest items' full text going first. */
 import { describe, expect, it } from 'vitest';
 import { renderWithinLimit } from '../../src/feed/fit.js';
+import { characterCount } from '../../src/text/graphemes.js';
 import { renderFeeds, type FeedDocuments } from '../../src/feed/render.js';
 import { makeItem, makeModel } from '../helpers/factory.js';
 
@@ -116,7 +117,7 @@ describe('renderWithinLimit', () => {
     expect(fitted.withoutText).toBe(0);
     expect(fitted.cut?.items).toEqual([feed.items[0].url]);
     const summary = (JSON.parse(fitted.documents.json) as { items: { summary: string }[] }).items[0]!.summary;
-    expect(summary.length).toBeLessThanOrEqual(fitted.cut!.length);
+    expect(characterCount(summary)).toBeLessThanOrEqual(fitted.cut!.length);
     expect(summary.length).toBeGreaterThanOrEqual(1000);
     expect(summary.endsWith('…')).toBe(true);
     expect(summary.slice(0, -1)).toBe(summary.slice(0, -1).normalize('NFC'));
