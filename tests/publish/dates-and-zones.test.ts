@@ -434,13 +434,14 @@ describe('timeZone and publishTime changed between runs', () => {
 });
 
 describe('the unpublish guard and a schedule change', () => {
+  const files: Record<string, string> = {
+    'a1.txt': seed('2026-03-06', 'Older 1', 'x.'),
+    'a2.txt': seed('2026-03-07', 'Older 2', 'x.'),
+    'b.txt': seed('2026-03-08', 'Today', 'y.'),
+  };
+
   it('does not count today’s article held again by a later publish time: a site of three goes through, and it is back at the new time', async () => {
     // Prepare: one of three leaving is over the default 20 %
-    const files: Record<string, string> = {
-      'a1.txt': seed('2026-03-06', 'Older 1', 'x.'),
-      'a2.txt': seed('2026-03-07', 'Older 2', 'x.'),
-      'b.txt': seed('2026-03-08', 'Today', 'y.'),
-    };
     const s = site(files, '2026-03-08T12:00:00.000Z', testFeedConfig({ publishTime: '06:00' }));
     await s.run();
 
@@ -459,11 +460,6 @@ describe('the unpublish guard and a schedule change', () => {
 
   it('still counts an article whose seed moved it to a later day, on the same small site', async () => {
     // Prepare
-    const files: Record<string, string> = {
-      'a1.txt': seed('2026-03-06', 'Older 1', 'x.'),
-      'a2.txt': seed('2026-03-07', 'Older 2', 'x.'),
-      'b.txt': seed('2026-03-08', 'Today', 'y.'),
-    };
     const s = site(files, '2026-03-08T12:00:00.000Z', testFeedConfig({ publishTime: '06:00' }));
     await s.run();
 
