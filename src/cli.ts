@@ -8,7 +8,6 @@ import { describeError } from './errors.js';
 import { parseCorpus } from './article/corpus.js';
 import { parseCalendarDate } from './article/calendar.js';
 import { formatArticleError } from './article/types.js';
-import { printableName } from './text/printable.js';
 import { ConfigError, configWarnings, loadCacheControl, loadFeedConfig, loadUnpublishShare, type Env, type FeedConfig } from './config.js';
 import { readSeedFolderReporting } from './local/seed-folder.js';
 import { oversizeSeed, type PlanSettings } from './publish/plan.js';
@@ -219,7 +218,7 @@ async function validate(seedsDir: string, io: CliIo): Promise<number> {
   if (!(await seedsFolderExists(seedsDir, io))) return 2;
   // Over MAX_SEED_BYTES: refused from its size, as build refuses it, and not read.
   const { files, skipped, tooLarge, unreadable } = await readSeedFolderReporting(seedsDir, { maxBytes: limits.seedBytes });
-  for (const entry of skipped) io.stderr(`${printableName(entry.file)}: skipped: ${entry.reason}`);
+  for (const line of problemLines({ skipped })) io.stderr(line);
   // Ids do not matter when nothing is published; any valid prefix will do.
   const corpus = parseCorpus(files, 'tag:validate.invalid,2026:');
   const refused = [

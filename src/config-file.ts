@@ -61,7 +61,7 @@ function firstJsonError(text: string): { offset: number; expected: string } | un
   };
   const literal = (word: string) => {
     for (const char of word) {
-      if (text[at] !== char) fail(`${JSON.stringify(word)}`);
+      if (text[at] !== char) fail(JSON.stringify(word));
       at++;
     }
   };

@@ -95,29 +95,33 @@ export function renderWithinLimit(
     length >= longest
       ? items
       : items.map((item) => ({ ...item, title: cutWithEllipsis(item.title, length), summary: cutWithEllipsis(item.summary, length) }));
-  /** The items a cut to `length` changes (one just over it may be kept whole: cut, it would not be shorter). */
-  const cutItems = (length: number) =>
-    model.items
-      .filter((item) => cutWithEllipsis(item.title, length) !== item.title || cutWithEllipsis(item.summary, length) !== item.summary)
-      .map((item) => item.url);
+  /** The URLs of the items whose title or summary `cut` changed (one just over a length may be kept whole: cut, it would not be shorter). */
+  const cutItems = (cut: readonly FeedItem[]) =>
+    model.items.filter((item, index) => cut[index]!.title !== item.title || cut[index]!.summary !== item.summary).map((item) => item.url);
+  /** `items` cut to `length`, with their documents if they fit. */
+  const fittingCut = (items: readonly FeedItem[], length: number) => {
+    const cut = cutTo(items, length);
+    const documents = fitting(cut);
+    return documents && { documents, cut: { length, items: cutItems(cut) } };
+  };
   /** The longest cut in [shortest, longest] of `items` that fits, if even the shortest does. */
   const longestCut = (items: readonly FeedItem[], shortest: number) => {
     if (shortest >= longest) return undefined;
-    const atShortest = fitting(cutTo(items, shortest));
+    const atShortest = fittingCut(items, shortest);
     if (!atShortest) return undefined;
-    const { n: cutOff, made } = smallestThatFits(1, longest - shortest, atShortest, (cutOff) => fitting(cutTo(items, longest - cutOff)));
-    return { length: longest - cutOff, made };
+    return smallestThatFits(1, longest - shortest, atShortest, (cutOff) => fittingCut(items, longest - cutOff)).made;
   };
 
   // 1. Long titles and summaries cut, every full text kept.
   const long = longestCut(model.items, LONG_CUT);
-  if (long) return { documents: long.made, withoutText: 0, cut: { length: long.length, items: cutItems(long.length) }, stillOver: false };
+  if (long) return { ...long, withoutText: 0, stillOver: false };
 
   // 2. Full texts left out, the ones over half the limit, then the oldest, with long titles and
   //    summaries cut to LONG_CUT.
   const count = model.items.length;
   const shortened = cutTo(model.items, LONG_CUT);
-  const longCut = longest > LONG_CUT ? { length: LONG_CUT, items: cutItems(LONG_CUT) } : undefined;
+  const shortenedItems = cutItems(shortened);
+  const longCut = shortenedItems.length > 0 ? { length: LONG_CUT, items: shortenedItems } : undefined;
   const hogs = new Set(model.items.flatMap((item, index) => (bytes(item.contentHtml ?? '') > maxBytes / 2 ? [index] : [])));
   const oldestFirst = model.items.map((_item, index) => count - 1 - index);
   /** The items in `order` lose their full text, the first `n` of them. */
@@ -145,8 +149,7 @@ export function renderWithinLimit(
 
   // 3. No full text, and titles and summaries cut further.
   const short = longestCut(bare, SHORTEST_CUT);
-  if (short)
-    return { documents: short.made, withoutText: count, cut: { length: short.length, items: cutItems(short.length) }, stillOver: false };
+  if (short) return { ...short, withoutText: count, stillOver: false };
   const weight = (item: FeedItem) => bytes(item.title) + bytes(item.summary) + bytes(item.contentHtml ?? '');
   const heaviest = model.items.reduce((a, b) => (weight(b) > weight(a) ? b : a));
   return { documents, withoutText: 0, stillOver: true, largestBytes: size, largestItem: heaviest.url };

@@ -187,7 +187,6 @@ function localPublisher(options: {
   let warned = '';
   return {
     async publish(request) {
-      // A byte order mark, as some editors save it, is read past as Node's JSON import reads past it.
       const file = await readConfigFile(configFile);
       if (typeof file === 'string') throw new ConfigError([file]);
       const config = loadRuntimeConfig(file.json, env, configFile);
@@ -223,7 +222,6 @@ function reportProblems(summary: PublishSummary, io: Pick<StartIo, 'stderr'>): v
   for (const line of problemLines(summary)) io.stderr(line);
 }
 
-/** A line for each seed that is not published as it is (refused, held, skipped), and each warning. */
 /** How long the seeds folder and the config must be quiet before a change is republished. */
 export const QUIET_MS = 300;
 

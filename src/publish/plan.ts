@@ -670,7 +670,7 @@ export function planSite(input: SiteInput): SitePlan {
     const newest = pages.length > 0 ? archiveUrls(config, pages.length) : undefined;
     const fitted = renderWithinLimit(model, limit, (rendered) => withHistory(rendered, newest ? { older: newest } : {}));
     const { documents } = fitted;
-    const fitWarning = fittingSaid(fitted, model.items.length, limit, 'the feeds');
+    const fitWarning = fittingSaid(fitted, model.items.length, limit);
     if (fitWarning) warnings.push(fitWarning);
     site.push(
       // In the feeds' order (articles of one day by item id), so the index and the feeds agree.
@@ -722,7 +722,7 @@ export function planSite(input: SiteInput): SitePlan {
       }),
     );
     const { documents } = fitted;
-    if (fitted.stillOver || fitted.withoutText > 0 || fitted.cut) archivesFitted.set(page.number, fitted);
+    if (leftOutOrOver(fitted)) archivesFitted.set(page.number, fitted);
     const keys = archiveKeys(page.number);
     // A document made again with the bytes and headers its record says it was written with is
     // not written again (a setting that changes another format's documents only, as
@@ -853,9 +853,15 @@ export function planSite(input: SiteInput): SitePlan {
   };
 }
 
-/** What a run says of documents fitted under MAX_FEED_BYTES (`what`: the feeds, or an archive), or undefined when nothing was left out or over. */
-function fittingSaid(fitted: FittedFeeds, items: number, limit: number, what: string): string | undefined {
-  const over = `${what} would be over ${formatBytes(limit)} (MAX_FEED_BYTES)`;
+/** Whether documents fitted under MAX_FEED_BYTES had anything cut or left out, or are over still: what the run says. */
+function leftOutOrOver(fitted: FittedFeeds): boolean {
+  return fitted.stillOver || fitted.withoutText > 0 || fitted.cut !== undefined;
+}
+
+/** What a run says of the feeds fitted under MAX_FEED_BYTES (archives: archivesSaid), or undefined when nothing was left out or over. */
+function fittingSaid(fitted: FittedFeeds, items: number, limit: number): string | undefined {
+  if (!leftOutOrOver(fitted)) return undefined;
+  const over = `the feeds would be over ${formatBytes(limit)} (MAX_FEED_BYTES)`;
   if (fitted.stillOver) {
     return (
       `${over}, and are published at ${formatBytes(fitted.largestBytes)}, full text and all: leaving out full text and cutting titles and summaries to ${SHORTEST_CUT} characters would not make them fit. ` +
@@ -874,7 +880,7 @@ function fittingSaid(fitted: FittedFeeds, items: number, limit: number, what: st
         ]
       : []),
   ];
-  return done.length === 0 ? undefined : `${over}: ${done.join('; ')}`;
+  return `${over}: ${done.join('; ')}`;
 }
 
 /** One warning for every archive rendered this run that had to leave something out or is over still, or undefined. */
@@ -884,15 +890,16 @@ function archivesSaid(fitted: ReadonlyMap<number, FittedFeeds>, limit: number): 
   const all = [...fitted.values()];
   const withoutText = all.reduce((sum, one) => sum + one.withoutText, 0);
   const cut = all.flatMap((one) => one.cut?.items ?? []);
-  const over = numbers.filter((number) => fitted.get(number)!.stillOver);
   const done = [
     ...(cut.length > 0 ? [`titles and summaries cut in ${cut.length} items: ${preview(cut)}`] : []),
     ...(withoutText > 0 ? [`the full text of ${withoutText} items left out (their summary and link remain)`] : []),
-    ...over.map((number) => {
+    ...numbers.flatMap((number) => {
       const one = fitted.get(number)!;
       return one.stillOver
-        ? `archive ${number} is published at ${formatBytes(one.largestBytes)}, full text and all, since nothing left out would make it fit (its longest item: ${one.largestItem})`
-        : '';
+        ? [
+            `archive ${number} is published at ${formatBytes(one.largestBytes)}, full text and all, since nothing left out would make it fit (its longest item: ${one.largestItem})`,
+          ]
+        : [];
     }),
   ];
   const which = numbers.length === 1 ? `archive ${numbers[0]}` : `archives ${numbers.join(', ')}`;

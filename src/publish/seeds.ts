@@ -102,28 +102,29 @@ async function readSeed(storage: Storage, fileName: string, signal?: AbortSignal
  */
 function decoded(object: StoredObject, maxBytes: number): Uint8Array | string {
   const header = object.contentEncoding?.trim().toLowerCase();
-  // The listing said it was within the limit; a save between the listing and this read can make it larger.
-  const plainOver =
+  // The bytes as stored, or why not: the listing said they were within the limit, but a save
+  // between the listing and this read can make them larger.
+  const asStored =
     object.body.byteLength > maxBytes
       ? `the file read is ${object.body.byteLength} bytes, over the ${formatBytes(maxBytes)} a seed may have (MAX_SEED_BYTES): it grew after the listing`
-      : undefined;
-  if (!header) return plainOver ?? object.body;
+      : object.body;
+  if (!header) return asStored;
   // The codings in the order they were applied (`gzip, br`): undone from the last.
   const codings = header
     .split(',')
     .map((coding) => coding.trim())
     .filter((coding) => coding !== '' && coding !== 'identity');
-  if (codings.length === 0 || !codings.every((coding) => Object.hasOwn(DECOMPRESSORS, coding))) return plainOver ?? object.body;
+  if (codings.length === 0 || !codings.every((coding) => Object.hasOwn(DECOMPRESSORS, coding))) return asStored;
   // One byte over the limit is enough to say it is over; zlib takes no cap above a Buffer's largest.
   const cap = Math.min(maxBytes + 1, constants.MAX_LENGTH);
   const over = `the file is over ${formatBytes(maxBytes)} once its Content-Encoding (${header}) is undone, more than a seed may have (MAX_SEED_BYTES)`;
   let bytes: Uint8Array = object.body;
   for (const coding of codings.reverse()) {
-    if ((coding === 'gzip' || coding === 'x-gzip') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return plainOver ?? object.body;
+    if ((coding === 'gzip' || coding === 'x-gzip') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return asStored;
     try {
       bytes = DECOMPRESSORS[coding]!(bytes, cap);
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? over : (plainOver ?? object.body);
+      return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? over : asStored;
     }
     if (bytes.byteLength > maxBytes) return over;
   }
