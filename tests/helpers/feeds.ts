@@ -127,6 +127,7 @@ export interface JsonFeedItem {
   title?: string;
   summary?: string;
   content_html?: string;
+  content_text?: string;
   date_published?: string;
   date_modified?: string;
   authors?: JsonFeedAuthor[];

@@ -15,7 +15,7 @@ import { buildFeedModel, type FeedItem, type FeedModel } from '../../src/feed/mo
 import { renderFeeds } from '../../src/feed/render.js';
 import { publish } from '../../src/publish/publish.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { atomFeed, children, jsonFeedSchemaErrors, rssChannel, xmlErrors } from '../helpers/feeds.js';
+import { atomFeed, children, type JsonFeedItem, jsonFeedSchemaErrors, rssChannel, xmlErrors } from '../helpers/feeds.js';
 import { seed, testFeedConfig, text, utf8 } from './support.js';
 import { memorySite, type Site } from './support-site.js';
 
@@ -26,14 +26,8 @@ const FEEDS = ['rss.xml', 'atom.xml', 'feed.json'] as const;
 /** Generous: a run that does not end within this is hung (quadratic or worse), not slow. */
 const HANG_MS = 20_000;
 
-interface JsonItem {
-  id: string;
-  url: string;
-  title?: string;
-  summary: string;
-  content_html?: string;
-  content_text?: string;
-}
+/** A JSON Feed item as the publisher writes it: always with its page and summary. */
+type JsonItem = JsonFeedItem & { url: string; summary: string };
 
 function limitedSite(
   files: Readonly<Record<string, string>>,
